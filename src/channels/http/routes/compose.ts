@@ -1,0 +1,74 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import { normaliseAddress } from '../../../core/address.js';
+import { forbidden, invalid } from '../../../core/errors.js';
+import type { IncomingPart, IngestResult } from '../../../core/ingest.js';
+import type { RestApiDeps } from '../deps.js';
+import { requirePrincipal } from '../principal.js';
+import { Compose, IngestAnswer, Problem, type ComposeBody } from '../schemas.js';
+
+export function ingestAnswer(result: IngestResult) {
+  const own = result.copies.find((c) => c.folder === 'sent') ?? result.copies[0];
+  return {
+    id: own?.messageId ?? null,
+    replayed: result.replayed,
+    copies: result.copies.map(({ messageId, address, folder, createdMailbox }) => ({ messageId, address, folder, createdMailbox })),
+    deliveries: result.deliveries,
+  };
+}
+
+function partsOf(body: ComposeBody): IncomingPart[] {
+  const parts: IncomingPart[] = [];
+  if (body.text !== undefined) parts.push({ contentType: 'text/plain; charset=utf-8', content: Buffer.from(body.text, 'utf8') });
+  if (body.html !== undefined) parts.push({ contentType: 'text/html; charset=utf-8', content: Buffer.from(body.html, 'utf8') });
+  for (const a of body.attachments ?? [])
+    parts.push({ contentType: a.contentType, filename: a.filename, disposition: 'attachment', content: Buffer.from(a.content, 'base64') });
+  if (parts.length === 0) throw invalid('a message needs text, html or at least one attachment');
+  return parts;
+}
+
+export const composeRoutes: FastifyPluginAsyncTypebox<RestApiDeps> = async (app, deps) => {
+  app.post(
+    '/messages',
+    {
+      schema: {
+        tags: ['messages'],
+        summary: 'Compose and send a message to one or many recipients',
+        description:
+          'Answers only after the message is committed to disk. Send an Idempotency-Key header to retry safely: a repeat returns the first result (200) instead of a second message.',
+        body: Compose,
+        headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 200 })) }),
+        response: { 200: IngestAnswer, 201: IngestAnswer, 400: Problem, 401: Problem, 403: Problem, 413: Problem, 422: Problem },
+      },
+    },
+    async (request, reply) => {
+      const principal = requirePrincipal(request.principal);
+      const body = request.body;
+      let sender;
+      if (principal.kind === 'subscriber') {
+        sender = principal.subscriber;
+        if (body.from !== undefined && !sender.addresses.includes(normaliseAddress(body.from)))
+          throw forbidden(`${body.from} is not one of your addresses`);
+      } else {
+        // The admin token sends on behalf of a subscriber, named by `from`.
+        if (body.from === undefined) throw invalid('with the admin token, say which subscriber sends in "from"');
+        sender = await deps.directory.findByAddress(body.from);
+        if (!sender) throw invalid(`${body.from} is not a local subscriber`);
+      }
+      const result = await deps.intake.ingest(
+        {
+          type: body.type ?? 'text',
+          from: body.from ?? sender.addresses[0]!,
+          to: body.to,
+          subject: body.subject ?? null,
+          urgent: body.urgent ?? false,
+          expiresAt: body.expiresAt ?? null,
+          senderId: sender.id,
+          idempotencyKey: request.headers['idempotency-key'],
+        },
+        partsOf(body),
+      );
+      return reply.code(result.replayed ? 200 : 201).send(ingestAnswer(result));
+    },
+  );
+};

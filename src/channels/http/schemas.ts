@@ -1,0 +1,238 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { MESSAGE_TYPES } from '../../core/message.js';
+
+/** Request and response schemas: they validate requests and generate the OpenAPI document. */
+export const Id = Type.String({ format: 'uuid', description: 'Sortable id (UUIDv7)' });
+export const IdParams = Type.Object({ id: Id }, { additionalProperties: false });
+export const AddressString = Type.String({ minLength: 3, maxLength: 320, description: 'tel:, mailto:, sip: or ivm: URI' });
+export const MessageTypeSchema = Type.Union(MESSAGE_TYPES.map((t) => Type.Literal(t)));
+export const Timestamp = Type.String({ format: 'date-time' });
+const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
+
+export const Problem = Type.Object(
+  {
+    type: Type.String(),
+    title: Type.String(),
+    status: Type.Integer(),
+    detail: Type.String(),
+    instance: Type.Optional(Type.String()),
+  },
+  { $id: 'Problem', additionalProperties: true, description: 'RFC 9457 problem details' },
+);
+
+export const Part = Type.Object({
+  index: Type.Integer({ minimum: 1 }),
+  contentType: Type.String(),
+  filename: Type.Union([Type.String(), Type.Null()]),
+  disposition: Type.Union([Type.Literal('inline'), Type.Literal('attachment')]),
+  size: Type.Integer(),
+  sha256: Type.String(),
+  derivedFrom: Type.Union([Type.Integer(), Type.Null()]),
+  converter: Type.Union([Type.String(), Type.Null()]),
+});
+
+export const Message = Type.Object({
+  id: Id,
+  type: MessageTypeSchema,
+  folder: Type.String(),
+  previousFolder: Type.Union([Type.String(), Type.Null()]),
+  from: Type.String(),
+  to: Type.Array(Type.String()),
+  subject: Type.Union([Type.String(), Type.Null()]),
+  read: Type.Boolean(),
+  urgent: Type.Boolean(),
+  createdAt: Timestamp,
+  accessedAt: Nullable(Timestamp),
+  expiresAt: Nullable(Timestamp),
+  size: Type.Integer(),
+  durationMs: Type.Union([Type.Integer(), Type.Null()]),
+  pages: Type.Union([Type.Integer(), Type.Null()]),
+  parts: Type.Array(Part),
+});
+
+export const MessageList = Type.Object({
+  messages: Type.Array(Message),
+  next: Type.Union([Type.String(), Type.Null()], { description: 'Pass as `before` for the next page' }),
+});
+
+export const ListQuery = Type.Object(
+  {
+    folder: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    type: Type.Optional(MessageTypeSchema),
+    unread: Type.Optional(Type.Boolean()),
+    q: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Full-text words; all must match' })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
+    before: Type.Optional(Id),
+    token: Type.Optional(Type.String()),
+  },
+  { additionalProperties: false },
+);
+
+export const Attachment = Type.Object(
+  {
+    filename: Type.String({ minLength: 1, maxLength: 255 }),
+    contentType: Type.String({ minLength: 3, maxLength: 200, pattern: '^[a-zA-Z0-9!#$&^_.+-]+/[a-zA-Z0-9!#$&^_.+-]+(;.*)?$' }),
+    content: Type.String({ contentEncoding: 'base64', pattern: '^[A-Za-z0-9+/]*={0,2}$', description: 'base64' }),
+  },
+  { additionalProperties: false },
+);
+
+export const Compose = Type.Object(
+  {
+    to: Type.Array(AddressString, { minItems: 1 }),
+    from: Type.Optional(AddressString),
+    type: Type.Optional(MessageTypeSchema),
+    subject: Type.Optional(Type.String({ maxLength: 998 })),
+    text: Type.Optional(Type.String()),
+    html: Type.Optional(Type.String()),
+    urgent: Type.Optional(Type.Boolean()),
+    expiresAt: Type.Optional(Timestamp),
+    attachments: Type.Optional(Type.Array(Attachment, { maxItems: 100 })),
+  },
+  { additionalProperties: false },
+);
+export type ComposeBody = Static<typeof Compose>;
+
+export const IngestAnswer = Type.Object({
+  id: Type.Union([Id, Type.Null()], { description: 'The sender’s copy in sent, else the first recipient copy' }),
+  replayed: Type.Boolean(),
+  copies: Type.Array(
+    Type.Object({ messageId: Id, address: Type.String(), folder: Type.String(), createdMailbox: Type.Boolean() }),
+  ),
+  deliveries: Type.Array(Type.Object({ id: Id, recipient: Type.String(), priority: Type.String() })),
+});
+
+export const MessagePatch = Type.Object(
+  {
+    read: Type.Optional(Type.Boolean()),
+    urgent: Type.Optional(Type.Boolean()),
+    folder: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+
+export const PartParams = Type.Object({ id: Id, part: Type.Integer({ minimum: 1 }) }, { additionalProperties: false });
+
+export const Session = Type.Object(
+  { address: AddressString, password: Type.String({ minLength: 1, maxLength: 256 }) },
+  { additionalProperties: false },
+);
+
+const NotificationPreferences = Type.Object(
+  {
+    rules: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            messageType: Type.String(),
+            channels: Type.Array(Type.String()),
+            urgentOnly: Type.Optional(Type.Boolean()),
+          },
+          { additionalProperties: false },
+        ),
+        { maxItems: 64 },
+      ),
+    ),
+    quietHours: Type.Optional(
+      Type.Object(
+        { start: Type.String({ pattern: '^[0-2][0-9]:[0-5][0-9]$' }), end: Type.String({ pattern: '^[0-2][0-9]:[0-5][0-9]$' }) },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+const ProfileFields = {
+  name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  language: Type.Optional(Type.String({ maxLength: 35 })),
+  timeZone: Type.Optional(Type.String({ maxLength: 64 })),
+  currency: Type.Optional(Type.String({ minLength: 3, maxLength: 3 })),
+  notificationPreferences: Type.Optional(NotificationPreferences),
+  password: Type.Optional(Type.String({ maxLength: 256 })),
+  pin: Type.Optional(Type.String({ maxLength: 12 })),
+};
+const AdminFields = {
+  addresses: Type.Optional(Type.Array(AddressString, { minItems: 1, maxItems: 32 })),
+  status: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('inactive')])),
+  role: Type.Optional(Type.Union([Type.Literal('subscriber'), Type.Literal('admin')])),
+  quotaBytes: Type.Optional(Type.Union([Type.Integer({ minimum: 0 }), Type.Null()])),
+  quotaMessages: Type.Optional(Type.Union([Type.Integer({ minimum: 0 }), Type.Null()])),
+  retentionDays: Type.Optional(Type.Union([Type.Integer({ minimum: 0 }), Type.Null()])),
+  sipSecret: Type.Optional(Type.String({ maxLength: 128 })),
+};
+
+export const SubscriberCreate = Type.Object(
+  { ...ProfileFields, ...AdminFields, name: Type.String({ minLength: 1, maxLength: 200 }), addresses: Type.Array(AddressString, { minItems: 1, maxItems: 32 }) },
+  { additionalProperties: false },
+);
+export const SubscriberPatch = Type.Object({ ...ProfileFields, ...AdminFields }, { additionalProperties: false, minProperties: 1 });
+export const SelfPatch = Type.Object(
+  { ...ProfileFields, currentPassword: Type.Optional(Type.String({ maxLength: 256 })) },
+  { additionalProperties: false, minProperties: 1 },
+);
+
+export const Subscriber = Type.Object({
+  id: Id,
+  name: Type.String(),
+  addresses: Type.Array(Type.String()),
+  language: Type.String(),
+  timeZone: Type.String(),
+  currency: Type.String(),
+  status: Type.String(),
+  role: Type.String(),
+  quotaBytes: Type.Union([Type.Integer(), Type.Null()]),
+  quotaMessages: Type.Union([Type.Integer(), Type.Null()]),
+  retentionDays: Type.Union([Type.Integer(), Type.Null()]),
+  usedBytes: Type.Integer(),
+  messageCount: Type.Integer(),
+  notificationPreferences: Type.Object({}, { additionalProperties: true }),
+  dynamic: Type.Boolean(),
+  hasPassword: Type.Boolean(),
+  hasPin: Type.Boolean(),
+  hasSipSecret: Type.Boolean(),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+});
+
+export const DocumentPart = Type.Object(
+  {
+    index: Type.Integer({ minimum: 1 }),
+    contentType: Type.String({ minLength: 3, maxLength: 200 }),
+    filename: Type.Union([Type.String({ maxLength: 255 }), Type.Null()]),
+    disposition: Type.Union([Type.Literal('inline'), Type.Literal('attachment')]),
+    size: Type.Integer({ minimum: 0 }),
+    sha256: Type.String({ pattern: '^[0-9a-f]{64}$' }),
+    derivedFrom: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()]),
+    converter: Type.Union([Type.String(), Type.Null()]),
+    content: Type.String({ pattern: '^[A-Za-z0-9+/]*={0,2}$' }),
+  },
+  { additionalProperties: false },
+);
+
+export const MessageDocument = Type.Object(
+  {
+    format: Type.Literal('switchboard.message/1'),
+    message: Type.Object(
+      {
+        id: Type.String(),
+        type: MessageTypeSchema,
+        folder: Type.String({ minLength: 1, maxLength: 64 }),
+        from: AddressString,
+        to: Type.Array(AddressString, { minItems: 1 }),
+        subject: Type.Union([Type.String({ maxLength: 998 }), Type.Null()]),
+        read: Type.Boolean(),
+        urgent: Type.Boolean(),
+        createdAt: Timestamp,
+        accessedAt: Nullable(Timestamp),
+        expiresAt: Nullable(Timestamp),
+        size: Type.Integer({ minimum: 0 }),
+        durationMs: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]),
+        pages: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]),
+      },
+      { additionalProperties: false },
+    ),
+    parts: Type.Array(DocumentPart, { maxItems: 100 }),
+  },
+  { additionalProperties: false },
+);

@@ -1,0 +1,44 @@
+/**
+ * Every configuration option, in one table: its environment variable, its `start` flag, its type,
+ * its default and what it does. The loader, the CLI flags and docs/configuration.md all come from
+ * this table, so an option cannot exist without being documented.
+ */
+export type OptionType = 'string' | 'integer' | 'boolean' | 'list' | 'size';
+
+export interface OptionSpec {
+  key: string;
+  env: string;
+  type: OptionType;
+  default: string | number | boolean | string[] | null;
+  description: string;
+  secret?: boolean;
+}
+
+export const OPTIONS = [
+  { key: 'dataDir', env: 'SWITCHBOARD_DATA_DIR', type: 'string', default: './data', description: 'Folder for the SQLite database, blobs, keys and ports.json.' },
+  { key: 'httpHost', env: 'SWITCHBOARD_HTTP_HOST', type: 'string', default: '0.0.0.0', description: 'Address the HTTP server listens on (127.0.0.1 for loopback only).' },
+  { key: 'httpPort', env: 'SWITCHBOARD_HTTP_PORT', type: 'integer', default: 8080, description: 'HTTP(S) port for the REST API and web app; 0 picks a free port.' },
+  { key: 'tlsCert', env: 'SWITCHBOARD_TLS_CERT', type: 'string', default: null, description: 'PEM certificate file; with tlsKey, the HTTP server speaks HTTPS.' },
+  { key: 'tlsKey', env: 'SWITCHBOARD_TLS_KEY', type: 'string', default: null, description: 'PEM private key file for tlsCert.', secret: true },
+  { key: 'domains', env: 'SWITCHBOARD_DOMAINS', type: 'list', default: ['localhost'], description: 'Locally owned mail, SIP and voice messenger domains, comma-separated.' },
+  { key: 'numberRanges', env: 'SWITCHBOARD_NUMBER_RANGES', type: 'list', default: [], description: 'Locally owned telephone number prefixes in E.164 form (e.g. +1555), comma-separated.' },
+  { key: 'dynamicMailboxes', env: 'SWITCHBOARD_DYNAMIC_MAILBOXES', type: 'boolean', default: false, description: 'Create a subscriber and mailbox for a message to an unknown address in an owned domain or number range (seed 000 claims 30-34). When false such messages are refused.' },
+  { key: 'databaseUrl', env: 'SWITCHBOARD_DATABASE_URL', type: 'string', default: null, description: 'PostgreSQL connection URL for scale-out; SQLite in the data folder when unset.', secret: true },
+  { key: 'natsUrl', env: 'SWITCHBOARD_NATS_URL', type: 'string', default: null, description: 'NATS server for scale-out (not used yet: the in-process bus serves one node).' },
+  { key: 'adminToken', env: 'SWITCHBOARD_ADMIN_TOKEN', type: 'string', default: null, description: 'Bootstrap bearer token with admin rights for the API and CLI; unset turns the token path off.', secret: true },
+  { key: 'blobKeys', env: 'SWITCHBOARD_BLOB_KEYS', type: 'list', default: [], description: 'Blob encryption keys as id:base64 (32 bytes each), comma-separated. When empty, a key is generated into <data dir>/keys on first start.', secret: true },
+  { key: 'blobKeyId', env: 'SWITCHBOARD_BLOB_KEY_ID', type: 'string', default: null, description: 'Id of the key new blobs are encrypted with; default the last key listed (or the generated one).' },
+  { key: 'inlineBlobMaxBytes', env: 'SWITCHBOARD_INLINE_BLOB_MAX_BYTES', type: 'size', default: 8192, description: 'Parts up to this size are stored (encrypted) in the database instead of a blob file.' },
+  { key: 'maxMessageBytes', env: 'SWITCHBOARD_MAX_MESSAGE_BYTES', type: 'size', default: 26214400, description: 'Largest message accepted, all parts together (bytes; suffixes k, m, g allowed).' },
+  { key: 'maxRecipients', env: 'SWITCHBOARD_MAX_RECIPIENTS', type: 'integer', default: 100, description: 'Most recipients one message may have.' },
+  { key: 'sessionTtlHours', env: 'SWITCHBOARD_SESSION_TTL_HOURS', type: 'integer', default: 168, description: 'Lifetime of a session token from POST /api/v1/sessions.' },
+  { key: 'defaultLanguage', env: 'SWITCHBOARD_DEFAULT_LANGUAGE', type: 'string', default: 'en', description: 'Default profile: language (BCP 47) of new subscribers.' },
+  { key: 'defaultTimeZone', env: 'SWITCHBOARD_DEFAULT_TIME_ZONE', type: 'string', default: 'UTC', description: 'Default profile: IANA time zone of new subscribers.' },
+  { key: 'defaultCurrency', env: 'SWITCHBOARD_DEFAULT_CURRENCY', type: 'string', default: 'USD', description: 'Default profile: ISO 4217 currency of new subscribers.' },
+  { key: 'defaultQuotaBytes', env: 'SWITCHBOARD_DEFAULT_QUOTA_BYTES', type: 'size', default: 1073741824, description: 'Default profile: mailbox quota in bytes (0 means unlimited).' },
+  { key: 'defaultQuotaMessages', env: 'SWITCHBOARD_DEFAULT_QUOTA_MESSAGES', type: 'integer', default: 0, description: 'Default profile: most messages a mailbox holds (0 means unlimited).' },
+  { key: 'defaultRetentionDays', env: 'SWITCHBOARD_DEFAULT_RETENTION_DAYS', type: 'integer', default: 0, description: 'Default profile: days messages are kept (0 means forever; applied by maintenance).' },
+  { key: 'logLevel', env: 'SWITCHBOARD_LOG_LEVEL', type: 'string', default: 'info', description: 'pino log level: trace, debug, info, warn, error, fatal or silent.' },
+] as const satisfies readonly OptionSpec[];
+
+export type OptionKey = (typeof OPTIONS)[number]['key'];

@@ -1,0 +1,106 @@
+import type { MessageType } from './message.js';
+import type { NewSubscriber } from './subscriber.js';
+import type { StagedBlob } from './ports.js';
+
+/** What an arriving message looks like to intake, whatever network it came from. */
+export interface Envelope {
+  type: MessageType;
+  from: string;
+  to: string[];
+  subject?: string | null;
+  urgent?: boolean;
+  /** When the message was created at its origin; defaults to now. */
+  createdAt?: string;
+  expiresAt?: string | null;
+  durationMs?: number | null;
+  pages?: number | null;
+  /** The authenticated subscriber sending it, if any; gets a copy in `sent`. */
+  senderId?: string;
+  /** Retried submissions with the same key do not create a second message. */
+  idempotencyKey?: string;
+  /** Import restores read state and folder; normal arrivals are unread in the inbox. */
+  read?: boolean;
+  folder?: string;
+  /** Import and restore: store into this mailbox only, leaving `to` as the record of who it was for. */
+  intoMailbox?: string;
+}
+
+export interface IncomingPart {
+  contentType: string;
+  filename?: string | null;
+  disposition?: 'inline' | 'attachment';
+  content: Buffer;
+  /** For an imported rendition: the part it was made from and the converter that made it. */
+  derivedFrom?: number | null;
+  converter?: string | null;
+}
+
+/** A stored blob reference for a part, after the bytes are durable. */
+export interface PartRecord {
+  index: number;
+  contentType: string;
+  filename: string | null;
+  disposition: 'inline' | 'attachment';
+  size: number;
+  sha256: string;
+  derivedFrom: number | null;
+  converter: string | null;
+}
+
+/** Which mailbox a copy goes to: an existing subscriber, or one to create (dynamic mailbox). */
+export type MailboxTarget =
+  | { kind: 'existing'; subscriberId: string; address: string }
+  | { kind: 'dynamic'; address: string; profile: NewSubscriber };
+
+export interface MailboxCopy {
+  messageId: string;
+  target: MailboxTarget;
+  folder: string;
+  read: boolean;
+  /** Sent copies count towards the sender's usage but a full mailbox does not stop sending. */
+  enforceQuota: boolean;
+}
+
+/** Something the delivery queue must carry: an external recipient (the seam for the queue). */
+export interface DeliveryRecord {
+  id: string;
+  recipient: string;
+  priority: 'low' | 'normal' | 'high';
+}
+
+/** Everything one arriving message writes, committed in one transaction. */
+export interface IngestRecord {
+  envelope: Required<Pick<Envelope, 'type' | 'from' | 'to'>> & {
+    subject: string | null;
+    urgent: boolean;
+    createdAt: string;
+    expiresAt: string | null;
+    durationMs: number | null;
+    pages: number | null;
+  };
+  size: number;
+  parts: PartRecord[];
+  /** The parts' bytes, staged by the BlobStore before the batch commits. */
+  blobs: StagedBlob[];
+  /** Text to index for search (subject is indexed separately). */
+  searchText: string;
+  copies: MailboxCopy[];
+  deliveries: DeliveryRecord[];
+  /** The sender's message id carries idempotency: (sender, key) is unique. */
+  idempotency: { subscriberId: string; key: string } | null;
+}
+
+export interface IngestCopyResult {
+  messageId: string;
+  mailboxId: string;
+  address: string;
+  folder: string;
+  createdMailbox: boolean;
+}
+
+export interface IngestResult {
+  copies: IngestCopyResult[];
+  deliveries: DeliveryRecord[];
+  /** True when an earlier submission with the same idempotency key is being returned. */
+  replayed: boolean;
+}

@@ -1,0 +1,84 @@
+import type { Message, MessagePatch, MessageQuery } from './message.js';
+import type { IngestRecord, IngestResult } from './ingest.js';
+import type {
+  Credentials,
+  NewSubscriber,
+  Subscriber,
+  SubscriberPatch,
+} from './subscriber.js';
+
+/**
+ * A blob made ready for an ingest transaction: large bytes already synced to their file, small
+ * ones sealed for their database row. The transaction that records the message records the blob.
+ */
+export interface StagedBlob {
+  sha256: string;
+  size: number;
+  readonly staged: unknown;
+}
+
+/** Content-addressed bytes: the key is the sha256 of the plaintext. */
+export interface BlobStore {
+  /** Stores the bytes durably (synced) and returns their sha256. Idempotent. */
+  put(data: Buffer): Promise<{ sha256: string; size: number }>;
+  /** Prepares bytes for `MessageStore.commitIngest`, which records them with the message. */
+  stage(data: Buffer): Promise<StagedBlob>;
+  get(sha256: string): Promise<Buffer>;
+  has(sha256: string): Promise<boolean>;
+}
+
+export interface SubscriberStore {
+  create(input: NewSubscriber & Required<Pick<NewSubscriber, 'language' | 'timeZone' | 'currency'>>): Promise<Subscriber>;
+  get(id: string): Promise<Subscriber | null>;
+  findByAddress(uri: string): Promise<Subscriber | null>;
+  list(options: { limit: number; after?: string }): Promise<Subscriber[]>;
+  update(id: string, patch: SubscriberPatch): Promise<Subscriber>;
+  delete(id: string): Promise<boolean>;
+  getCredentials(id: string): Promise<Credentials | null>;
+  setCredentials(id: string, credentials: Partial<Credentials>): Promise<void>;
+}
+
+export interface Session {
+  tokenHash: string;
+  subscriberId: string;
+  createdAt: string;
+  expiresAt: string;
+}
+
+export interface SessionStore {
+  createSession(session: Session): Promise<void>;
+  findSession(tokenHash: string): Promise<Session | null>;
+  deleteSession(tokenHash: string): Promise<void>;
+}
+
+export interface MessageStore {
+  /**
+   * Commits many arriving messages in one transaction (group commit). Each record succeeds or
+   * fails on its own: a full mailbox refuses one message without failing its neighbours.
+   */
+  commitIngest(records: IngestRecord[]): Promise<Array<IngestResult | Error>>;
+  list(mailboxId: string, query: MessageQuery): Promise<Message[]>;
+  get(mailboxId: string, id: string): Promise<Message | null>;
+  update(mailboxId: string, id: string, patch: MessagePatch & { previousFolder?: string | null }): Promise<Message | null>;
+  markAccessed(mailboxId: string, id: string, at: string): Promise<void>;
+  /** Message and unread counts per folder. */
+  folderCounts(mailboxId: string): Promise<Array<{ folder: string; total: number; unread: number }>>;
+  /** Removes the message for good and gives its size back to the quota. */
+  purge(mailboxId: string, id: string): Promise<boolean>;
+  /** Deliveries recorded for external recipients, oldest first (read by the queue). */
+  listDeliveries(options: { messageId?: string; status?: string; limit: number }): Promise<
+    Array<{ id: string; messageId: string; recipient: string; status: string; priority: string; createdAt: string }>
+  >;
+  ping(): Promise<void>;
+}
+
+export interface BusEvent {
+  type: string;
+  [key: string]: unknown;
+}
+
+/** Live notifications between parts of the system (in-process now, NATS when scaled out). */
+export interface Bus {
+  publish(topic: string, event: BusEvent): void;
+  subscribe(topic: string, handler: (event: BusEvent) => void): () => void;
+}

@@ -1,0 +1,197 @@
+import { normaliseAddress, parseAddress } from '../core/address.js';
+import { invalid, notFound, SwitchboardError, unauthorized } from '../core/errors.js';
+import type { MailboxTarget } from '../core/ingest.js';
+import type { SessionStore, SubscriberStore } from '../core/ports.js';
+import type { NewSubscriber, Subscriber, SubscriberPatch, SubscriberProfile } from '../core/subscriber.js';
+import { sha256Hex } from '../lib/hash.js';
+import { newToken } from '../lib/ids.js';
+import { isoAfter, isoNow } from '../lib/time.js';
+import { isOwned, type Ownership } from './ownership.js';
+import { hashSecret, verifySecret } from './passwords.js';
+import { checkPassword, checkPin, checkSipSecret } from './secret-rules.js';
+import { sipHa1 } from './sip-digest.js';
+
+export interface DirectoryOptions {
+  ownership: Ownership;
+  dynamicMailboxes: boolean;
+  defaultProfile: SubscriberProfile;
+  sessionTtlHours: number;
+}
+
+/** Where a recipient address leads: a local mailbox (existing or to create) or the outside world. */
+export type Resolution =
+  | { kind: 'local'; target: MailboxTarget }
+  | { kind: 'external'; address: string };
+
+const LANGUAGE = /^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/;
+const CURRENCY = /^[A-Z]{3}$/;
+
+function checkProfile(input: Partial<SubscriberProfile>): void {
+  if (input.language !== undefined && !LANGUAGE.test(input.language)) throw invalid(`"${input.language}" is not a BCP 47 language tag`);
+  if (input.currency !== undefined && !CURRENCY.test(input.currency)) throw invalid(`"${input.currency}" is not an ISO 4217 currency code`);
+  if (input.timeZone !== undefined) {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: input.timeZone });
+    } catch {
+      throw invalid(`"${input.timeZone}" is not an IANA time zone`);
+    }
+  }
+}
+
+/** Subscribers, their addresses and credentials, sessions, and recipient resolution. */
+export class Directory {
+  constructor(
+    private readonly subscribers: SubscriberStore,
+    private readonly sessions: SessionStore,
+    private readonly options: DirectoryOptions,
+  ) {}
+
+  private normaliseAddresses(addresses: string[]): string[] {
+    const uris = addresses.map(normaliseAddress);
+    if (new Set(uris).size !== uris.length) throw invalid('an address is listed twice');
+    return uris;
+  }
+
+  async add(input: NewSubscriber & { password?: string; pin?: string; sipSecret?: string }): Promise<Subscriber> {
+    if (!input.name || input.name.length > 200) throw invalid('a name of 1 to 200 characters is required');
+    if (input.addresses.length === 0) throw invalid('a subscriber needs at least one address');
+    checkProfile(input);
+    if (input.password !== undefined) checkPassword(input.password);
+    if (input.pin !== undefined) checkPin(input.pin);
+    if (input.sipSecret !== undefined) checkSipSecret(input.sipSecret);
+    const p = this.options.defaultProfile;
+    const subscriber = await this.subscribers.create({
+      ...input,
+      addresses: this.normaliseAddresses(input.addresses),
+      language: input.language ?? p.language,
+      timeZone: input.timeZone ?? p.timeZone,
+      currency: input.currency ?? p.currency,
+      quotaBytes: input.quotaBytes !== undefined ? input.quotaBytes : p.quotaBytes,
+      quotaMessages: input.quotaMessages !== undefined ? input.quotaMessages : p.quotaMessages,
+      retentionDays: input.retentionDays !== undefined ? input.retentionDays : p.retentionDays,
+    });
+    await this.setSecrets(subscriber, input);
+    return (await this.subscribers.get(subscriber.id))!;
+  }
+
+  async update(id: string, patch: SubscriberPatch & { password?: string; pin?: string; sipSecret?: string }): Promise<Subscriber> {
+    checkProfile(patch);
+    if (patch.addresses !== undefined) {
+      if (patch.addresses.length === 0) throw invalid('a subscriber needs at least one address');
+      patch = { ...patch, addresses: this.normaliseAddresses(patch.addresses) };
+    }
+    if (patch.password !== undefined) checkPassword(patch.password);
+    if (patch.pin !== undefined) checkPin(patch.pin);
+    if (patch.sipSecret !== undefined) checkSipSecret(patch.sipSecret);
+    const { password, pin, sipSecret, ...rest } = patch;
+    const subscriber = await this.subscribers.update(id, rest);
+    await this.setSecrets(subscriber, { password, pin, sipSecret });
+    return (await this.subscribers.get(id))!;
+  }
+
+  private async setSecrets(subscriber: Subscriber, secrets: { password?: string; pin?: string; sipSecret?: string }): Promise<void> {
+    const credentials: Record<string, string> = {};
+    if (secrets.password !== undefined) credentials.passwordHash = await hashSecret(secrets.password);
+    if (secrets.pin !== undefined) credentials.pinHash = await hashSecret(secrets.pin);
+    if (secrets.sipSecret !== undefined) {
+      // The SIP user name is the subscriber's first sip: address user part, else their first address.
+      const sip = subscriber.addresses.map(parseAddress).find((a) => a.scheme === 'sip');
+      const first = parseAddress(subscriber.addresses[0]!);
+      const username = sip ? sip.value.split('@')[0]! : first.value.split('@')[0]!;
+      const realm = sip?.domain ?? this.options.ownership.domains[0] ?? 'switchboard';
+      credentials.sipHa1Md5 = sipHa1('md5', username, realm, secrets.sipSecret);
+      credentials.sipHa1Sha256 = sipHa1('sha256', username, realm, secrets.sipSecret);
+      credentials.sipRealm = realm;
+    }
+    if (Object.keys(credentials).length > 0) await this.subscribers.setCredentials(subscriber.id, credentials);
+  }
+
+  get(id: string): Promise<Subscriber | null> {
+    return this.subscribers.get(id);
+  }
+
+  async require(id: string): Promise<Subscriber> {
+    const subscriber = await this.subscribers.get(id);
+    if (!subscriber) throw notFound(`no subscriber ${id}`);
+    return subscriber;
+  }
+
+  findByAddress(address: string): Promise<Subscriber | null> {
+    return this.subscribers.findByAddress(normaliseAddress(address));
+  }
+
+  list(options: { limit: number; after?: string }): Promise<Subscriber[]> {
+    return this.subscribers.list(options);
+  }
+
+  async remove(id: string): Promise<void> {
+    if (!(await this.subscribers.delete(id))) throw notFound(`no subscriber ${id}`);
+  }
+
+  /** Password sign-in; gives the same answer for an unknown address and a wrong password. */
+  async signIn(address: string, password: string): Promise<{ token: string; subscriber: Subscriber; expiresAt: string }> {
+    let subscriber: Subscriber | null = null;
+    try {
+      subscriber = await this.findByAddress(address);
+    } catch (err) {
+      if (!(err instanceof SwitchboardError)) throw err;
+    }
+    const credentials = subscriber ? await this.subscribers.getCredentials(subscriber.id) : null;
+    const ok = credentials?.passwordHash ? await verifySecret(password, credentials.passwordHash) : false;
+    if (!subscriber || !ok) throw unauthorized('wrong address or password');
+    if (subscriber.status !== 'active') throw unauthorized('this account is inactive; ask your operator');
+    const token = newToken();
+    const expiresAt = isoAfter(this.options.sessionTtlHours * 3600_000);
+    await this.sessions.createSession({ tokenHash: sha256Hex(token), subscriberId: subscriber.id, createdAt: isoNow(), expiresAt });
+    return { token, subscriber, expiresAt };
+  }
+
+  /** The subscriber a session token belongs to, or null when unknown or expired. */
+  async authenticate(token: string): Promise<Subscriber | null> {
+    const session = await this.sessions.findSession(sha256Hex(token));
+    if (!session || session.expiresAt <= isoNow()) return null;
+    const subscriber = await this.subscribers.get(session.subscriberId);
+    return subscriber && subscriber.status === 'active' ? subscriber : null;
+  }
+
+  signOut(token: string): Promise<void> {
+    return this.sessions.deleteSession(sha256Hex(token));
+  }
+
+  async verifyPassword(subscriberId: string, password: string): Promise<boolean> {
+    const credentials = await this.subscribers.getCredentials(subscriberId);
+    return credentials?.passwordHash ? verifySecret(password, credentials.passwordHash) : false;
+  }
+
+  async verifyPin(subscriberId: string, pin: string): Promise<boolean> {
+    const credentials = await this.subscribers.getCredentials(subscriberId);
+    return credentials?.pinHash ? verifySecret(pin, credentials.pinHash) : false;
+  }
+
+  /**
+   * Resolves one recipient: a local subscriber's mailbox; a new mailbox for an unknown address we
+   * own when dynamic mailboxes are on; otherwise, for an owned address, a clear refusal; and an
+   * address we do not own is external.
+   */
+  async resolve(address: string): Promise<Resolution> {
+    const parsed = parseAddress(address);
+    const subscriber = await this.subscribers.findByAddress(parsed.uri);
+    if (subscriber) {
+      if (subscriber.status !== 'active')
+        throw new SwitchboardError('no-mailbox', `the mailbox of ${parsed.uri} is not accepting messages`, { address: parsed.uri });
+      return { kind: 'local', target: { kind: 'existing', subscriberId: subscriber.id, address: parsed.uri } };
+    }
+    if (!isOwned(parsed, this.options.ownership)) return { kind: 'external', address: parsed.uri };
+    if (!this.options.dynamicMailboxes)
+      throw new SwitchboardError('no-mailbox', `there is no mailbox ${parsed.uri}`, { address: parsed.uri });
+    const p = this.options.defaultProfile;
+    return {
+      kind: 'local',
+      target: {
+        kind: 'dynamic',
+        address: parsed.uri,
+        profile: { ...p, name: parsed.value, addresses: [parsed.uri], dynamic: true },
+      },
+    };
+  }
+}

@@ -1,0 +1,172 @@
+import { parseAddress } from '../core/address.js';
+import { invalid, SwitchboardError } from '../core/errors.js';
+import type {
+  DeliveryRecord,
+  Envelope,
+  IncomingPart,
+  IngestRecord,
+  IngestResult,
+  MailboxCopy,
+  PartRecord,
+} from '../core/ingest.js';
+import { MESSAGE_TYPES } from '../core/message.js';
+import type { BlobStore, Bus, MessageStore } from '../core/ports.js';
+import type { Directory } from '../directory/directory.js';
+import { Batcher } from '../lib/batcher.js';
+import { newId } from '../lib/ids.js';
+import { isoNow } from '../lib/time.js';
+import { searchTextOf } from './search-text.js';
+
+export interface IntakeLimits {
+  maxMessageBytes: number;
+  maxRecipients: number;
+  maxParts: number;
+}
+
+export interface IntakeObserver {
+  /** Called after each group commit with its size and duration. */
+  committed?(messages: number, seconds: number): void;
+  refused?(kind: string): void;
+}
+
+/**
+ * The one funnel every arriving message goes through, whatever its network: validate, resolve
+ * recipients, write blobs, then one transaction for the message, its parts and what must be
+ * delivered. The promise resolves only after that commit is on disk; only then may the channel
+ * acknowledge to its peer.
+ */
+export class Intake {
+  private readonly batcher: Batcher<IngestRecord, IngestResult>;
+
+  constructor(
+    private readonly directory: Directory,
+    private readonly messages: MessageStore,
+    private readonly blobs: BlobStore,
+    private readonly bus: Bus,
+    private readonly limits: IntakeLimits,
+    private readonly observer: IntakeObserver = {},
+  ) {
+    this.batcher = new Batcher(async (records) => {
+      const started = process.hrtime.bigint();
+      const outcomes = await this.messages.commitIngest(records);
+      this.observer.committed?.(records.length, Number(process.hrtime.bigint() - started) / 1e9);
+      return outcomes.map((o) => (o instanceof Error ? { ok: false, error: o } : { ok: true, value: o }));
+    });
+  }
+
+  get pending(): number {
+    return this.batcher.pending;
+  }
+
+  async ingest(envelope: Envelope, parts: IncomingPart[]): Promise<IngestResult> {
+    try {
+      return await this.ingestOnce(envelope, parts);
+    } catch (err) {
+      // A dynamic mailbox created concurrently elsewhere: resolve again, now it exists.
+      if (err instanceof SwitchboardError && err.kind === 'conflict') return this.ingestOnce(envelope, parts);
+      if (err instanceof SwitchboardError) this.observer.refused?.(err.kind);
+      throw err;
+    }
+  }
+
+  private async ingestOnce(envelope: Envelope, parts: IncomingPart[]): Promise<IngestResult> {
+    const record = await this.prepare(envelope, parts);
+    const result = await this.batcher.submit(record);
+    if (!result.replayed)
+      for (const copy of result.copies)
+        this.bus.publish(`mailbox.${copy.mailboxId}`, {
+          type: 'message.created',
+          messageId: copy.messageId,
+          folder: copy.folder,
+          messageType: record.envelope.type,
+        });
+    return result;
+  }
+
+  private validate(envelope: Envelope, parts: IncomingPart[]): number {
+    if (!MESSAGE_TYPES.includes(envelope.type)) throw invalid(`unknown message type "${envelope.type}"`);
+    if (envelope.to.length === 0) throw invalid('a message needs at least one recipient');
+    if (envelope.to.length > this.limits.maxRecipients)
+      throw invalid(`a message may have at most ${this.limits.maxRecipients} recipients`);
+    if (parts.length > this.limits.maxParts) throw invalid(`a message may have at most ${this.limits.maxParts} parts`);
+    if (envelope.subject && envelope.subject.length > 998) throw invalid('the subject is longer than 998 characters');
+    const size = parts.reduce((sum, p) => sum + p.content.length, 0);
+    if (size > this.limits.maxMessageBytes)
+      throw new SwitchboardError('too-large', `the message is ${size} bytes; the limit is ${this.limits.maxMessageBytes}`);
+    return size;
+  }
+
+  private async prepare(envelope: Envelope, parts: IncomingPart[]): Promise<IngestRecord> {
+    const size = this.validate(envelope, parts);
+    const from = parseAddress(envelope.from).uri;
+    const to = [...new Set(envelope.to.map((a) => parseAddress(a).uri))];
+    const read = envelope.read ?? false;
+
+    const copies: MailboxCopy[] = [];
+    const deliveries: DeliveryRecord[] = [];
+    if (envelope.intoMailbox) {
+      const owner = await this.directory.require(envelope.intoMailbox);
+      copies.push({
+        messageId: newId(),
+        target: { kind: 'existing', subscriberId: owner.id, address: owner.addresses[0] ?? from },
+        folder: envelope.folder ?? 'inbox',
+        read,
+        enforceQuota: true,
+      });
+    } else {
+      for (const address of to) {
+        const resolution = await this.directory.resolve(address);
+        if (resolution.kind === 'local')
+          copies.push({ messageId: newId(), target: resolution.target, folder: envelope.folder ?? 'inbox', read, enforceQuota: true });
+        else deliveries.push({ id: newId(), recipient: resolution.address, priority: envelope.urgent ? 'high' : 'normal' });
+      }
+      // No open relay: only an authenticated local sender may reach addresses outside.
+      if (deliveries.length > 0 && !envelope.senderId)
+        throw new SwitchboardError('forbidden', `relaying to ${deliveries[0]!.recipient} is not allowed; sign in to send outside`);
+      if (envelope.senderId) {
+        const sender = await this.directory.require(envelope.senderId);
+        copies.push({
+          messageId: newId(),
+          target: { kind: 'existing', subscriberId: sender.id, address: from },
+          folder: 'sent',
+          read: true,
+          enforceQuota: false,
+        });
+      }
+    }
+
+    const staged = await Promise.all(parts.map((p) => this.blobs.stage(p.content)));
+    const partRecords: PartRecord[] = parts.map((p, i) => ({
+      index: i + 1,
+      contentType: p.contentType,
+      filename: p.filename ?? null,
+      disposition: p.disposition ?? (p.filename ? 'attachment' : 'inline'),
+      size: p.content.length,
+      sha256: staged[i]!.sha256,
+      derivedFrom: p.derivedFrom ?? null,
+      converter: p.converter ?? null,
+    }));
+
+    return {
+      envelope: {
+        type: envelope.type,
+        from,
+        to,
+        subject: envelope.subject ?? null,
+        urgent: envelope.urgent ?? false,
+        createdAt: envelope.createdAt ?? isoNow(),
+        expiresAt: envelope.expiresAt ?? null,
+        durationMs: envelope.durationMs ?? null,
+        pages: envelope.pages ?? null,
+      },
+      size,
+      parts: partRecords,
+      blobs: staged,
+      searchText: searchTextOf(parts),
+      copies,
+      deliveries,
+      idempotency:
+        envelope.idempotencyKey && envelope.senderId ? { subscriberId: envelope.senderId, key: envelope.idempotencyKey } : null,
+    };
+  }
+}

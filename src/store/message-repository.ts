@@ -1,0 +1,278 @@
+import { sql, type Kysely } from 'kysely';
+import { SwitchboardError } from '../core/errors.js';
+import type { IngestCopyResult, IngestRecord, IngestResult, MailboxCopy } from '../core/ingest.js';
+import type { Message, MessagePatch, MessageQuery } from '../core/message.js';
+import type { MessageStore } from '../core/ports.js';
+import { isoNow } from '../lib/time.js';
+import { BlobVault, type PreparedBlob } from './blobs/blob-vault.js';
+import type { Database, Dialect } from './schema.js';
+import { indexMessage, searchWords, unindexMessage, whereMatches } from './search.js';
+import { toMessage } from './message-rows.js';
+import { insertSubscriber } from './subscriber-repository.js';
+import { isUniqueViolation } from './unique-violation.js';
+
+export class MessageRepository implements MessageStore {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: Dialect,
+  ) {}
+
+  async commitIngest(records: IngestRecord[]): Promise<Array<IngestResult | Error>> {
+    return this.db.transaction().execute(async (trx) => {
+      const outcomes: Array<IngestResult | Error> = [];
+      for (const record of records) {
+        // Each record in its own savepoint: one refused message does not fail the batch.
+        await sql`SAVEPOINT ingest`.execute(trx);
+        try {
+          outcomes.push(await this.applyRecord(trx, record));
+          await sql`RELEASE SAVEPOINT ingest`.execute(trx);
+        } catch (err) {
+          await sql`ROLLBACK TO SAVEPOINT ingest`.execute(trx);
+          await sql`RELEASE SAVEPOINT ingest`.execute(trx);
+          outcomes.push(err instanceof Error ? err : new Error(String(err)));
+        }
+      }
+      return outcomes;
+    });
+  }
+
+  private async applyRecord(trx: Kysely<Database>, record: IngestRecord): Promise<IngestResult> {
+    if (record.idempotency) {
+      const seen = await trx
+        .selectFrom('idempotency_keys')
+        .select('result')
+        .where('subscriber_id', '=', record.idempotency.subscriberId)
+        .where('key', '=', record.idempotency.key)
+        .executeTakeFirst();
+      if (seen) return { ...(JSON.parse(seen.result) as IngestResult), replayed: true };
+    }
+    for (const blob of record.blobs) await BlobVault.record(trx, blob.staged as PreparedBlob);
+
+    const copies: IngestCopyResult[] = [];
+    for (const copy of record.copies) copies.push(await this.applyCopy(trx, record, copy));
+
+    const now = isoNow();
+    const sentCopy = copies.find((c) => c.folder === 'sent') ?? copies[0];
+    if (record.deliveries.length > 0) {
+      if (!sentCopy) throw new SwitchboardError('invalid', 'external recipients need a stored copy of the message');
+      await trx
+        .insertInto('deliveries')
+        .values(
+          record.deliveries.map((d) => ({
+            id: d.id,
+            message_id: sentCopy.messageId,
+            recipient: d.recipient,
+            status: 'P',
+            priority: d.priority,
+            created_at: now,
+            updated_at: now,
+          })),
+        )
+        .execute();
+    }
+    const result: IngestResult = { copies, deliveries: record.deliveries, replayed: false };
+    if (record.idempotency)
+      await trx
+        .insertInto('idempotency_keys')
+        .values({
+          subscriber_id: record.idempotency.subscriberId,
+          key: record.idempotency.key,
+          result: JSON.stringify(result),
+          created_at: now,
+        })
+        .execute();
+    return result;
+  }
+
+  private async applyCopy(trx: Kysely<Database>, record: IngestRecord, copy: MailboxCopy): Promise<IngestCopyResult> {
+    let mailboxId: string;
+    let createdMailbox = false;
+    const address = copy.target.address;
+    if (copy.target.kind === 'existing') {
+      mailboxId = copy.target.subscriberId;
+    } else {
+      const owner = await trx.selectFrom('addresses').select('subscriber_id').where('uri', '=', address).executeTakeFirst();
+      if (owner) mailboxId = owner.subscriber_id;
+      else {
+        const p = copy.target.profile;
+        try {
+          mailboxId = await insertSubscriber(trx, { ...p, language: p.language!, timeZone: p.timeZone!, currency: p.currency! });
+        } catch (err) {
+          // Another node created the same mailbox a moment ago; intake retries and finds it.
+          if (isUniqueViolation(err)) throw new SwitchboardError('conflict', `the mailbox ${address} was just created`);
+          throw err;
+        }
+        createdMailbox = true;
+      }
+    }
+
+    // Quota is checked and charged in one statement, so concurrent arrivals cannot overfill.
+    let charge = trx
+      .updateTable('subscribers')
+      .set((eb) => ({
+        used_bytes: eb('used_bytes', '+', record.size),
+        message_count: eb('message_count', '+', 1),
+      }))
+      .where('id', '=', mailboxId)
+      .where('status', '=', 'active');
+    if (copy.enforceQuota)
+      charge = charge
+        .where((eb) => eb.or([eb('quota_bytes', 'is', null), eb(eb('used_bytes', '+', record.size), '<=', eb.ref('quota_bytes'))]))
+        .where((eb) => eb.or([eb('quota_messages', 'is', null), eb(eb('message_count', '+', 1), '<=', eb.ref('quota_messages'))]));
+    const charged = await charge.executeTakeFirst();
+    if (Number(charged.numUpdatedRows) === 0)
+      throw new SwitchboardError('quota-exceeded', `the mailbox of ${address} is full or not accepting messages`, { address });
+
+    const e = record.envelope;
+    const searchRowid = await indexMessage(trx, this.dialect, {
+      messageId: copy.messageId,
+      mailboxId,
+      subject: e.subject ?? '',
+      body: record.searchText,
+    });
+    await trx
+      .insertInto('messages')
+      .values({
+        id: copy.messageId,
+        mailbox_id: mailboxId,
+        type: e.type,
+        folder: copy.folder,
+        previous_folder: null,
+        from_address: e.from,
+        to_addresses: JSON.stringify(e.to),
+        subject: e.subject,
+        is_read: copy.read ? 1 : 0,
+        urgent: e.urgent ? 1 : 0,
+        created_at: e.createdAt,
+        accessed_at: null,
+        expires_at: e.expiresAt,
+        size: record.size,
+        duration_ms: e.durationMs,
+        pages: e.pages,
+        search_rowid: searchRowid,
+      })
+      .execute();
+    if (record.parts.length > 0)
+      await trx
+        .insertInto('parts')
+        .values(
+          record.parts.map((p) => ({
+            message_id: copy.messageId,
+            idx: p.index,
+            content_type: p.contentType,
+            filename: p.filename,
+            disposition: p.disposition,
+            size: p.size,
+            sha256: p.sha256,
+            derived_from: p.derivedFrom,
+            converter: p.converter,
+          })),
+        )
+        .execute();
+    return { messageId: copy.messageId, mailboxId, address, folder: copy.folder, createdMailbox };
+  }
+
+  async list(mailboxId: string, query: MessageQuery): Promise<Message[]> {
+    let q = this.db.selectFrom('messages').selectAll().where('mailbox_id', '=', mailboxId);
+    if (query.folder !== undefined) q = q.where('folder', '=', query.folder);
+    if (query.type !== undefined) q = q.where('type', '=', query.type);
+    if (query.unread !== undefined) q = q.where('is_read', '=', query.unread ? 0 : 1);
+    if (query.before !== undefined) q = q.where('id', '<', query.before);
+    if (query.q !== undefined) {
+      const words = searchWords(query.q);
+      if (words.length === 0) return [];
+      q = whereMatches(q, this.dialect, mailboxId, words);
+    }
+    const rows = await q.orderBy('id', 'desc').limit(query.limit ?? 50).execute();
+    if (rows.length === 0) return [];
+    const parts = await this.db
+      .selectFrom('parts')
+      .selectAll()
+      .where('message_id', 'in', rows.map((r) => r.id))
+      .execute();
+    const byMessage = new Map<string, typeof parts>();
+    for (const p of parts) byMessage.set(p.message_id, [...(byMessage.get(p.message_id) ?? []), p]);
+    return rows.map((row) => toMessage(row, byMessage.get(row.id) ?? []));
+  }
+
+  async get(mailboxId: string, id: string): Promise<Message | null> {
+    const row = await this.db
+      .selectFrom('messages')
+      .selectAll()
+      .where('id', '=', id)
+      .where('mailbox_id', '=', mailboxId)
+      .executeTakeFirst();
+    if (!row) return null;
+    const parts = await this.db.selectFrom('parts').selectAll().where('message_id', '=', id).execute();
+    return toMessage(row, parts);
+  }
+
+  async update(
+    mailboxId: string,
+    id: string,
+    patch: MessagePatch & { previousFolder?: string | null },
+  ): Promise<Message | null> {
+    const values: Record<string, unknown> = {};
+    if (patch.read !== undefined) values.is_read = patch.read ? 1 : 0;
+    if (patch.urgent !== undefined) values.urgent = patch.urgent ? 1 : 0;
+    if (patch.folder !== undefined) values.folder = patch.folder;
+    if (patch.previousFolder !== undefined) values.previous_folder = patch.previousFolder;
+    if (Object.keys(values).length > 0)
+      await this.db.updateTable('messages').set(values).where('id', '=', id).where('mailbox_id', '=', mailboxId).execute();
+    return this.get(mailboxId, id);
+  }
+
+  async folderCounts(mailboxId: string) {
+    const rows = await this.db
+      .selectFrom('messages')
+      .select((eb) => ['folder', eb.fn.countAll<number>().as('total'), eb.fn.sum<number>('is_read').as('read')])
+      .where('mailbox_id', '=', mailboxId)
+      .groupBy('folder')
+      .orderBy('folder')
+      .execute();
+    return rows.map((r) => ({ folder: r.folder, total: Number(r.total), unread: Number(r.total) - Number(r.read ?? 0) }));
+  }
+
+  async markAccessed(mailboxId: string, id: string, at: string): Promise<void> {
+    await this.db.updateTable('messages').set({ accessed_at: at }).where('id', '=', id).where('mailbox_id', '=', mailboxId).execute();
+  }
+
+  async purge(mailboxId: string, id: string): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      const row = await trx
+        .selectFrom('messages')
+        .select(['size', 'search_rowid'])
+        .where('id', '=', id)
+        .where('mailbox_id', '=', mailboxId)
+        .executeTakeFirst();
+      if (!row) return false;
+      await unindexMessage(trx, this.dialect, row.search_rowid);
+      await trx.deleteFrom('messages').where('id', '=', id).execute();
+      await trx
+        .updateTable('subscribers')
+        .set((eb) => ({ used_bytes: eb('used_bytes', '-', Number(row.size)), message_count: eb('message_count', '-', 1) }))
+        .where('id', '=', mailboxId)
+        .execute();
+      return true;
+    });
+  }
+
+  async listDeliveries(options: { messageId?: string; status?: string; limit: number }) {
+    let q = this.db.selectFrom('deliveries').selectAll().orderBy('id').limit(options.limit);
+    if (options.messageId) q = q.where('message_id', '=', options.messageId);
+    if (options.status) q = q.where('status', '=', options.status);
+    const rows = await q.execute();
+    return rows.map((r) => ({
+      id: r.id,
+      messageId: r.message_id,
+      recipient: r.recipient,
+      status: r.status,
+      priority: r.priority,
+      createdAt: r.created_at,
+    }));
+  }
+
+  async ping(): Promise<void> {
+    await sql`SELECT 1`.execute(this.db);
+  }
+}

@@ -1,0 +1,14 @@
+import type { Migration, MigrationProvider } from 'kysely';
+import type { Dialect } from '../schema.js';
+import { initial } from './001-initial.js';
+
+/** One ordered set of migrations for both databases; a migration branches on dialect where SQL differs. */
+export function migrationProvider(dialect: Dialect): MigrationProvider {
+  return {
+    async getMigrations(): Promise<Record<string, Migration>> {
+      return {
+        '001-initial': initial(dialect),
+      };
+    },
+  };
+}
