@@ -13,14 +13,20 @@ function parseValue(spec: OptionSpec, raw: unknown, origin: string): unknown {
       return String(raw);
     case 'integer': {
       const n = typeof raw === 'number' ? raw : Number(String(raw).trim());
-      if (!Number.isInteger(n) || n < 0) throw new ConfigError(`${origin}: expected a whole number, got "${raw}"`);
+      if (!Number.isInteger(n) || n < 0)
+        throw new ConfigError(`${origin}: expected a whole number, got "${raw}"`);
       return n;
     }
     case 'size': {
       if (typeof raw === 'number' && Number.isInteger(raw) && raw >= 0) return raw;
       const m = SIZE.exec(String(raw).trim());
-      if (!m) throw new ConfigError(`${origin}: expected a size such as 1048576, 512k or 10m, got "${raw}"`);
-      const unit = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2]!.toLowerCase() as '' | 'k' | 'm' | 'g'];
+      if (!m)
+        throw new ConfigError(
+          `${origin}: expected a size such as 1048576, 512k or 10m, got "${raw}"`,
+        );
+      const unit = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[
+        m[2]!.toLowerCase() as '' | 'k' | 'm' | 'g'
+      ];
       return Number(m[1]) * unit;
     }
     case 'boolean': {
@@ -31,7 +37,11 @@ function parseValue(spec: OptionSpec, raw: unknown, origin: string): unknown {
       throw new ConfigError(`${origin}: expected true or false, got "${raw}"`);
     }
     case 'list':
-      if (Array.isArray(raw)) return raw.map(String).map((s) => s.trim()).filter(Boolean);
+      if (Array.isArray(raw))
+        return raw
+          .map(String)
+          .map((s) => s.trim())
+          .filter(Boolean);
       return String(raw)
         .split(',')
         .map((s) => s.trim())
@@ -53,18 +63,22 @@ export function loadConfig(
     try {
       file = JSON.parse(readFileSync(filePath, 'utf8')) as Record<string, unknown>;
     } catch (err) {
-      throw new ConfigError(`cannot read configuration file ${filePath}: ${(err as Error).message}`);
+      throw new ConfigError(
+        `cannot read configuration file ${filePath}: ${(err as Error).message}`,
+      );
     }
     const known = new Set<string>(OPTIONS.map((o) => o.key));
     const unknown = Object.keys(file).filter((k) => !known.has(k));
-    if (unknown.length > 0) throw new ConfigError(`${filePath}: unknown option(s) ${unknown.join(', ')}`);
+    if (unknown.length > 0)
+      throw new ConfigError(`${filePath}: unknown option(s) ${unknown.join(', ')}`);
   }
   const out: Record<string, unknown> = {};
   for (const spec of OPTIONS as readonly OptionSpec[]) {
     let value = parseValue(spec, file[spec.key], `${filePath}: ${spec.key}`);
     const fromEnv = env[spec.env];
     if (fromEnv !== undefined && fromEnv !== '') value = parseValue(spec, fromEnv, spec.env);
-    if (overrides[spec.key] !== undefined) value = parseValue(spec, overrides[spec.key], `--${spec.key}`);
+    if (overrides[spec.key] !== undefined)
+      value = parseValue(spec, overrides[spec.key], `--${spec.key}`);
     out[spec.key] = value;
   }
   const config = out as unknown as Config;
@@ -73,12 +87,15 @@ export function loadConfig(
 }
 
 function validate(config: Config): void {
-  if (config.httpPort > 65535) throw new ConfigError('SWITCHBOARD_HTTP_PORT: must be at most 65535');
+  if (config.httpPort > 65535)
+    throw new ConfigError('SWITCHBOARD_HTTP_PORT: must be at most 65535');
   if (Boolean(config.tlsCert) !== Boolean(config.tlsKey))
     throw new ConfigError('SWITCHBOARD_TLS_CERT and SWITCHBOARD_TLS_KEY must be set together');
   for (const prefix of config.numberRanges)
     if (!/^\+[0-9]{1,15}$/.test(prefix))
-      throw new ConfigError(`SWITCHBOARD_NUMBER_RANGES: "${prefix}" is not an E.164 prefix such as +1555`);
+      throw new ConfigError(
+        `SWITCHBOARD_NUMBER_RANGES: "${prefix}" is not an E.164 prefix such as +1555`,
+      );
   config.domains = config.domains.map((d) => d.toLowerCase());
   if (config.adminToken !== null && config.adminToken.length < 16)
     throw new ConfigError('SWITCHBOARD_ADMIN_TOKEN: use at least 16 characters');

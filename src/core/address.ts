@@ -17,7 +17,8 @@ export interface Address {
 }
 
 const E164 = /^\+[1-9][0-9]{1,14}$/;
-const USER_AT_DOMAIN = /^[a-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}@([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*)$/;
+const USER_AT_DOMAIN =
+  /^[a-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}@([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*)$/;
 const SIP_USER = /^[a-z0-9!$&'()*+,;=?/_.~+-]{1,64}@([a-z0-9.-]{1,253})$/;
 
 /** Parses and normalises an address; a bare `+1555...` means tel:, a bare `a@b` means mailto:. */

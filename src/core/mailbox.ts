@@ -1,5 +1,12 @@
 import { forbidden, invalid, notFound } from './errors.js';
-import { isSystemFolder, isValidFolderName, type Message, type MessagePatch, type MessageQuery, type Part } from './message.js';
+import {
+  isSystemFolder,
+  isValidFolderName,
+  type Message,
+  type MessagePatch,
+  type MessageQuery,
+  type Part,
+} from './message.js';
 import { toDocument, type MessageDocument } from './message-document.js';
 import type { BlobStore, Bus, MessageStore } from './ports.js';
 
@@ -31,7 +38,11 @@ export class MailboxService {
     return { ...message, accessedAt };
   }
 
-  async part(mailboxId: string, id: string, index: number): Promise<{ part: Part; content: Buffer }> {
+  async part(
+    mailboxId: string,
+    id: string,
+    index: number,
+  ): Promise<{ part: Part; content: Buffer }> {
     const message = await this.messages.get(mailboxId, id);
     const part = message?.parts.find((p) => p.index === index);
     if (!message || !part) throw notFound(`no part ${index} of message ${id} in this mailbox`);
@@ -45,12 +56,19 @@ export class MailboxService {
     let previousFolder: string | null | undefined;
     if (patch.folder !== undefined && patch.folder !== message.folder) {
       if (!isSystemFolder(patch.folder) && !isValidFolderName(patch.folder))
-        throw invalid(`"${patch.folder}" is not a valid folder name (letters, digits, space, _ . -; at most 64)`);
+        throw invalid(
+          `"${patch.folder}" is not a valid folder name (letters, digits, space, _ . -; at most 64)`,
+        );
       if (patch.folder === 'sent') throw forbidden('messages cannot be moved into sent');
       previousFolder = patch.folder === 'trash' ? message.folder : null;
     }
     const updated = await this.messages.update(mailboxId, id, { ...patch, previousFolder });
-    this.bus.publish(`mailbox.${mailboxId}`, { type: 'message.updated', messageId: id, folder: updated!.folder, read: updated!.read });
+    this.bus.publish(`mailbox.${mailboxId}`, {
+      type: 'message.updated',
+      messageId: id,
+      folder: updated!.folder,
+      read: updated!.read,
+    });
     return updated!;
   }
 

@@ -75,13 +75,16 @@ export function toDocument(message: Message, contents: Buffer[]): MessageDocumen
 
 /** Checks a document read from outside and returns its parts' bytes, verified against their sizes. */
 export function partsOfDocument(doc: MessageDocument): IncomingPart[] {
-  if (doc.format !== DOCUMENT_FORMAT) throw invalid(`unknown document format "${doc.format}"; expected ${DOCUMENT_FORMAT}`);
-  if (!MESSAGE_TYPES.includes(doc.message.type)) throw invalid(`unknown message type "${doc.message.type}"`);
+  if (doc.format !== DOCUMENT_FORMAT)
+    throw invalid(`unknown document format "${doc.format}"; expected ${DOCUMENT_FORMAT}`);
+  if (!MESSAGE_TYPES.includes(doc.message.type))
+    throw invalid(`unknown message type "${doc.message.type}"`);
   const sorted = [...doc.parts].sort((a, b) => a.index - b.index);
   return sorted.map((p, i) => {
     if (p.index !== i + 1) throw invalid('part indexes must run 1, 2, 3, ...');
     const content = Buffer.from(p.content, 'base64');
-    if (content.length !== p.size) throw invalid(`part ${p.index} has ${content.length} bytes but declares ${p.size}`);
+    if (content.length !== p.size)
+      throw invalid(`part ${p.index} has ${content.length} bytes but declares ${p.size}`);
     return {
       contentType: p.contentType,
       filename: p.filename,

@@ -1,4 +1,13 @@
-export const MESSAGE_TYPES = ['voice', 'fax', 'email', 'sms', 'video', 'image', 'text', 'ivm'] as const;
+export const MESSAGE_TYPES = [
+  'voice',
+  'fax',
+  'email',
+  'sms',
+  'video',
+  'image',
+  'text',
+  'ivm',
+] as const;
 export type MessageType = (typeof MESSAGE_TYPES)[number];
 
 export const SYSTEM_FOLDERS = ['inbox', 'saved', 'trash', 'archive', 'sent'] as const;

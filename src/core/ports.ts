@@ -1,11 +1,6 @@
 import type { Message, MessagePatch, MessageQuery } from './message.js';
 import type { IngestRecord, IngestResult } from './ingest.js';
-import type {
-  Credentials,
-  NewSubscriber,
-  Subscriber,
-  SubscriberPatch,
-} from './subscriber.js';
+import type { Credentials, NewSubscriber, Subscriber, SubscriberPatch } from './subscriber.js';
 
 /**
  * A blob made ready for an ingest transaction: large bytes already synced to their file, small
@@ -28,7 +23,9 @@ export interface BlobStore {
 }
 
 export interface SubscriberStore {
-  create(input: NewSubscriber & Required<Pick<NewSubscriber, 'language' | 'timeZone' | 'currency'>>): Promise<Subscriber>;
+  create(
+    input: NewSubscriber & Required<Pick<NewSubscriber, 'language' | 'timeZone' | 'currency'>>,
+  ): Promise<Subscriber>;
   get(id: string): Promise<Subscriber | null>;
   findByAddress(uri: string): Promise<Subscriber | null>;
   list(options: { limit: number; after?: string }): Promise<Subscriber[]>;
@@ -59,15 +56,32 @@ export interface MessageStore {
   commitIngest(records: IngestRecord[]): Promise<Array<IngestResult | Error>>;
   list(mailboxId: string, query: MessageQuery): Promise<Message[]>;
   get(mailboxId: string, id: string): Promise<Message | null>;
-  update(mailboxId: string, id: string, patch: MessagePatch & { previousFolder?: string | null }): Promise<Message | null>;
+  update(
+    mailboxId: string,
+    id: string,
+    patch: MessagePatch & { previousFolder?: string | null },
+  ): Promise<Message | null>;
   markAccessed(mailboxId: string, id: string, at: string): Promise<void>;
   /** Message and unread counts per folder. */
-  folderCounts(mailboxId: string): Promise<Array<{ folder: string; total: number; unread: number }>>;
+  folderCounts(
+    mailboxId: string,
+  ): Promise<Array<{ folder: string; total: number; unread: number }>>;
   /** Removes the message for good and gives its size back to the quota. */
   purge(mailboxId: string, id: string): Promise<boolean>;
   /** Deliveries recorded for external recipients, oldest first (read by the queue). */
-  listDeliveries(options: { messageId?: string; status?: string; limit: number }): Promise<
-    Array<{ id: string; messageId: string; recipient: string; status: string; priority: string; createdAt: string }>
+  listDeliveries(options: {
+    messageId?: string;
+    status?: string;
+    limit: number;
+  }): Promise<
+    Array<{
+      id: string;
+      messageId: string;
+      recipient: string;
+      status: string;
+      priority: string;
+      createdAt: string;
+    }>
   >;
   ping(): Promise<void>;
 }

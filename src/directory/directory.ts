@@ -2,7 +2,12 @@ import { normaliseAddress, parseAddress } from '../core/address.js';
 import { invalid, notFound, SwitchboardError, unauthorized } from '../core/errors.js';
 import type { MailboxTarget } from '../core/ingest.js';
 import type { SessionStore, SubscriberStore } from '../core/ports.js';
-import type { NewSubscriber, Subscriber, SubscriberPatch, SubscriberProfile } from '../core/subscriber.js';
+import type {
+  NewSubscriber,
+  Subscriber,
+  SubscriberPatch,
+  SubscriberProfile,
+} from '../core/subscriber.js';
 import { sha256Hex } from '../lib/hash.js';
 import { newToken } from '../lib/ids.js';
 import { isoAfter, isoNow } from '../lib/time.js';
@@ -20,15 +25,16 @@ export interface DirectoryOptions {
 
 /** Where a recipient address leads: a local mailbox (existing or to create) or the outside world. */
 export type Resolution =
-  | { kind: 'local'; target: MailboxTarget }
-  | { kind: 'external'; address: string };
+  { kind: 'local'; target: MailboxTarget } | { kind: 'external'; address: string };
 
 const LANGUAGE = /^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/;
 const CURRENCY = /^[A-Z]{3}$/;
 
 function checkProfile(input: Partial<SubscriberProfile>): void {
-  if (input.language !== undefined && !LANGUAGE.test(input.language)) throw invalid(`"${input.language}" is not a BCP 47 language tag`);
-  if (input.currency !== undefined && !CURRENCY.test(input.currency)) throw invalid(`"${input.currency}" is not an ISO 4217 currency code`);
+  if (input.language !== undefined && !LANGUAGE.test(input.language))
+    throw invalid(`"${input.language}" is not a BCP 47 language tag`);
+  if (input.currency !== undefined && !CURRENCY.test(input.currency))
+    throw invalid(`"${input.currency}" is not an ISO 4217 currency code`);
   if (input.timeZone !== undefined) {
     try {
       new Intl.DateTimeFormat('en', { timeZone: input.timeZone });
@@ -52,8 +58,11 @@ export class Directory {
     return uris;
   }
 
-  async add(input: NewSubscriber & { password?: string; pin?: string; sipSecret?: string }): Promise<Subscriber> {
-    if (!input.name || input.name.length > 200) throw invalid('a name of 1 to 200 characters is required');
+  async add(
+    input: NewSubscriber & { password?: string; pin?: string; sipSecret?: string },
+  ): Promise<Subscriber> {
+    if (!input.name || input.name.length > 200)
+      throw invalid('a name of 1 to 200 characters is required');
     if (input.addresses.length === 0) throw invalid('a subscriber needs at least one address');
     checkProfile(input);
     if (input.password !== undefined) checkPassword(input.password);
@@ -74,7 +83,10 @@ export class Directory {
     return (await this.subscribers.get(subscriber.id))!;
   }
 
-  async update(id: string, patch: SubscriberPatch & { password?: string; pin?: string; sipSecret?: string }): Promise<Subscriber> {
+  async update(
+    id: string,
+    patch: SubscriberPatch & { password?: string; pin?: string; sipSecret?: string },
+  ): Promise<Subscriber> {
     checkProfile(patch);
     if (patch.addresses !== undefined) {
       if (patch.addresses.length === 0) throw invalid('a subscriber needs at least one address');
@@ -89,9 +101,13 @@ export class Directory {
     return (await this.subscribers.get(id))!;
   }
 
-  private async setSecrets(subscriber: Subscriber, secrets: { password?: string; pin?: string; sipSecret?: string }): Promise<void> {
+  private async setSecrets(
+    subscriber: Subscriber,
+    secrets: { password?: string; pin?: string; sipSecret?: string },
+  ): Promise<void> {
     const credentials: Record<string, string> = {};
-    if (secrets.password !== undefined) credentials.passwordHash = await hashSecret(secrets.password);
+    if (secrets.password !== undefined)
+      credentials.passwordHash = await hashSecret(secrets.password);
     if (secrets.pin !== undefined) credentials.pinHash = await hashSecret(secrets.pin);
     if (secrets.sipSecret !== undefined) {
       // The SIP user name is the subscriber's first sip: address user part, else their first address.
@@ -103,7 +119,8 @@ export class Directory {
       credentials.sipHa1Sha256 = sipHa1('sha256', username, realm, secrets.sipSecret);
       credentials.sipRealm = realm;
     }
-    if (Object.keys(credentials).length > 0) await this.subscribers.setCredentials(subscriber.id, credentials);
+    if (Object.keys(credentials).length > 0)
+      await this.subscribers.setCredentials(subscriber.id, credentials);
   }
 
   get(id: string): Promise<Subscriber | null> {
@@ -129,7 +146,10 @@ export class Directory {
   }
 
   /** Password sign-in; gives the same answer for an unknown address and a wrong password. */
-  async signIn(address: string, password: string): Promise<{ token: string; subscriber: Subscriber; expiresAt: string }> {
+  async signIn(
+    address: string,
+    password: string,
+  ): Promise<{ token: string; subscriber: Subscriber; expiresAt: string }> {
     let subscriber: Subscriber | null = null;
     try {
       subscriber = await this.findByAddress(address);
@@ -137,12 +157,20 @@ export class Directory {
       if (!(err instanceof SwitchboardError)) throw err;
     }
     const credentials = subscriber ? await this.subscribers.getCredentials(subscriber.id) : null;
-    const ok = credentials?.passwordHash ? await verifySecret(password, credentials.passwordHash) : false;
+    const ok = credentials?.passwordHash
+      ? await verifySecret(password, credentials.passwordHash)
+      : false;
     if (!subscriber || !ok) throw unauthorized('wrong address or password');
-    if (subscriber.status !== 'active') throw unauthorized('this account is inactive; ask your operator');
+    if (subscriber.status !== 'active')
+      throw unauthorized('this account is inactive; ask your operator');
     const token = newToken();
     const expiresAt = isoAfter(this.options.sessionTtlHours * 3600_000);
-    await this.sessions.createSession({ tokenHash: sha256Hex(token), subscriberId: subscriber.id, createdAt: isoNow(), expiresAt });
+    await this.sessions.createSession({
+      tokenHash: sha256Hex(token),
+      subscriberId: subscriber.id,
+      createdAt: isoNow(),
+      expiresAt,
+    });
     return { token, subscriber, expiresAt };
   }
 
@@ -178,12 +206,21 @@ export class Directory {
     const subscriber = await this.subscribers.findByAddress(parsed.uri);
     if (subscriber) {
       if (subscriber.status !== 'active')
-        throw new SwitchboardError('no-mailbox', `the mailbox of ${parsed.uri} is not accepting messages`, { address: parsed.uri });
-      return { kind: 'local', target: { kind: 'existing', subscriberId: subscriber.id, address: parsed.uri } };
+        throw new SwitchboardError(
+          'no-mailbox',
+          `the mailbox of ${parsed.uri} is not accepting messages`,
+          { address: parsed.uri },
+        );
+      return {
+        kind: 'local',
+        target: { kind: 'existing', subscriberId: subscriber.id, address: parsed.uri },
+      };
     }
     if (!isOwned(parsed, this.options.ownership)) return { kind: 'external', address: parsed.uri };
     if (!this.options.dynamicMailboxes)
-      throw new SwitchboardError('no-mailbox', `there is no mailbox ${parsed.uri}`, { address: parsed.uri });
+      throw new SwitchboardError('no-mailbox', `there is no mailbox ${parsed.uri}`, {
+        address: parsed.uri,
+      });
     const p = this.options.defaultProfile;
     return {
       kind: 'local',

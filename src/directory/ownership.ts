@@ -7,6 +7,7 @@ export interface Ownership {
 }
 
 export function isOwned(address: Address, ownership: Ownership): boolean {
-  if (address.scheme === 'tel') return ownership.numberRanges.some((prefix) => address.value.startsWith(prefix));
+  if (address.scheme === 'tel')
+    return ownership.numberRanges.some((prefix) => address.value.startsWith(prefix));
   return address.domain !== undefined && ownership.domains.includes(address.domain);
 }

@@ -6,7 +6,12 @@ const R = 8;
 const P = 1;
 const KEYLEN = 32;
 
-function scrypt(secret: string, salt: Buffer, keylen: number, options: ScryptOptions): Promise<Buffer> {
+function scrypt(
+  secret: string,
+  salt: Buffer,
+  keylen: number,
+  options: ScryptOptions,
+): Promise<Buffer> {
   return new Promise((resolve, reject) =>
     scryptCb(secret, salt, keylen, options, (err, key) => (err ? reject(err) : resolve(key))),
   );
@@ -15,7 +20,12 @@ function scrypt(secret: string, salt: Buffer, keylen: number, options: ScryptOpt
 /** Hashes a password or PIN as `scrypt$N$r$p$salt$hash` (base64), self-describing for later tuning. */
 export async function hashSecret(secret: string): Promise<string> {
   const salt = randomBytes(16);
-  const key = await scrypt(secret.normalize('NFC'), salt, KEYLEN, { N, r: R, p: P, maxmem: 64 * 1024 * 1024 });
+  const key = await scrypt(secret.normalize('NFC'), salt, KEYLEN, {
+    N,
+    r: R,
+    p: P,
+    maxmem: 64 * 1024 * 1024,
+  });
   return ['scrypt', N, R, P, salt.toString('base64'), key.toString('base64')].join('$');
 }
 

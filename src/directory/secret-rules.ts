@@ -11,5 +11,6 @@ export function checkPin(pin: string): void {
 }
 
 export function checkSipSecret(secret: string): void {
-  if (secret.length < 8 || secret.length > 128) throw invalid('the SIP secret must have 8 to 128 characters');
+  if (secret.length < 8 || secret.length > 128)
+    throw invalid('the SIP secret must have 8 to 128 characters');
 }

@@ -50,7 +50,9 @@ export class Intake {
       const started = process.hrtime.bigint();
       const outcomes = await this.messages.commitIngest(records);
       this.observer.committed?.(records.length, Number(process.hrtime.bigint() - started) / 1e9);
-      return outcomes.map((o) => (o instanceof Error ? { ok: false, error: o } : { ok: true, value: o }));
+      return outcomes.map((o) =>
+        o instanceof Error ? { ok: false, error: o } : { ok: true, value: o },
+      );
     });
   }
 
@@ -63,7 +65,8 @@ export class Intake {
       return await this.ingestOnce(envelope, parts);
     } catch (err) {
       // A dynamic mailbox created concurrently elsewhere: resolve again, now it exists.
-      if (err instanceof SwitchboardError && err.kind === 'conflict') return this.ingestOnce(envelope, parts);
+      if (err instanceof SwitchboardError && err.kind === 'conflict')
+        return this.ingestOnce(envelope, parts);
       if (err instanceof SwitchboardError) this.observer.refused?.(err.kind);
       throw err;
     }
@@ -84,15 +87,21 @@ export class Intake {
   }
 
   private validate(envelope: Envelope, parts: IncomingPart[]): number {
-    if (!MESSAGE_TYPES.includes(envelope.type)) throw invalid(`unknown message type "${envelope.type}"`);
+    if (!MESSAGE_TYPES.includes(envelope.type))
+      throw invalid(`unknown message type "${envelope.type}"`);
     if (envelope.to.length === 0) throw invalid('a message needs at least one recipient');
     if (envelope.to.length > this.limits.maxRecipients)
       throw invalid(`a message may have at most ${this.limits.maxRecipients} recipients`);
-    if (parts.length > this.limits.maxParts) throw invalid(`a message may have at most ${this.limits.maxParts} parts`);
-    if (envelope.subject && envelope.subject.length > 998) throw invalid('the subject is longer than 998 characters');
+    if (parts.length > this.limits.maxParts)
+      throw invalid(`a message may have at most ${this.limits.maxParts} parts`);
+    if (envelope.subject && envelope.subject.length > 998)
+      throw invalid('the subject is longer than 998 characters');
     const size = parts.reduce((sum, p) => sum + p.content.length, 0);
     if (size > this.limits.maxMessageBytes)
-      throw new SwitchboardError('too-large', `the message is ${size} bytes; the limit is ${this.limits.maxMessageBytes}`);
+      throw new SwitchboardError(
+        'too-large',
+        `the message is ${size} bytes; the limit is ${this.limits.maxMessageBytes}`,
+      );
     return size;
   }
 
@@ -117,12 +126,26 @@ export class Intake {
       for (const address of to) {
         const resolution = await this.directory.resolve(address);
         if (resolution.kind === 'local')
-          copies.push({ messageId: newId(), target: resolution.target, folder: envelope.folder ?? 'inbox', read, enforceQuota: true });
-        else deliveries.push({ id: newId(), recipient: resolution.address, priority: envelope.urgent ? 'high' : 'normal' });
+          copies.push({
+            messageId: newId(),
+            target: resolution.target,
+            folder: envelope.folder ?? 'inbox',
+            read,
+            enforceQuota: true,
+          });
+        else
+          deliveries.push({
+            id: newId(),
+            recipient: resolution.address,
+            priority: envelope.urgent ? 'high' : 'normal',
+          });
       }
       // No open relay: only an authenticated local sender may reach addresses outside.
       if (deliveries.length > 0 && !envelope.senderId)
-        throw new SwitchboardError('forbidden', `relaying to ${deliveries[0]!.recipient} is not allowed; sign in to send outside`);
+        throw new SwitchboardError(
+          'forbidden',
+          `relaying to ${deliveries[0]!.recipient} is not allowed; sign in to send outside`,
+        );
       if (envelope.senderId) {
         const sender = await this.directory.require(envelope.senderId);
         copies.push({
@@ -166,7 +189,9 @@ export class Intake {
       copies,
       deliveries,
       idempotency:
-        envelope.idempotencyKey && envelope.senderId ? { subscriberId: envelope.senderId, key: envelope.idempotencyKey } : null,
+        envelope.idempotencyKey && envelope.senderId
+          ? { subscriberId: envelope.senderId, key: envelope.idempotencyKey }
+          : null,
     };
   }
 }

@@ -54,7 +54,11 @@ export class MessageRepository implements MessageStore {
     const now = isoNow();
     const sentCopy = copies.find((c) => c.folder === 'sent') ?? copies[0];
     if (record.deliveries.length > 0) {
-      if (!sentCopy) throw new SwitchboardError('invalid', 'external recipients need a stored copy of the message');
+      if (!sentCopy)
+        throw new SwitchboardError(
+          'invalid',
+          'external recipients need a stored copy of the message',
+        );
       await trx
         .insertInto('deliveries')
         .values(
@@ -84,22 +88,36 @@ export class MessageRepository implements MessageStore {
     return result;
   }
 
-  private async applyCopy(trx: Kysely<Database>, record: IngestRecord, copy: MailboxCopy): Promise<IngestCopyResult> {
+  private async applyCopy(
+    trx: Kysely<Database>,
+    record: IngestRecord,
+    copy: MailboxCopy,
+  ): Promise<IngestCopyResult> {
     let mailboxId: string;
     let createdMailbox = false;
     const address = copy.target.address;
     if (copy.target.kind === 'existing') {
       mailboxId = copy.target.subscriberId;
     } else {
-      const owner = await trx.selectFrom('addresses').select('subscriber_id').where('uri', '=', address).executeTakeFirst();
+      const owner = await trx
+        .selectFrom('addresses')
+        .select('subscriber_id')
+        .where('uri', '=', address)
+        .executeTakeFirst();
       if (owner) mailboxId = owner.subscriber_id;
       else {
         const p = copy.target.profile;
         try {
-          mailboxId = await insertSubscriber(trx, { ...p, language: p.language!, timeZone: p.timeZone!, currency: p.currency! });
+          mailboxId = await insertSubscriber(trx, {
+            ...p,
+            language: p.language!,
+            timeZone: p.timeZone!,
+            currency: p.currency!,
+          });
         } catch (err) {
           // Another node created the same mailbox a moment ago; intake retries and finds it.
-          if (isUniqueViolation(err)) throw new SwitchboardError('conflict', `the mailbox ${address} was just created`);
+          if (isUniqueViolation(err))
+            throw new SwitchboardError('conflict', `the mailbox ${address} was just created`);
           throw err;
         }
         createdMailbox = true;
@@ -117,11 +135,25 @@ export class MessageRepository implements MessageStore {
       .where('status', '=', 'active');
     if (copy.enforceQuota)
       charge = charge
-        .where((eb) => eb.or([eb('quota_bytes', 'is', null), eb(eb('used_bytes', '+', record.size), '<=', eb.ref('quota_bytes'))]))
-        .where((eb) => eb.or([eb('quota_messages', 'is', null), eb(eb('message_count', '+', 1), '<=', eb.ref('quota_messages'))]));
+        .where((eb) =>
+          eb.or([
+            eb('quota_bytes', 'is', null),
+            eb(eb('used_bytes', '+', record.size), '<=', eb.ref('quota_bytes')),
+          ]),
+        )
+        .where((eb) =>
+          eb.or([
+            eb('quota_messages', 'is', null),
+            eb(eb('message_count', '+', 1), '<=', eb.ref('quota_messages')),
+          ]),
+        );
     const charged = await charge.executeTakeFirst();
     if (Number(charged.numUpdatedRows) === 0)
-      throw new SwitchboardError('quota-exceeded', `the mailbox of ${address} is full or not accepting messages`, { address });
+      throw new SwitchboardError(
+        'quota-exceeded',
+        `the mailbox of ${address} is full or not accepting messages`,
+        { address },
+      );
 
     const e = record.envelope;
     const searchRowid = await indexMessage(trx, this.dialect, {
@@ -183,12 +215,19 @@ export class MessageRepository implements MessageStore {
       if (words.length === 0) return [];
       q = whereMatches(q, this.dialect, mailboxId, words);
     }
-    const rows = await q.orderBy('id', 'desc').limit(query.limit ?? 50).execute();
+    const rows = await q
+      .orderBy('id', 'desc')
+      .limit(query.limit ?? 50)
+      .execute();
     if (rows.length === 0) return [];
     const parts = await this.db
       .selectFrom('parts')
       .selectAll()
-      .where('message_id', 'in', rows.map((r) => r.id))
+      .where(
+        'message_id',
+        'in',
+        rows.map((r) => r.id),
+      )
       .execute();
     const byMessage = new Map<string, typeof parts>();
     for (const p of parts) byMessage.set(p.message_id, [...(byMessage.get(p.message_id) ?? []), p]);
@@ -203,7 +242,11 @@ export class MessageRepository implements MessageStore {
       .where('mailbox_id', '=', mailboxId)
       .executeTakeFirst();
     if (!row) return null;
-    const parts = await this.db.selectFrom('parts').selectAll().where('message_id', '=', id).execute();
+    const parts = await this.db
+      .selectFrom('parts')
+      .selectAll()
+      .where('message_id', '=', id)
+      .execute();
     return toMessage(row, parts);
   }
 
@@ -218,23 +261,41 @@ export class MessageRepository implements MessageStore {
     if (patch.folder !== undefined) values.folder = patch.folder;
     if (patch.previousFolder !== undefined) values.previous_folder = patch.previousFolder;
     if (Object.keys(values).length > 0)
-      await this.db.updateTable('messages').set(values).where('id', '=', id).where('mailbox_id', '=', mailboxId).execute();
+      await this.db
+        .updateTable('messages')
+        .set(values)
+        .where('id', '=', id)
+        .where('mailbox_id', '=', mailboxId)
+        .execute();
     return this.get(mailboxId, id);
   }
 
   async folderCounts(mailboxId: string) {
     const rows = await this.db
       .selectFrom('messages')
-      .select((eb) => ['folder', eb.fn.countAll<number>().as('total'), eb.fn.sum<number>('is_read').as('read')])
+      .select((eb) => [
+        'folder',
+        eb.fn.countAll<number>().as('total'),
+        eb.fn.sum<number>('is_read').as('read'),
+      ])
       .where('mailbox_id', '=', mailboxId)
       .groupBy('folder')
       .orderBy('folder')
       .execute();
-    return rows.map((r) => ({ folder: r.folder, total: Number(r.total), unread: Number(r.total) - Number(r.read ?? 0) }));
+    return rows.map((r) => ({
+      folder: r.folder,
+      total: Number(r.total),
+      unread: Number(r.total) - Number(r.read ?? 0),
+    }));
   }
 
   async markAccessed(mailboxId: string, id: string, at: string): Promise<void> {
-    await this.db.updateTable('messages').set({ accessed_at: at }).where('id', '=', id).where('mailbox_id', '=', mailboxId).execute();
+    await this.db
+      .updateTable('messages')
+      .set({ accessed_at: at })
+      .where('id', '=', id)
+      .where('mailbox_id', '=', mailboxId)
+      .execute();
   }
 
   async purge(mailboxId: string, id: string): Promise<boolean> {
@@ -250,7 +311,10 @@ export class MessageRepository implements MessageStore {
       await trx.deleteFrom('messages').where('id', '=', id).execute();
       await trx
         .updateTable('subscribers')
-        .set((eb) => ({ used_bytes: eb('used_bytes', '-', Number(row.size)), message_count: eb('message_count', '-', 1) }))
+        .set((eb) => ({
+          used_bytes: eb('used_bytes', '-', Number(row.size)),
+          message_count: eb('message_count', '-', 1),
+        }))
         .where('id', '=', mailboxId)
         .execute();
       return true;

@@ -14,17 +14,25 @@ export async function indexMessage(
 ): Promise<number | null> {
   if (dialect === 'sqlite') {
     await sql`INSERT INTO message_search (message_id, mailbox_id, subject, body)
-      VALUES (${entry.messageId}, ${entry.mailboxId}, ${entry.subject}, ${entry.body})`.execute(trx);
+      VALUES (${entry.messageId}, ${entry.mailboxId}, ${entry.subject}, ${entry.body})`.execute(
+      trx,
+    );
     const { rows } = await sql<{ id: number }>`SELECT last_insert_rowid() AS id`.execute(trx);
     return rows[0]!.id;
   }
   await sql`INSERT INTO message_search (message_id, mailbox_id, document)
     VALUES (${entry.messageId}, ${entry.mailboxId},
-      setweight(to_tsvector('simple', ${entry.subject}), 'A') || to_tsvector('simple', ${entry.body}))`.execute(trx);
+      setweight(to_tsvector('simple', ${entry.subject}), 'A') || to_tsvector('simple', ${entry.body}))`.execute(
+    trx,
+  );
   return null;
 }
 
-export async function unindexMessage(trx: Kysely<Database>, dialect: Dialect, searchRowid: number | null): Promise<void> {
+export async function unindexMessage(
+  trx: Kysely<Database>,
+  dialect: Dialect,
+  searchRowid: number | null,
+): Promise<void> {
   // PostgreSQL's index rows go with the message (foreign key cascade).
   if (dialect === 'sqlite' && searchRowid !== null)
     await sql`DELETE FROM message_search WHERE rowid = ${searchRowid}`.execute(trx);

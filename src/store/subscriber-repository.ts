@@ -1,17 +1,27 @@
 import type { Kysely } from 'kysely';
 import { conflict, notFound } from '../core/errors.js';
 import type { Session, SessionStore, SubscriberStore } from '../core/ports.js';
-import type { Credentials, NewSubscriber, Subscriber, SubscriberPatch } from '../core/subscriber.js';
+import type {
+  Credentials,
+  NewSubscriber,
+  Subscriber,
+  SubscriberPatch,
+} from '../core/subscriber.js';
 import { newId } from '../lib/ids.js';
 import { isoNow } from '../lib/time.js';
 import type { Database } from './schema.js';
 import { toSubscriber } from './subscriber-rows.js';
 import { isUniqueViolation } from './unique-violation.js';
 
-type Creatable = NewSubscriber & Required<Pick<NewSubscriber, 'language' | 'timeZone' | 'currency'>>;
+type Creatable = NewSubscriber &
+  Required<Pick<NewSubscriber, 'language' | 'timeZone' | 'currency'>>;
 
 /** Inserts a subscriber and its addresses inside the caller's transaction. */
-export async function insertSubscriber(trx: Kysely<Database>, input: Creatable, id = newId()): Promise<string> {
+export async function insertSubscriber(
+  trx: Kysely<Database>,
+  input: Creatable,
+  id = newId(),
+): Promise<string> {
   const now = isoNow();
   await trx
     .insertInto('subscribers')
@@ -55,7 +65,8 @@ export class SubscriberRepository implements SubscriberStore, SessionStore {
     try {
       id = await this.db.transaction().execute((trx) => insertSubscriber(trx, input));
     } catch (err) {
-      if (isUniqueViolation(err)) throw conflict('an address is already taken by another subscriber');
+      if (isUniqueViolation(err))
+        throw conflict('an address is already taken by another subscriber');
       throw err;
     }
     return (await this.get(id))!;
@@ -75,13 +86,21 @@ export class SubscriberRepository implements SubscriberStore, SessionStore {
   }
 
   async get(id: string): Promise<Subscriber | null> {
-    const row = await this.db.selectFrom('subscribers').selectAll().where('id', '=', id).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('subscribers')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst();
     if (!row) return null;
     return toSubscriber(row, (await this.addressesOf([id])).get(id)!);
   }
 
   async findByAddress(uri: string): Promise<Subscriber | null> {
-    const row = await this.db.selectFrom('addresses').select('subscriber_id').where('uri', '=', uri).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('addresses')
+      .select('subscriber_id')
+      .where('uri', '=', uri)
+      .executeTakeFirst();
     return row ? this.get(row.subscriber_id) : null;
   }
 
@@ -108,19 +127,26 @@ export class SubscriberRepository implements SubscriberStore, SessionStore {
         if (patch.retentionDays !== undefined) values.retention_days = patch.retentionDays;
         if (patch.notificationPreferences !== undefined)
           values.notification_preferences = JSON.stringify(patch.notificationPreferences);
-        const result = await trx.updateTable('subscribers').set(values).where('id', '=', id).executeTakeFirst();
+        const result = await trx
+          .updateTable('subscribers')
+          .set(values)
+          .where('id', '=', id)
+          .executeTakeFirst();
         if (Number(result.numUpdatedRows) === 0) throw notFound(`no subscriber ${id}`);
         if (patch.addresses) {
           await trx.deleteFrom('addresses').where('subscriber_id', '=', id).execute();
           if (patch.addresses.length > 0)
             await trx
               .insertInto('addresses')
-              .values(patch.addresses.map((uri, position) => ({ uri, subscriber_id: id, position })))
+              .values(
+                patch.addresses.map((uri, position) => ({ uri, subscriber_id: id, position })),
+              )
               .execute();
         }
       });
     } catch (err) {
-      if (isUniqueViolation(err)) throw conflict('an address is already taken by another subscriber');
+      if (isUniqueViolation(err))
+        throw conflict('an address is already taken by another subscriber');
       throw err;
     }
     return (await this.get(id))!;
@@ -154,7 +180,11 @@ export class SubscriberRepository implements SubscriberStore, SessionStore {
     if (credentials.sipHa1Md5 !== undefined) values.sip_ha1_md5 = credentials.sipHa1Md5;
     if (credentials.sipHa1Sha256 !== undefined) values.sip_ha1_sha256 = credentials.sipHa1Sha256;
     if (credentials.sipRealm !== undefined) values.sip_realm = credentials.sipRealm;
-    const result = await this.db.updateTable('subscribers').set(values).where('id', '=', id).executeTakeFirst();
+    const result = await this.db
+      .updateTable('subscribers')
+      .set(values)
+      .where('id', '=', id)
+      .executeTakeFirst();
     if (Number(result.numUpdatedRows) === 0) throw notFound(`no subscriber ${id}`);
   }
 
@@ -171,9 +201,18 @@ export class SubscriberRepository implements SubscriberStore, SessionStore {
   }
 
   async findSession(tokenHash: string): Promise<Session | null> {
-    const row = await this.db.selectFrom('sessions').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('sessions')
+      .selectAll()
+      .where('token_hash', '=', tokenHash)
+      .executeTakeFirst();
     if (!row) return null;
-    return { tokenHash: row.token_hash, subscriberId: row.subscriber_id, createdAt: row.created_at, expiresAt: row.expires_at };
+    return {
+      tokenHash: row.token_hash,
+      subscriberId: row.subscriber_id,
+      createdAt: row.created_at,
+      expiresAt: row.expires_at,
+    };
   }
 
   async deleteSession(tokenHash: string): Promise<void> {

@@ -16,7 +16,9 @@ export function toSubscriber(row: SubscribersTable, addresses: string[]): Subscr
     retentionDays: row.retention_days,
     usedBytes: Number(row.used_bytes),
     messageCount: Number(row.message_count),
-    notificationPreferences: JSON.parse(row.notification_preferences) as Subscriber['notificationPreferences'],
+    notificationPreferences: JSON.parse(
+      row.notification_preferences,
+    ) as Subscriber['notificationPreferences'],
     dynamic: row.dynamic === 1,
     hasPassword: row.password_hash !== null,
     hasPin: row.pin_hash !== null,

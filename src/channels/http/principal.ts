@@ -6,8 +6,7 @@ import { safeEqual } from '../../lib/hash.js';
 
 /** Who is calling: a signed-in subscriber, or the operator's bootstrap admin token. */
 export type Principal =
-  | { kind: 'subscriber'; subscriber: Subscriber; token: string }
-  | { kind: 'admin-token' };
+  { kind: 'subscriber'; subscriber: Subscriber; token: string } | { kind: 'admin-token' };
 
 export interface PrincipalResolver {
   resolve(request: FastifyRequest): Promise<Principal | null>;
@@ -24,7 +23,10 @@ export function bearerToken(request: FastifyRequest): string | null {
   return typeof query?.token === 'string' ? query.token : null;
 }
 
-export function principalResolver(directory: Directory, adminToken: string | null): PrincipalResolver {
+export function principalResolver(
+  directory: Directory,
+  adminToken: string | null,
+): PrincipalResolver {
   return {
     async resolve(request) {
       const token = bearerToken(request);
@@ -37,13 +39,17 @@ export function principalResolver(directory: Directory, adminToken: string | nul
 }
 
 export function requirePrincipal(principal: Principal | null): Principal {
-  if (!principal) throw unauthorized('sign in with POST /api/v1/sessions and send the token as "Authorization: Bearer <token>"');
+  if (!principal)
+    throw unauthorized(
+      'sign in with POST /api/v1/sessions and send the token as "Authorization: Bearer <token>"',
+    );
   return principal;
 }
 
 export function requireSubscriber(principal: Principal | null): Subscriber {
   const p = requirePrincipal(principal);
-  if (p.kind !== 'subscriber') throw forbidden('this needs a subscriber session, not the admin token');
+  if (p.kind !== 'subscriber')
+    throw forbidden('this needs a subscriber session, not the admin token');
   return p.subscriber;
 }
 
@@ -54,5 +60,8 @@ export function requireAdmin(principal: Principal | null): void {
 }
 
 export function isAdmin(principal: Principal | null): boolean {
-  return principal !== null && (principal.kind === 'admin-token' || principal.subscriber.role === 'admin');
+  return (
+    principal !== null &&
+    (principal.kind === 'admin-token' || principal.subscriber.role === 'admin')
+  );
 }

@@ -37,7 +37,14 @@ export function toProblem(err: FastifyError | Error, request: FastifyRequest): P
   const instance = request.url.split('?')[0];
   if (isSwitchboardError(err)) {
     const k = KINDS[err.kind];
-    return { type: problemType(err.kind), title: k.title, status: k.status, detail: err.message, instance, ...err.details };
+    return {
+      type: problemType(err.kind),
+      title: k.title,
+      status: k.status,
+      detail: err.message,
+      instance,
+      ...err.details,
+    };
   }
   const fe = err as FastifyError;
   if (fe.validation) {
@@ -45,16 +52,46 @@ export function toProblem(err: FastifyError | Error, request: FastifyRequest): P
       type: problemType('invalid'),
       title: 'Invalid request',
       status: 400,
-      detail: `${fe.validationContext ?? 'request'} ${fe.validation[0]?.instancePath ?? ''} ${fe.validation[0]?.message ?? 'is invalid'}`.replace(/\s+/g, ' ').trim(),
+      detail:
+        `${fe.validationContext ?? 'request'} ${fe.validation[0]?.instancePath ?? ''} ${fe.validation[0]?.message ?? 'is invalid'}`
+          .replace(/\s+/g, ' ')
+          .trim(),
       instance,
-      errors: fe.validation.map((v) => ({ path: v.instancePath, message: v.message, params: v.params })),
+      errors: fe.validation.map((v) => ({
+        path: v.instancePath,
+        message: v.message,
+        params: v.params,
+      })),
     };
   }
   if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
-    return { type: problemType('too-large'), title: 'Too large', status: 413, detail: 'the request body is larger than the configured limit', instance };
+    return {
+      type: problemType('too-large'),
+      title: 'Too large',
+      status: 413,
+      detail: 'the request body is larger than the configured limit',
+      instance,
+    };
   if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
-    const kind = fe.statusCode === 415 ? 'unsupported-media-type' : fe.statusCode === 404 ? 'not-found' : 'invalid';
-    return { type: problemType(kind), title: kind === 'invalid' ? 'Invalid request' : kind, status: fe.statusCode, detail: fe.message, instance };
+    const kind =
+      fe.statusCode === 415
+        ? 'unsupported-media-type'
+        : fe.statusCode === 404
+          ? 'not-found'
+          : 'invalid';
+    return {
+      type: problemType(kind),
+      title: kind === 'invalid' ? 'Invalid request' : kind,
+      status: fe.statusCode,
+      detail: fe.message,
+      instance,
+    };
   }
-  return { type: problemType('internal'), title: 'Internal error', status: 500, detail: 'something went wrong on the server; it has been logged', instance };
+  return {
+    type: problemType('internal'),
+    title: 'Internal error',
+    status: 500,
+    detail: 'something went wrong on the server; it has been logged',
+    instance,
+  };
 }

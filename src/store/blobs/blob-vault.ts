@@ -38,14 +38,26 @@ export class BlobVault implements BlobStore {
     const sha256 = sha256Hex(data);
     const aad = Buffer.from(sha256);
     if (data.length <= this.inlineMaxBytes) {
-      return { sha256, size: data.length, key_id: this.keys.activeId, location: 'db', data: seal(this.keys.active, data, aad) };
+      return {
+        sha256,
+        size: data.length,
+        key_id: this.keys.activeId,
+        location: 'db',
+        data: seal(this.keys.active, data, aad),
+      };
     }
     const path = this.pathFor(sha256);
     if (!existsSync(path)) {
       const keyId = Buffer.from(this.keys.activeId);
       const header = Buffer.concat([MAGIC, Buffer.from([keyId.length]), keyId]);
       await writeFileDurably(path, Buffer.concat([header, seal(this.keys.active, data, aad)]));
-      return { sha256, size: data.length, key_id: this.keys.activeId, location: 'file', data: null };
+      return {
+        sha256,
+        size: data.length,
+        key_id: this.keys.activeId,
+        location: 'file',
+        data: null,
+      };
     }
     const existing = await readFile(path);
     return { sha256, size: data.length, key_id: keyIdOf(existing), location: 'file', data: null };
@@ -72,7 +84,11 @@ export class BlobVault implements BlobStore {
   }
 
   async has(sha256: string): Promise<boolean> {
-    const row = await this.db.selectFrom('blobs').select('sha256').where('sha256', '=', sha256).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('blobs')
+      .select('sha256')
+      .where('sha256', '=', sha256)
+      .executeTakeFirst();
     return row !== undefined;
   }
 
@@ -90,7 +106,11 @@ export class BlobVault implements BlobStore {
     } else {
       const file = await readFile(this.pathFor(sha256));
       const keyId = keyIdOf(file);
-      plain = open(this.keys.get(keyId), file.subarray(MAGIC.length + 1 + Buffer.byteLength(keyId)), aad);
+      plain = open(
+        this.keys.get(keyId),
+        file.subarray(MAGIC.length + 1 + Buffer.byteLength(keyId)),
+        aad,
+      );
     }
     if (sha256Hex(plain) !== sha256) throw new Error(`blob ${sha256} does not match its hash`);
     return plain;

@@ -14,10 +14,12 @@ export class KeyRing {
     readonly activeId: string,
   ) {
     for (const { id, key } of entries) {
-      if (key.length !== 32) throw new Error(`blob key "${id}" must be 32 bytes, got ${key.length}`);
+      if (key.length !== 32)
+        throw new Error(`blob key "${id}" must be 32 bytes, got ${key.length}`);
       this.keys.set(id, key);
     }
-    if (!this.keys.has(activeId)) throw new Error(`active blob key "${activeId}" is not configured`);
+    if (!this.keys.has(activeId))
+      throw new Error(`active blob key "${activeId}" is not configured`);
   }
 
   get active(): Buffer {
@@ -26,7 +28,8 @@ export class KeyRing {
 
   get(id: string): Buffer {
     const key = this.keys.get(id);
-    if (!key) throw new Error(`blob key "${id}" is not configured; add it to SWITCHBOARD_BLOB_KEYS`);
+    if (!key)
+      throw new Error(`blob key "${id}" is not configured; add it to SWITCHBOARD_BLOB_KEYS`);
     return key;
   }
 
@@ -51,17 +54,27 @@ export function parseKeyEntries(entries: string[]): Array<{ id: string; key: Buf
  * Keys from configuration when given; otherwise the key files under `<dataDir>/keys`, generating
  * one on first start so that a fresh install encrypts from its first message.
  */
-export function loadKeyRing(dataDir: string, configured: string[], activeId: string | null): KeyRing {
+export function loadKeyRing(
+  dataDir: string,
+  configured: string[],
+  activeId: string | null,
+): KeyRing {
   if (configured.length > 0) {
     const entries = parseKeyEntries(configured);
     return new KeyRing(entries, activeId ?? entries[entries.length - 1]!.id);
   }
   const dir = join(dataDir, 'keys');
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  let files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.key')).sort() : [];
+  let files = existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => f.endsWith('.key'))
+        .sort()
+    : [];
   if (files.length === 0) {
     const id = `k${new Date().toISOString().slice(0, 10).replaceAll('-', '')}`;
-    writeFileSync(join(dir, `${id}.key`), randomBytes(32).toString('base64') + '\n', { mode: 0o600 });
+    writeFileSync(join(dir, `${id}.key`), randomBytes(32).toString('base64') + '\n', {
+      mode: 0o600,
+    });
     files = [`${id}.key`];
   }
   const entries = files.map((f) => ({

@@ -39,7 +39,11 @@ export function initial(dialect: Dialect): Migration {
         )
         .addColumn('position', 'integer', (c) => c.notNull())
         .execute();
-      await db.schema.createIndex('addresses_subscriber').on('addresses').column('subscriber_id').execute();
+      await db.schema
+        .createIndex('addresses_subscriber')
+        .on('addresses')
+        .column('subscriber_id')
+        .execute();
 
       await db.schema
         .createTable('sessions')
@@ -78,7 +82,11 @@ export function initial(dialect: Dialect): Migration {
         .on('messages')
         .columns(['mailbox_id', 'folder', 'id'])
         .execute();
-      await db.schema.createIndex('messages_mailbox').on('messages').columns(['mailbox_id', 'id']).execute();
+      await db.schema
+        .createIndex('messages_mailbox')
+        .on('messages')
+        .columns(['mailbox_id', 'id'])
+        .execute();
 
       await db.schema
         .createTable('parts')
@@ -119,8 +127,16 @@ export function initial(dialect: Dialect): Migration {
         .addColumn('created_at', 'text', (c) => c.notNull())
         .addColumn('updated_at', 'text', (c) => c.notNull())
         .execute();
-      await db.schema.createIndex('deliveries_status').on('deliveries').columns(['status', 'id']).execute();
-      await db.schema.createIndex('deliveries_message').on('deliveries').column('message_id').execute();
+      await db.schema
+        .createIndex('deliveries_status')
+        .on('deliveries')
+        .columns(['status', 'id'])
+        .execute();
+      await db.schema
+        .createIndex('deliveries_message')
+        .on('deliveries')
+        .column('message_id')
+        .execute();
 
       await db.schema
         .createTable('idempotency_keys')
@@ -147,12 +163,28 @@ export function initial(dialect: Dialect): Migration {
           .addColumn('mailbox_id', 'text', (c) => c.notNull())
           .addColumn('document', sql`tsvector`, (c) => c.notNull())
           .execute();
-        await sql`CREATE INDEX message_search_document ON message_search USING gin (document)`.execute(db);
-        await db.schema.createIndex('message_search_mailbox').on('message_search').column('mailbox_id').execute();
+        await sql`CREATE INDEX message_search_document ON message_search USING gin (document)`.execute(
+          db,
+        );
+        await db.schema
+          .createIndex('message_search_mailbox')
+          .on('message_search')
+          .column('mailbox_id')
+          .execute();
       }
     },
     async down(db: Kysely<any>) {
-      for (const table of ['message_search', 'idempotency_keys', 'deliveries', 'blobs', 'parts', 'messages', 'sessions', 'addresses', 'subscribers'])
+      for (const table of [
+        'message_search',
+        'idempotency_keys',
+        'deliveries',
+        'blobs',
+        'parts',
+        'messages',
+        'sessions',
+        'addresses',
+        'subscribers',
+      ])
         await db.schema.dropTable(table).ifExists().execute();
     },
   };

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
+import Type from 'typebox';
 import { normaliseAddress } from '../../../core/address.js';
 import { forbidden, invalid } from '../../../core/errors.js';
 import type { IncomingPart, IngestResult } from '../../../core/ingest.js';
@@ -12,17 +12,35 @@ export function ingestAnswer(result: IngestResult) {
   return {
     id: own?.messageId ?? null,
     replayed: result.replayed,
-    copies: result.copies.map(({ messageId, address, folder, createdMailbox }) => ({ messageId, address, folder, createdMailbox })),
+    copies: result.copies.map(({ messageId, address, folder, createdMailbox }) => ({
+      messageId,
+      address,
+      folder,
+      createdMailbox,
+    })),
     deliveries: result.deliveries,
   };
 }
 
 function partsOf(body: ComposeBody): IncomingPart[] {
   const parts: IncomingPart[] = [];
-  if (body.text !== undefined) parts.push({ contentType: 'text/plain; charset=utf-8', content: Buffer.from(body.text, 'utf8') });
-  if (body.html !== undefined) parts.push({ contentType: 'text/html; charset=utf-8', content: Buffer.from(body.html, 'utf8') });
+  if (body.text !== undefined)
+    parts.push({
+      contentType: 'text/plain; charset=utf-8',
+      content: Buffer.from(body.text, 'utf8'),
+    });
+  if (body.html !== undefined)
+    parts.push({
+      contentType: 'text/html; charset=utf-8',
+      content: Buffer.from(body.html, 'utf8'),
+    });
   for (const a of body.attachments ?? [])
-    parts.push({ contentType: a.contentType, filename: a.filename, disposition: 'attachment', content: Buffer.from(a.content, 'base64') });
+    parts.push({
+      contentType: a.contentType,
+      filename: a.filename,
+      disposition: 'attachment',
+      content: Buffer.from(a.content, 'base64'),
+    });
   if (parts.length === 0) throw invalid('a message needs text, html or at least one attachment');
   return parts;
 }
@@ -37,8 +55,18 @@ export const composeRoutes: FastifyPluginAsyncTypebox<RestApiDeps> = async (app,
         description:
           'Answers only after the message is committed to disk. Send an Idempotency-Key header to retry safely: a repeat returns the first result (200) instead of a second message.',
         body: Compose,
-        headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 200 })) }),
-        response: { 200: IngestAnswer, 201: IngestAnswer, 400: Problem, 401: Problem, 403: Problem, 413: Problem, 422: Problem },
+        headers: Type.Object({
+          'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+        }),
+        response: {
+          200: IngestAnswer,
+          201: IngestAnswer,
+          400: Problem,
+          401: Problem,
+          403: Problem,
+          413: Problem,
+          422: Problem,
+        },
       },
     },
     async (request, reply) => {
@@ -51,7 +79,8 @@ export const composeRoutes: FastifyPluginAsyncTypebox<RestApiDeps> = async (app,
           throw forbidden(`${body.from} is not one of your addresses`);
       } else {
         // The admin token sends on behalf of a subscriber, named by `from`.
-        if (body.from === undefined) throw invalid('with the admin token, say which subscriber sends in "from"');
+        if (body.from === undefined)
+          throw invalid('with the admin token, say which subscriber sends in "from"');
         sender = await deps.directory.findByAddress(body.from);
         if (!sender) throw invalid(`${body.from} is not a local subscriber`);
       }

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
+import Type from 'typebox';
 import { partsOfDocument } from '../../../core/message-document.js';
 import type { RestApiDeps } from '../deps.js';
 import { isAdmin, requirePrincipal, requireSubscriber } from '../principal.js';
@@ -25,8 +25,15 @@ export const documentRoutes: FastifyPluginAsyncTypebox<RestApiDeps> = async (app
       },
     },
     async (request, reply) => {
-      const doc = await deps.mailbox.export(requireSubscriber(request.principal).id, request.params.id);
-      if (request.query.format === 'xml') return reply.type('application/xml; charset=utf-8').serializer((x) => x as string).send(documentToXml(doc));
+      const doc = await deps.mailbox.export(
+        requireSubscriber(request.principal).id,
+        request.params.id,
+      );
+      if (request.query.format === 'xml')
+        return reply
+          .type('application/xml; charset=utf-8')
+          .serializer((x) => x as string)
+          .send(documentToXml(doc) as never);
       return doc;
     },
   );
@@ -36,17 +43,29 @@ export const documentRoutes: FastifyPluginAsyncTypebox<RestApiDeps> = async (app
     {
       schema: {
         tags: ['messages'],
-        summary: 'Store a message document in the signed-in mailbox (admins: any mailbox with ?mailbox=)',
+        summary:
+          'Store a message document in the signed-in mailbox (admins: any mailbox with ?mailbox=)',
         body: MessageDocument,
-        querystring: Type.Object({ mailbox: Type.Optional(Type.String({ format: 'uuid' })) }, { additionalProperties: false }),
-        response: { 201: IngestAnswer, 400: Problem, 401: Problem, 403: Problem, 413: Problem, 422: Problem },
+        querystring: Type.Object(
+          { mailbox: Type.Optional(Type.String({ format: 'uuid' })) },
+          { additionalProperties: false },
+        ),
+        response: {
+          201: IngestAnswer,
+          400: Problem,
+          401: Problem,
+          403: Problem,
+          413: Problem,
+          422: Problem,
+        },
       },
     },
     async (request, reply) => {
       const principal = requirePrincipal(request.principal);
       let mailboxId: string;
       if (request.query.mailbox !== undefined) {
-        if (!isAdmin(principal)) throw forbidden('only administrators may import into another mailbox');
+        if (!isAdmin(principal))
+          throw forbidden('only administrators may import into another mailbox');
         mailboxId = request.query.mailbox;
       } else if (principal.kind === 'subscriber') mailboxId = principal.subscriber.id;
       else throw invalid('with the admin token, name the target mailbox with ?mailbox=');

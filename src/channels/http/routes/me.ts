@@ -1,13 +1,17 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
+import Type from 'typebox';
 import { unauthorized } from '../../../core/errors.js';
 import type { RestApiDeps } from '../deps.js';
 import { requireSubscriber } from '../principal.js';
 import { SelfPatch, Subscriber } from '../schemas.js';
 
 export const meRoutes: FastifyPluginAsyncTypebox<RestApiDeps> = async (app, deps) => {
-  app.get('/me', { schema: { tags: ['me'], summary: 'The signed-in subscriber', response: { 200: Subscriber } } }, async (request) =>
-    requireSubscriber(request.principal),
+  app.get(
+    '/me',
+    {
+      schema: { tags: ['me'], summary: 'The signed-in subscriber', response: { 200: Subscriber } },
+    },
+    async (request) => requireSubscriber(request.principal),
   );
 
   app.patch(
@@ -15,7 +19,8 @@ export const meRoutes: FastifyPluginAsyncTypebox<RestApiDeps> = async (app, deps
     {
       schema: {
         tags: ['me'],
-        summary: 'Change one’s own profile, notification preferences, password (with currentPassword) or phone PIN',
+        summary:
+          'Change one’s own profile, notification preferences, password (with currentPassword) or phone PIN',
         body: SelfPatch,
         response: { 200: Subscriber },
       },
@@ -37,9 +42,17 @@ export const meRoutes: FastifyPluginAsyncTypebox<RestApiDeps> = async (app, deps
       schema: {
         tags: ['messages'],
         summary: 'Folders of the signed-in mailbox with message and unread counts',
-        response: { 200: Type.Object({ folders: Type.Array(Type.Object({ folder: Type.String(), total: Type.Integer(), unread: Type.Integer() })) }) },
+        response: {
+          200: Type.Object({
+            folders: Type.Array(
+              Type.Object({ folder: Type.String(), total: Type.Integer(), unread: Type.Integer() }),
+            ),
+          }),
+        },
       },
     },
-    async (request) => ({ folders: await deps.mailbox.folders(requireSubscriber(request.principal).id) }),
+    async (request) => ({
+      folders: await deps.mailbox.folders(requireSubscriber(request.principal).id),
+    }),
   );
 };

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
+import Type from 'typebox';
 import type { RestApiDeps } from '../deps.js';
 import { requireSubscriber } from '../principal.js';
 import { IdParams, ListQuery, Message, MessageList, MessagePatch, Problem } from '../schemas.js';
@@ -33,8 +33,18 @@ export const messageRoutes: FastifyPluginAsyncTypebox<RestApiDeps> = async (app,
 
   app.get(
     '/messages/:id',
-    { schema: { tags: ['messages'], summary: 'One message with its parts; records the access time', params: IdParams, response: { 200: Message, ...problems } } },
-    async (request) => publicMessage(await deps.mailbox.get(requireSubscriber(request.principal).id, request.params.id)),
+    {
+      schema: {
+        tags: ['messages'],
+        summary: 'One message with its parts; records the access time',
+        params: IdParams,
+        response: { 200: Message, ...problems },
+      },
+    },
+    async (request) =>
+      publicMessage(
+        await deps.mailbox.get(requireSubscriber(request.principal).id, request.params.id),
+      ),
   );
 
   app.patch(
@@ -42,13 +52,21 @@ export const messageRoutes: FastifyPluginAsyncTypebox<RestApiDeps> = async (app,
     {
       schema: {
         tags: ['messages'],
-        summary: 'Mark read or unread, urgent, or move to a folder (trash keeps where it came from)',
+        summary:
+          'Mark read or unread, urgent, or move to a folder (trash keeps where it came from)',
         params: IdParams,
         body: MessagePatch,
         response: { 200: Message, ...problems },
       },
     },
-    async (request) => publicMessage(await deps.mailbox.update(requireSubscriber(request.principal).id, request.params.id, request.body)),
+    async (request) =>
+      publicMessage(
+        await deps.mailbox.update(
+          requireSubscriber(request.principal).id,
+          request.params.id,
+          request.body,
+        ),
+      ),
   );
 
   app.delete(
@@ -58,18 +76,40 @@ export const messageRoutes: FastifyPluginAsyncTypebox<RestApiDeps> = async (app,
         tags: ['messages'],
         summary: 'Move to trash; from trash, or with permanent=true, remove for good',
         params: IdParams,
-        querystring: Type.Object({ permanent: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
-        response: { 200: Type.Object({ result: Type.Union([Type.Literal('trashed'), Type.Literal('purged')]) }), ...problems },
+        querystring: Type.Object(
+          { permanent: Type.Optional(Type.Boolean()) },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Object({
+            result: Type.Union([Type.Literal('trashed'), Type.Literal('purged')]),
+          }),
+          ...problems,
+        },
       },
     },
     async (request) => ({
-      result: await deps.mailbox.delete(requireSubscriber(request.principal).id, request.params.id, request.query.permanent ?? false),
+      result: await deps.mailbox.delete(
+        requireSubscriber(request.principal).id,
+        request.params.id,
+        request.query.permanent ?? false,
+      ),
     }),
   );
 
   app.post(
     '/messages/:id/restore',
-    { schema: { tags: ['messages'], summary: 'Put a message in trash back where it was', params: IdParams, response: { 200: Message, ...problems } } },
-    async (request) => publicMessage(await deps.mailbox.restore(requireSubscriber(request.principal).id, request.params.id)),
+    {
+      schema: {
+        tags: ['messages'],
+        summary: 'Put a message in trash back where it was',
+        params: IdParams,
+        response: { 200: Message, ...problems },
+      },
+    },
+    async (request) =>
+      publicMessage(
+        await deps.mailbox.restore(requireSubscriber(request.principal).id, request.params.id),
+      ),
   );
 };

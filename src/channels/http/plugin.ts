@@ -1,0 +1,33 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { RestApiDeps } from './deps.js';
+import { composeRoutes } from './routes/compose.js';
+import { deliveryRoutes } from './routes/deliveries.js';
+import { documentRoutes } from './routes/documents.js';
+import { eventRoutes } from './routes/events.js';
+import { meRoutes } from './routes/me.js';
+import { messageRoutes } from './routes/messages.js';
+import { partRoutes } from './routes/parts.js';
+import { sessionRoutes } from './routes/sessions.js';
+import { subscriberRoutes } from './routes/subscribers.js';
+
+/** The REST API, registered by the app under /api/v1. Every route sees `request.principal`. */
+export const restApi: FastifyPluginAsyncTypebox<RestApiDeps> = async (app, options) => {
+  // The registration options carry the prefix; passed on, it would be applied twice.
+  const { prefix: _prefix, ...deps } = options as RestApiDeps & { prefix?: string };
+  app.decorateRequest('principal', null);
+  app.addHook('onRequest', async (request) => {
+    request.principal = await deps.principals.resolve(request);
+  });
+  for (const routes of [
+    sessionRoutes,
+    meRoutes,
+    messageRoutes,
+    partRoutes,
+    composeRoutes,
+    documentRoutes,
+    eventRoutes,
+    deliveryRoutes,
+  ])
+    await app.register(routes, deps);
+  await app.register(subscriberRoutes, deps);
+};

@@ -1,0 +1,25 @@
+import { Command, CommanderError } from 'commander';
+import { ApiError } from './api-client.js';
+import { registerMigrate } from './commands/migrate.js';
+import { registerSend } from './commands/send.js';
+import { registerStart } from './commands/start.js';
+import { registerSubscriber } from './commands/subscriber.js';
+
+/** The `switchboard` command. Exits non-zero with a one-line reason on any failure. */
+export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const program = new Command('switchboard')
+    .description('Switchboard unified messaging server')
+    .exitOverride();
+  registerStart(program, env);
+  registerMigrate(program, env);
+  registerSubscriber(program, env);
+  registerSend(program, env);
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) process.exit(err.exitCode);
+    const message = err instanceof ApiError || err instanceof Error ? err.message : String(err);
+    process.stderr.write(`switchboard: ${message}\n`);
+    process.exit(err instanceof ApiError && err.status < 500 ? 2 : 1);
+  }
+}
