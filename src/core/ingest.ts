@@ -1,6 +1,5 @@
 import type { MessageType } from './message.js';
 import type { NewSubscriber } from './subscriber.js';
-import type { StagedBlob } from './ports.js';
 
 /** What an arriving message looks like to intake, whatever network it came from. */
 export interface Envelope {
@@ -103,4 +102,14 @@ export interface IngestResult {
   deliveries: DeliveryRecord[];
   /** True when an earlier submission with the same idempotency key is being returned. */
   replayed: boolean;
+}
+
+/**
+ * A blob made ready for an ingest transaction: large bytes already synced to their file, small
+ * ones sealed for their database row. The transaction that records the message records the blob.
+ */
+export interface StagedBlob {
+  sha256: string;
+  size: number;
+  readonly staged: unknown;
 }

@@ -1,16 +1,6 @@
 import type { Message, MessagePatch, MessageQuery } from './message.js';
-import type { IngestRecord, IngestResult } from './ingest.js';
+import type { IngestRecord, IngestResult, StagedBlob } from './ingest.js';
 import type { Credentials, NewSubscriber, Subscriber, SubscriberPatch } from './subscriber.js';
-
-/**
- * A blob made ready for an ingest transaction: large bytes already synced to their file, small
- * ones sealed for their database row. The transaction that records the message records the blob.
- */
-export interface StagedBlob {
-  sha256: string;
-  size: number;
-  readonly staged: unknown;
-}
 
 /** Content-addressed bytes: the key is the sha256 of the plaintext. */
 export interface BlobStore {
@@ -69,11 +59,7 @@ export interface MessageStore {
   /** Removes the message for good and gives its size back to the quota. */
   purge(mailboxId: string, id: string): Promise<boolean>;
   /** Deliveries recorded for external recipients, oldest first (read by the queue). */
-  listDeliveries(options: {
-    messageId?: string;
-    status?: string;
-    limit: number;
-  }): Promise<
+  listDeliveries(options: { messageId?: string; status?: string; limit: number }): Promise<
     Array<{
       id: string;
       messageId: string;

@@ -6,7 +6,8 @@ import { open, seal } from '../../lib/aead.js';
 import { writeFileDurably } from '../../lib/durable-fs.js';
 import { sha256Hex } from '../../lib/hash.js';
 import { isoNow } from '../../lib/time.js';
-import type { BlobStore, StagedBlob } from '../../core/ports.js';
+import type { StagedBlob } from '../../core/ingest.js';
+import type { BlobStore } from '../../core/ports.js';
 import type { BlobsTable, Database } from '../schema.js';
 import type { KeyRing } from './key-ring.js';
 

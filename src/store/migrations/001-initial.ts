@@ -157,8 +157,14 @@ export function initial(dialect: Dialect): Migration {
       } else {
         await db.schema
           .createTable('message_search')
+          // Deferred: the index row is written before its message row in the same transaction,
+          // because SQLite's FTS rowid must be known when the message is inserted.
           .addColumn('message_id', 'text', (c) =>
-            c.primaryKey().references('messages.id').onDelete('cascade'),
+            c
+              .primaryKey()
+              .modifyEnd(
+                sql`REFERENCES messages (id) ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED`,
+              ),
           )
           .addColumn('mailbox_id', 'text', (c) => c.notNull())
           .addColumn('document', sql`tsvector`, (c) => c.notNull())

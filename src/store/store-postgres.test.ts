@@ -1,0 +1,20 @@
+import pg from 'pg';
+import { storeContract } from './store.contract.js';
+
+/**
+ * PostgreSQL: the test command starts a throwaway server and sets SWITCHBOARD_TEST_DATABASE_URL.
+ * Without it this fails rather than skips, so a green run always means both stores passed.
+ */
+storeContract('PostgreSQL', async () => {
+  const url = process.env.SWITCHBOARD_TEST_DATABASE_URL;
+  if (!url)
+    throw new Error(
+      'SWITCHBOARD_TEST_DATABASE_URL is not set: run the suite with `npm test`, which starts PostgreSQL',
+    );
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  // An empty schema each run, so the migrations are exercised from scratch.
+  await client.query('DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public;');
+  await client.end();
+  return url;
+});

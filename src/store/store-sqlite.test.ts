@@ -1,0 +1,4 @@
+import { storeContract } from './store.contract.js';
+
+// SQLite: the embedded default, a fresh file in the contract's temporary data folder.
+storeContract('SQLite', async () => null);
