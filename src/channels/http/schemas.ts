@@ -1,4 +1,4 @@
-import Type, { type Static } from 'typebox';
+import Type, { type Static, type TSchema, type TUnsafe } from 'typebox';
 import { MESSAGE_TYPES, type MessageType } from '../../core/message.js';
 
 /** Request and response schemas: they validate requests and generate the OpenAPI document. */
@@ -14,7 +14,15 @@ export const MessageTypeSchema = Type.Unsafe<MessageType>(
   Type.String({ enum: [...MESSAGE_TYPES] }),
 );
 export const Timestamp = Type.String({ format: 'date-time' });
-const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
+/**
+ * A nullable value as `type: [x, "null"]`, not `anyOf`: with type coercion on (query strings need
+ * it), ajv would turn a null into 0 or "" by trying the first branch of an anyOf.
+ */
+export function OrNull<T extends TSchema>(schema: T, options: Record<string, unknown> = {}): TUnsafe<Static<T> | null> {
+  const { type } = schema as unknown as { type: string };
+  return Type.Unsafe<Static<T> | null>({ ...schema, ...options, type: [type, 'null'] });
+}
+const Nullable = OrNull;
 
 export const Problem = Type.Object(
   {
@@ -30,36 +38,36 @@ export const Problem = Type.Object(
 export const Part = Type.Object({
   index: Type.Integer({ minimum: 1 }),
   contentType: Type.String(),
-  filename: Type.Union([Type.String(), Type.Null()]),
+  filename: OrNull(Type.String()),
   disposition: Type.Union([Type.Literal('inline'), Type.Literal('attachment')]),
   size: Type.Integer(),
   sha256: Type.String(),
-  derivedFrom: Type.Union([Type.Integer(), Type.Null()]),
-  converter: Type.Union([Type.String(), Type.Null()]),
+  derivedFrom: OrNull(Type.Integer()),
+  converter: OrNull(Type.String()),
 });
 
 export const Message = Type.Object({
   id: Id,
   type: MessageTypeSchema,
   folder: Type.String(),
-  previousFolder: Type.Union([Type.String(), Type.Null()]),
+  previousFolder: OrNull(Type.String()),
   from: Type.String(),
   to: Type.Array(Type.String()),
-  subject: Type.Union([Type.String(), Type.Null()]),
+  subject: OrNull(Type.String()),
   read: Type.Boolean(),
   urgent: Type.Boolean(),
   createdAt: Timestamp,
   accessedAt: Nullable(Timestamp),
   expiresAt: Nullable(Timestamp),
   size: Type.Integer(),
-  durationMs: Type.Union([Type.Integer(), Type.Null()]),
-  pages: Type.Union([Type.Integer(), Type.Null()]),
+  durationMs: OrNull(Type.Integer()),
+  pages: OrNull(Type.Integer()),
   parts: Type.Array(Part),
 });
 
 export const MessageList = Type.Object({
   messages: Type.Array(Message),
-  next: Type.Union([Type.String(), Type.Null()], {
+  next: OrNull(Type.String(), {
     description: 'Pass as `before` for the next page',
   }),
 });
@@ -113,7 +121,7 @@ export const Compose = Type.Object(
 export type ComposeBody = Static<typeof Compose>;
 
 export const IngestAnswer = Type.Object({
-  id: Type.Union([Id, Type.Null()], {
+  id: OrNull(Id, {
     description: 'The sender’s copy in sent, else the first recipient copy',
   }),
   replayed: Type.Boolean(),
@@ -190,9 +198,9 @@ const AdminFields = {
   addresses: Type.Optional(Type.Array(AddressString, { minItems: 1, maxItems: 32 })),
   status: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('inactive')])),
   role: Type.Optional(Type.Union([Type.Literal('subscriber'), Type.Literal('admin')])),
-  quotaBytes: Type.Optional(Type.Union([Type.Integer({ minimum: 0 }), Type.Null()])),
-  quotaMessages: Type.Optional(Type.Union([Type.Integer({ minimum: 0 }), Type.Null()])),
-  retentionDays: Type.Optional(Type.Union([Type.Integer({ minimum: 0 }), Type.Null()])),
+  quotaBytes: Type.Optional(OrNull(Type.Integer({ minimum: 0 }))),
+  quotaMessages: Type.Optional(OrNull(Type.Integer({ minimum: 0 }))),
+  retentionDays: Type.Optional(OrNull(Type.Integer({ minimum: 0 }))),
   sipSecret: Type.Optional(Type.String({ maxLength: 128 })),
 };
 
@@ -223,9 +231,9 @@ export const Subscriber = Type.Object({
   currency: Type.String(),
   status: Type.String(),
   role: Type.String(),
-  quotaBytes: Type.Union([Type.Integer(), Type.Null()]),
-  quotaMessages: Type.Union([Type.Integer(), Type.Null()]),
-  retentionDays: Type.Union([Type.Integer(), Type.Null()]),
+  quotaBytes: OrNull(Type.Integer()),
+  quotaMessages: OrNull(Type.Integer()),
+  retentionDays: OrNull(Type.Integer()),
   usedBytes: Type.Integer(),
   messageCount: Type.Integer(),
   notificationPreferences: Type.Object({}, { additionalProperties: true }),
@@ -241,12 +249,12 @@ export const DocumentPart = Type.Object(
   {
     index: Type.Integer({ minimum: 1 }),
     contentType: Type.String({ minLength: 3, maxLength: 200 }),
-    filename: Type.Union([Type.String({ maxLength: 255 }), Type.Null()]),
+    filename: OrNull(Type.String({ maxLength: 255 })),
     disposition: Type.Union([Type.Literal('inline'), Type.Literal('attachment')]),
     size: Type.Integer({ minimum: 0 }),
     sha256: Type.String({ pattern: '^[0-9a-f]{64}$' }),
-    derivedFrom: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()]),
-    converter: Type.Union([Type.String(), Type.Null()]),
+    derivedFrom: OrNull(Type.Integer({ minimum: 1 })),
+    converter: OrNull(Type.String()),
     content: Type.String({ pattern: '^[A-Za-z0-9+/]*={0,2}$' }),
   },
   { additionalProperties: false },
@@ -262,15 +270,15 @@ export const MessageDocument = Type.Object(
         folder: Type.String({ minLength: 1, maxLength: 64 }),
         from: AddressString,
         to: Type.Array(AddressString, { minItems: 1 }),
-        subject: Type.Union([Type.String({ maxLength: 998 }), Type.Null()]),
+        subject: OrNull(Type.String({ maxLength: 998 })),
         read: Type.Boolean(),
         urgent: Type.Boolean(),
         createdAt: Timestamp,
         accessedAt: Nullable(Timestamp),
         expiresAt: Nullable(Timestamp),
         size: Type.Integer({ minimum: 0 }),
-        durationMs: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]),
-        pages: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]),
+        durationMs: OrNull(Type.Integer({ minimum: 0 })),
+        pages: OrNull(Type.Integer({ minimum: 0 })),
       },
       { additionalProperties: false },
     ),

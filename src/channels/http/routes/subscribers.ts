@@ -5,6 +5,7 @@ import { requireAdmin } from '../principal.js';
 import {
   Id,
   IdParams,
+  OrNull,
   MessageDocument,
   Problem,
   Subscriber,
@@ -49,7 +50,7 @@ export const subscriberRoutes: FastifyPluginAsyncTypebox<RestApiDeps> = async (a
         response: {
           200: Type.Object({
             subscribers: Type.Array(Subscriber),
-            next: Type.Union([Type.String(), Type.Null()]),
+            next: OrNull(Type.String()),
           }),
         },
       },
