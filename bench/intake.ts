@@ -52,6 +52,11 @@ interface Result {
 // HTTP: node:http with a keep-alive agent, so each client keeps one connection open and the
 // figures measure the server, not TCP handshakes.
 
+/** One agent per purpose; https for an https:// --url. */
+function agentFor(target: Target, options: http.AgentOptions = {}): http.Agent {
+  return target.url.protocol === 'https:' ? new https.Agent(options) : new http.Agent(options);
+}
+
 function request(
   target: Target,
   agent: http.Agent,
@@ -88,7 +93,7 @@ async function api<T>(
   token: string | null,
   expect = 201,
 ): Promise<T> {
-  const agent = new http.Agent();
+  const agent = agentFor(target);
   try {
     const body = Buffer.from(JSON.stringify(payload));
     const answer = await request(target, agent, 'POST', path, body, token);
@@ -116,7 +121,10 @@ function wordText(chars: number): string {
   return text.slice(0, chars);
 }
 
-/** Builds the JSON body of message number n, n unique within this run. */
+/** Numbers the messages of the whole run, so no two bodies are the same. */
+let sequence = 0;
+
+/** Builds the JSON body of message number n. */
 type BodyMaker = (n: number) => Buffer;
 
 function bodyMaker(kib: number, to: string, runId: string): BodyMaker {
@@ -161,7 +169,7 @@ interface CommitStats {
 }
 
 async function commitStats(target: Target): Promise<CommitStats | null> {
-  const agent = new http.Agent();
+  const agent = agentFor(target);
   try {
     const answer = await request(target, agent, 'GET', '/metrics', null, null);
     if (answer.status !== 200) return null;
@@ -196,23 +204,19 @@ async function runScenario(
   warmupSeconds: number,
   seconds: number,
 ): Promise<Result> {
-  const agent =
-    target.url.protocol === 'https:'
-      ? new https.Agent({ keepAlive: true, maxSockets: scenario.clients })
-      : new http.Agent({ keepAlive: true, maxSockets: scenario.clients });
+  const agent = agentFor(target, { keepAlive: true, maxSockets: scenario.clients });
   const makeBody = bodyMaker(scenario.kib, to, runId);
   const latencies: number[] = [];
   let ok = 0;
   let errors = 0;
   let firstError: string | null = null;
-  let counter = 0;
   let windowStart = Infinity;
   let windowEnd = Infinity;
   let stopping = false;
 
   const client = async () => {
     while (!stopping) {
-      const body = makeBody(counter++);
+      const body = makeBody(sequence++);
       const started = performance.now();
       let failure: string | null = null;
       try {
@@ -305,8 +309,9 @@ async function startOwnServer(): Promise<OwnServer> {
       SWITCHBOARD_ADMIN_TOKEN: adminToken,
       SWITCHBOARD_LOG_LEVEL: 'warn',
     },
-    // Warnings and errors from the server show up in the benchmark's output; they matter.
-    stdio: ['ignore', 'ignore', 'inherit'],
+    // The server's log (warnings and errors: they matter) goes to our stderr, so that stdout
+    // carries only the results.
+    stdio: ['ignore', 2, 2],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const stop = async () => {
@@ -392,7 +397,8 @@ async function main(): Promise<void> {
   if (values.url && !values.token) throw new Error('--url needs --token (the admin token)');
 
   let own: OwnServer | null = null;
-  const stopOwn = () => void own?.stop().finally(() => process.exit(130));
+  // Ctrl-C: still stop our server and remove its data folder.
+  const stopOwn = () => void (own?.stop() ?? Promise.resolve()).finally(() => process.exit(130));
   process.once('SIGINT', stopOwn);
   try {
     let target: Target;

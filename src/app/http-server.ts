@@ -8,6 +8,7 @@ import { restApi } from '../channels/http/plugin.js';
 import { problemType, sendProblem, toProblem } from '../channels/http/problem.js';
 import type { Config } from '../config/config.js';
 import type { Metrics } from './metrics.js';
+import { validatorCompiler } from './validators.js';
 
 export interface HttpServerDeps {
   config: Config;
@@ -46,6 +47,10 @@ export async function buildHttpServer(deps: HttpServerDeps): Promise<FastifyInst
     },
     return503OnClosing: true,
   }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler());
+  // Bodies are JSON; plain text is refused with 415 rather than parsed as a string.
+  app.removeContentTypeParser('text/plain');
 
   await app.register(swagger, {
     openapi: {

@@ -1,5 +1,5 @@
 import { mkdirSync, readFileSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { rename, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
@@ -137,10 +137,13 @@ export async function startServer(
   const shownHost =
     config.httpHost === '0.0.0.0' || config.httpHost === '::' ? '127.0.0.1' : config.httpHost;
   const url = `${scheme}://${shownHost}:${port}`;
+  // Written whole and renamed into place: scripts waiting for the file never read half of it.
+  const portsFile = join(config.dataDir, 'ports.json');
   await writeFile(
-    join(config.dataDir, 'ports.json'),
+    `${portsFile}.tmp`,
     JSON.stringify({ http: port, url, pid: process.pid }, null, 2) + '\n',
   );
+  await rename(`${portsFile}.tmp`, portsFile);
   logger.info(
     { http: port, url, database: database.dialect, dataDir: config.dataDir },
     'switchboard is listening',

@@ -50,7 +50,8 @@ export class ServerProcess {
     child.stderr!.on('data', (d: Buffer) => (this.output += d.toString()));
     const deadline = Date.now() + 20_000;
     while (!existsSync(ports)) {
-      if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${this.output}`);
+      if (child.exitCode !== null)
+        throw new Error(`server exited with ${child.exitCode}:\n${this.output}`);
       if (Date.now() > deadline) throw new Error(`server did not start:\n${this.output}`);
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -60,7 +61,8 @@ export class ServerProcess {
   /** SIGTERM (graceful) or SIGKILL (a crash); resolves when the process is gone. */
   async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
     const child = this.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return child?.exitCode ?? null;
+    if (!child || child.exitCode !== null || child.signalCode !== null)
+      return child?.exitCode ?? null;
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
     child.kill(signal);
     return exited;
@@ -85,7 +87,12 @@ export class Client {
     public token: string | null = null,
   ) {}
 
-  async request<T = any>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Answer<T>> {
+  async request<T = any>(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<Answer<T>> {
     const h: Record<string, string> = { ...headers };
     if (this.token) h.authorization = `Bearer ${this.token}`;
     let payload: string | undefined;
@@ -121,9 +128,14 @@ export async function subscriberClient(
   const admin = new Client(server.url, ADMIN_TOKEN);
   const password = fields.password ?? `${fields.name} long password`;
   const created = await admin.post('/api/v1/subscribers', { ...fields, password });
-  if (created.status !== 201) throw new Error(`cannot add ${fields.name}: ${JSON.stringify(created.body)}`);
-  const session = await new Client(server.url).post('/api/v1/sessions', { address: fields.addresses[0], password });
-  if (session.status !== 201) throw new Error(`cannot sign in ${fields.name}: ${JSON.stringify(session.body)}`);
+  if (created.status !== 201)
+    throw new Error(`cannot add ${fields.name}: ${JSON.stringify(created.body)}`);
+  const session = await new Client(server.url).post('/api/v1/sessions', {
+    address: fields.addresses[0],
+    password,
+  });
+  if (session.status !== 201)
+    throw new Error(`cannot sign in ${fields.name}: ${JSON.stringify(session.body)}`);
   return { client: new Client(server.url, session.body.token), id: created.body.id };
 }
 
@@ -136,7 +148,10 @@ export async function readEvents(
 ): Promise<Array<{ event: string; data: any }>> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), timeoutMs);
-  const res = await fetch(url, { signal: controller.signal, headers: { accept: 'text/event-stream' } });
+  const res = await fetch(url, {
+    signal: controller.signal,
+    headers: { accept: 'text/event-stream' },
+  });
   if (res.status !== 200) throw new Error(`event stream answered ${res.status}`);
   const events: Array<{ event: string; data: any }> = [];
   const decoder = new TextDecoder();

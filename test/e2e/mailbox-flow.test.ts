@@ -18,14 +18,23 @@ let bob: { client: Client; id: string };
 
 before(async () => {
   server = await ServerProcess.start();
-  ann = await subscriberClient(server, { name: 'Ann', addresses: ['tel:+15550001', 'mailto:ann@localhost'] });
-  bob = await subscriberClient(server, { name: 'Bob', addresses: ['tel:+15550002', 'mailto:bob@localhost'] });
+  ann = await subscriberClient(server, {
+    name: 'Ann',
+    addresses: ['tel:+15550001', 'mailto:ann@localhost'],
+  });
+  bob = await subscriberClient(server, {
+    name: 'Bob',
+    addresses: ['tel:+15550002', 'mailto:bob@localhost'],
+  });
 });
 after(() => server.dispose());
 
 test('A sends B text and an attachment; B is told, lists, reads, downloads, files and finds it; A cannot see it', async () => {
   // Random bytes with a marker: a plaintext copy on disk would contain the marker.
-  const attachment = Buffer.concat([Buffer.from('PLAINTEXT-MARKER-'.repeat(100)), randomBytes(50_000)]);
+  const attachment = Buffer.concat([
+    Buffer.from('PLAINTEXT-MARKER-'.repeat(100)),
+    randomBytes(50_000),
+  ]);
   let sent: any;
   const events = await readEvents(
     `${server.url}/api/v1/events?token=${bob.client.token}`,
@@ -35,7 +44,13 @@ test('A sends B text and an attachment; B is told, lists, reads, downloads, file
         to: ['mailto:bob@localhost'],
         subject: 'Harbour plans',
         text: 'The lighthouse drawings are attached.',
-        attachments: [{ filename: 'plans.bin', contentType: 'application/octet-stream', content: attachment.toString('base64') }],
+        attachments: [
+          {
+            filename: 'plans.bin',
+            contentType: 'application/octet-stream',
+            content: attachment.toString('base64'),
+          },
+        ],
       });
     },
   );
@@ -72,20 +87,36 @@ test('A sends B text and an attachment; B is told, lists, reads, downloads, file
   );
   assert.equal((await bob.client.get('/api/v1/messages?q=submarine')).body.messages.length, 0);
 
-  for (const path of [`/api/v1/messages/${id}`, `/api/v1/messages/${id}/parts/2`, `/api/v1/messages/${id}/export`]) {
+  for (const path of [
+    `/api/v1/messages/${id}`,
+    `/api/v1/messages/${id}/parts/2`,
+    `/api/v1/messages/${id}/export`,
+  ]) {
     const theirs = await ann.client.get(path);
     assert.ok([403, 404].includes(theirs.status), `${path} is closed to A (got ${theirs.status})`);
     assert.equal(theirs.headers.get('content-type'), 'application/problem+json; charset=utf-8');
   }
   const annPatch = await ann.client.patch(`/api/v1/messages/${id}`, { folder: 'trash' });
   assert.equal(annPatch.status, 404);
-  assert.equal((await ann.client.get(`/api/v1/messages?q=lighthouse&folder=inbox`)).body.messages.length, 0);
-  assert.equal((await new Client(server.url).get('/api/v1/messages')).status, 401, 'no token, no mailbox');
-  assert.equal((await ann.client.get('/api/v1/subscribers')).status, 403, 'subscribers cannot manage subscribers');
+  assert.equal(
+    (await ann.client.get(`/api/v1/messages?q=lighthouse&folder=inbox`)).body.messages.length,
+    0,
+  );
+  assert.equal(
+    (await new Client(server.url).get('/api/v1/messages')).status,
+    401,
+    'no token, no mailbox',
+  );
+  assert.equal(
+    (await ann.client.get('/api/v1/subscribers')).status,
+    403,
+    'subscribers cannot manage subscribers',
+  );
 
   const blobFiles = filesUnder(join(server.dataDir, 'blobs'));
   assert.ok(blobFiles.length > 0, 'the attachment went to a blob file');
-  for (const f of blobFiles) assert.ok(!readFileSync(f).includes('PLAINTEXT-MARKER'), `${f} holds ciphertext only`);
+  for (const f of blobFiles)
+    assert.ok(!readFileSync(f).includes('PLAINTEXT-MARKER'), `${f} holds ciphertext only`);
   assert.ok(!readFileSync(join(server.dataDir, 'switchboard.db')).includes('PLAINTEXT-MARKER'));
 });
 
@@ -96,7 +127,13 @@ test('export then import gives the same message and parts', async () => {
     subject: 'Round trip',
     text: 'exported and imported',
     urgent: true,
-    attachments: [{ filename: 'a.png', contentType: 'image/png', content: randomBytes(20_000).toString('base64') }],
+    attachments: [
+      {
+        filename: 'a.png',
+        contentType: 'image/png',
+        content: randomBytes(20_000).toString('base64'),
+      },
+    ],
   });
   const id = sent.body.copies.find((c: any) => c.address === 'tel:+15550002').messageId;
   const exported = await bob.client.get(`/api/v1/messages/${id}/export`);
@@ -106,8 +143,15 @@ test('export then import gives the same message and parts', async () => {
   const copyId = imported.body.copies[0].messageId;
   assert.notEqual(copyId, id);
   const again = await bob.client.get(`/api/v1/messages/${copyId}/export`);
-  const strip = (doc: any) => ({ ...doc, message: { ...doc.message, id: undefined, accessedAt: undefined } });
-  assert.deepEqual(strip(again.body), strip(exported.body), 'same envelope, flags, parts and bytes');
+  const strip = (doc: any) => ({
+    ...doc,
+    message: { ...doc.message, id: undefined, accessedAt: undefined },
+  });
+  assert.deepEqual(
+    strip(again.body),
+    strip(exported.body),
+    'same envelope, flags, parts and bytes',
+  );
 
   const xml = await bob.client.get(`/api/v1/messages/${id}/export?format=xml`);
   assert.equal(xml.status, 200);
@@ -122,13 +166,18 @@ test('export then import gives the same message and parts', async () => {
 
 test('trash, restore and permanent delete give the quota back', async () => {
   const before = (await bob.client.get('/api/v1/me')).body.usedBytes;
-  const sent = await ann.client.post('/api/v1/messages', { to: ['tel:+15550002'], text: 'to be deleted' });
+  const sent = await ann.client.post('/api/v1/messages', {
+    to: ['tel:+15550002'],
+    text: 'to be deleted',
+  });
   const id = sent.body.copies.find((c: any) => c.address === 'tel:+15550002').messageId;
   assert.ok((await bob.client.get('/api/v1/me')).body.usedBytes > before);
   assert.deepEqual((await bob.client.delete(`/api/v1/messages/${id}`)).body, { result: 'trashed' });
   assert.equal((await bob.client.get(`/api/v1/messages/${id}`)).body.folder, 'trash');
   assert.equal((await bob.client.post(`/api/v1/messages/${id}/restore`)).body.folder, 'inbox');
-  assert.deepEqual((await bob.client.delete(`/api/v1/messages/${id}?permanent=true`)).body, { result: 'purged' });
+  assert.deepEqual((await bob.client.delete(`/api/v1/messages/${id}?permanent=true`)).body, {
+    result: 'purged',
+  });
   assert.equal((await bob.client.get(`/api/v1/messages/${id}`)).status, 404);
   assert.equal((await bob.client.get('/api/v1/me')).body.usedBytes, before);
 });
@@ -139,9 +188,17 @@ test('health, readiness, metrics and the OpenAPI document', async () => {
   assert.deepEqual((await c.get('/readyz')).body, { status: 'ready' });
   const metrics = (await c.get('/metrics')).body.toString();
   assert.match(metrics, /switchboard_intake_messages_total \d+/);
-  assert.match(metrics, /switchboard_http_requests_total\{method="POST",route="\/api\/v1\/messages",status="201"\}/);
+  assert.match(
+    metrics,
+    /switchboard_http_requests_total\{method="POST",route="\/api\/v1\/messages",status="201"\}/,
+  );
   const openapi = await c.get('/api/openapi.json');
   assert.equal(openapi.body.openapi, '3.1.0');
-  for (const path of ['/api/v1/messages', '/api/v1/messages/{id}/parts/{part}', '/api/v1/events', '/api/v1/subscribers'])
+  for (const path of [
+    '/api/v1/messages',
+    '/api/v1/messages/{id}/parts/{part}',
+    '/api/v1/events',
+    '/api/v1/subscribers',
+  ])
     assert.ok(openapi.body.paths[path], `${path} is documented`);
 });

@@ -18,7 +18,10 @@ export const Timestamp = Type.String({ format: 'date-time' });
  * A nullable value as `type: [x, "null"]`, not `anyOf`: with type coercion on (query strings need
  * it), ajv would turn a null into 0 or "" by trying the first branch of an anyOf.
  */
-export function OrNull<T extends TSchema>(schema: T, options: Record<string, unknown> = {}): TUnsafe<Static<T> | null> {
+export function OrNull<T extends TSchema>(
+  schema: T,
+  options: Record<string, unknown> = {},
+): TUnsafe<Static<T> | null> {
   const { type } = schema as unknown as { type: string };
   return Type.Unsafe<Static<T> | null>({ ...schema, ...options, type: [type, 'null'] });
 }
