@@ -34,14 +34,16 @@ module.exports = {
     },
     {
       name: 'channel-not-store-or-web',
-      comment: 'Channels reach persistence through core ports, never store internals, and never the web app.',
+      comment:
+        'Channels reach persistence through core ports, never store internals, and never the web app.',
       severity: 'error',
       from: { path: '^src/channels/' },
       to: { path: ['^src/store/', '^src/cluster/', '^web/'] },
     },
     {
       name: 'only-app-names-concretes',
-      comment: 'Only app/ wires concrete implementations (store, bus); the rest depends on core ports.',
+      comment:
+        'Only app/ wires concrete implementations (store, bus); the rest depends on core ports.',
       severity: 'error',
       from: { path: '^src/', pathNot: '^src/(app|store|cluster)/' },
       to: { path: '^src/(store|cluster)/' },
@@ -78,6 +80,10 @@ module.exports = {
     exclude: { path: ['^dist/', '^node_modules/'] },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.check.json' },
-    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'], extensions: ['.ts', '.js'] },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default'],
+      extensions: ['.ts', '.js'],
+    },
   },
 };

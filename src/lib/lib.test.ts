@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { test } from 'node:test';
+import { open, seal } from './aead.js';
+import { Batcher } from './batcher.js';
+import { isId, newId } from './ids.js';
+
+test('seal and open: round trip, and any change to ciphertext, key or associated data is refused', () => {
+  const key = randomBytes(32);
+  const sealed = seal(key, Buffer.from('voicemail'), Buffer.from('sha'));
+  assert.ok(!sealed.includes(Buffer.from('voicemail')));
+  assert.equal(open(key, sealed, Buffer.from('sha')).toString(), 'voicemail');
+  assert.notDeepEqual(
+    seal(key, Buffer.from('voicemail'), Buffer.from('sha')),
+    sealed,
+    'a fresh nonce each time',
+  );
+  const flipped = Buffer.from(sealed);
+  flipped[14]! ^= 1;
+  assert.throws(() => open(key, flipped, Buffer.from('sha')));
+  assert.throws(() => open(randomBytes(32), sealed, Buffer.from('sha')));
+  assert.throws(() => open(key, sealed, Buffer.from('other')));
+});
+
+test('ids sort by creation time', async () => {
+  const a = newId();
+  await new Promise((r) => setTimeout(r, 2));
+  const b = newId();
+  assert.ok(isId(a) && isId(b));
+  assert.ok(a < b);
+  assert.equal(isId('not-an-id'), false);
+});
+
+test('group commit: callers arriving together share one flush; each gets its own outcome', async () => {
+  const flushes: number[][] = [];
+  const batcher = new Batcher<number, number>(async (items) => {
+    flushes.push(items);
+    await new Promise((r) => setTimeout(r, 5));
+    return items.map((n) =>
+      n % 5 === 0
+        ? { ok: false as const, error: new Error(`no ${n}`) }
+        : { ok: true as const, value: n * 2 },
+    );
+  }, 8);
+  const results = await Promise.allSettled(
+    Array.from({ length: 20 }, (_, i) => batcher.submit(i + 1)),
+  );
+  assert.deepEqual(flushes[0], [1, 2, 3, 4, 5, 6, 7, 8], 'the first flush takes a full batch');
+  assert.ok(
+    flushes.length >= 3 && flushes.length < 20,
+    `batched, not one by one (${flushes.length} flushes)`,
+  );
+  assert.deepEqual(
+    flushes.flat(),
+    Array.from({ length: 20 }, (_, i) => i + 1),
+    'in order, each once',
+  );
+  results.forEach((r, i) => {
+    const n = i + 1;
+    if (n % 5 === 0) assert.equal(r.status, 'rejected');
+    else assert.deepEqual(r, { status: 'fulfilled', value: n * 2 });
+  });
+});
+
+test('a flush that throws fails its own batch only', async () => {
+  let calls = 0;
+  const batcher = new Batcher<number, number>(async (items) => {
+    calls++;
+    if (calls === 1) throw new Error('disk full');
+    return items.map((n) => ({ ok: true as const, value: n }));
+  });
+  await assert.rejects(batcher.submit(1), /disk full/);
+  assert.equal(await batcher.submit(2), 2);
+});
