@@ -79,9 +79,10 @@ export async function startServer(
     join(config.dataDir, 'blobs'),
     keys,
     config.inlineBlobMaxBytes,
+    database.reader,
   );
-  const subscribers = new SubscriberRepository(database.db);
-  const messages = new MessageRepository(database.db, database.dialect);
+  const subscribers = new SubscriberRepository(database.db, database.reader);
+  const messages = new MessageRepository(database.db, database.dialect, database.reader);
   const bus = new LocalBus((topic, err) => logger.error({ err, topic }, 'bus handler failed'));
   const metrics = createMetrics();
 

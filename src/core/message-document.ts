@@ -1,3 +1,4 @@
+import { decodeBase64Strict } from '../lib/base64.js';
 import { invalid } from './errors.js';
 import type { IncomingPart } from './ingest.js';
 import { MESSAGE_TYPES, type Message, type MessageType } from './message.js';
@@ -82,7 +83,8 @@ export function partsOfDocument(doc: MessageDocument): IncomingPart[] {
   const sorted = [...doc.parts].sort((a, b) => a.index - b.index);
   return sorted.map((p, i) => {
     if (p.index !== i + 1) throw invalid('part indexes must run 1, 2, 3, ...');
-    const content = Buffer.from(p.content, 'base64');
+    const content = decodeBase64Strict(p.content);
+    if (!content) throw invalid(`part ${p.index} is not valid base64`);
     if (content.length !== p.size)
       throw invalid(`part ${p.index} has ${content.length} bytes but declares ${p.size}`);
     return {

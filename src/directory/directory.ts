@@ -1,7 +1,7 @@
 import { normaliseAddress, parseAddress } from '../core/address.js';
 import { invalid, notFound, SwitchboardError, unauthorized } from '../core/errors.js';
 import type { MailboxTarget } from '../core/ingest.js';
-import type { SessionStore, SubscriberStore } from '../core/ports.js';
+import type { Session, SessionStore, SubscriberStore } from '../core/ports.js';
 import type {
   NewSubscriber,
   Subscriber,
@@ -10,6 +10,7 @@ import type {
 } from '../core/subscriber.js';
 import { sha256Hex } from '../lib/hash.js';
 import { newToken } from '../lib/ids.js';
+import { TtlCache } from '../lib/ttl-cache.js';
 import { isoAfter, isoNow } from '../lib/time.js';
 import { isOwned, type Ownership } from './ownership.js';
 import { hashSecret, verifySecret } from './passwords.js';
@@ -21,6 +22,11 @@ export interface DirectoryOptions {
   dynamicMailboxes: boolean;
   defaultProfile: SubscriberProfile;
   sessionTtlHours: number;
+  /**
+   * How long sessions and subscriber lookups made on every request are remembered. Changes made
+   * through this process take effect at once; on other nodes within this time.
+   */
+  cacheTtlMs?: number;
 }
 
 /** Where a recipient address leads: a local mailbox (existing or to create) or the outside world. */
@@ -46,11 +52,52 @@ function checkProfile(input: Partial<SubscriberProfile>): void {
 
 /** Subscribers, their addresses and credentials, sessions, and recipient resolution. */
 export class Directory {
+  private readonly byId: TtlCache<string, Subscriber>;
+  private readonly idByAddress: TtlCache<string, string>;
+  private readonly sessionCache: TtlCache<string, Session>;
+
   constructor(
     private readonly subscribers: SubscriberStore,
     private readonly sessions: SessionStore,
     private readonly options: DirectoryOptions,
-  ) {}
+  ) {
+    const ttl = options.cacheTtlMs ?? 5000;
+    this.byId = new TtlCache(ttl);
+    this.idByAddress = new TtlCache(ttl);
+    this.sessionCache = new TtlCache(ttl);
+  }
+
+  private forget(): void {
+    this.byId.clear();
+    this.idByAddress.clear();
+  }
+
+  /**
+   * A subscriber for routing and authentication: may be a few seconds old (usage counters
+   * included), which is why quota is enforced in the store, not from this.
+   */
+  async lookup(id: string): Promise<Subscriber | null> {
+    const cached = this.byId.get(id);
+    if (cached) return cached;
+    const subscriber = await this.subscribers.get(id);
+    if (subscriber) this.byId.set(id, subscriber);
+    return subscriber;
+  }
+
+  /** Like lookup, by address. Unknown addresses are not remembered, so a new subscriber counts at once. */
+  private async lookupAddress(uri: string): Promise<Subscriber | null> {
+    const id = this.idByAddress.get(uri);
+    if (id !== undefined) {
+      const subscriber = await this.lookup(id);
+      if (subscriber?.addresses.includes(uri)) return subscriber;
+    }
+    const subscriber = await this.subscribers.findByAddress(uri);
+    if (subscriber) {
+      this.idByAddress.set(uri, subscriber.id);
+      this.byId.set(subscriber.id, subscriber);
+    }
+    return subscriber;
+  }
 
   private normaliseAddresses(addresses: string[]): string[] {
     const uris = addresses.map(normaliseAddress);
@@ -98,6 +145,7 @@ export class Directory {
     const { password, pin, sipSecret, ...rest } = patch;
     const subscriber = await this.subscribers.update(id, rest);
     await this.setSecrets(subscriber, { password, pin, sipSecret });
+    this.forget();
     return (await this.subscribers.get(id))!;
   }
 
@@ -143,6 +191,7 @@ export class Directory {
 
   async remove(id: string): Promise<void> {
     if (!(await this.subscribers.delete(id))) throw notFound(`no subscriber ${id}`);
+    this.forget();
   }
 
   /** Password sign-in; gives the same answer for an unknown address and a wrong password. */
@@ -176,13 +225,19 @@ export class Directory {
 
   /** The subscriber a session token belongs to, or null when unknown or expired. */
   async authenticate(token: string): Promise<Subscriber | null> {
-    const session = await this.sessions.findSession(sha256Hex(token));
+    const hash = sha256Hex(token);
+    let session = this.sessionCache.get(hash) ?? null;
+    if (!session) {
+      session = await this.sessions.findSession(hash);
+      if (session) this.sessionCache.set(hash, session);
+    }
     if (!session || session.expiresAt <= isoNow()) return null;
-    const subscriber = await this.subscribers.get(session.subscriberId);
+    const subscriber = await this.lookup(session.subscriberId);
     return subscriber && subscriber.status === 'active' ? subscriber : null;
   }
 
   signOut(token: string): Promise<void> {
+    this.sessionCache.delete(sha256Hex(token));
     return this.sessions.deleteSession(sha256Hex(token));
   }
 
@@ -203,7 +258,7 @@ export class Directory {
    */
   async resolve(address: string): Promise<Resolution> {
     const parsed = parseAddress(address);
-    const subscriber = await this.subscribers.findByAddress(parsed.uri);
+    const subscriber = await this.lookupAddress(parsed.uri);
     if (subscriber) {
       if (subscriber.status !== 'active')
         throw new SwitchboardError(

@@ -147,7 +147,8 @@ export class Intake {
           `relaying to ${deliveries[0]!.recipient} is not allowed; sign in to send outside`,
         );
       if (envelope.senderId) {
-        const sender = await this.directory.require(envelope.senderId);
+        const sender = await this.directory.lookup(envelope.senderId);
+        if (!sender) throw new SwitchboardError('not-found', `no subscriber ${envelope.senderId}`);
         copies.push({
           messageId: newId(),
           target: { kind: 'existing', subscriberId: sender.id, address: from },

@@ -3,7 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import { open, seal } from './aead.js';
 import { Batcher } from './batcher.js';
+import { decodeBase64Strict } from './base64.js';
 import { isId, newId } from './ids.js';
+import { TtlCache } from './ttl-cache.js';
 
 test('seal and open: round trip, and any change to ciphertext, key or associated data is refused', () => {
   const key = randomBytes(32);
@@ -71,4 +73,27 @@ test('a flush that throws fails its own batch only', async () => {
   });
   await assert.rejects(batcher.submit(1), /disk full/);
   assert.equal(await batcher.submit(2), 2);
+});
+
+test('strict base64: padding and alphabet are checked', () => {
+  assert.deepEqual(decodeBase64Strict('aGVsbG8='), Buffer.from('hello'));
+  assert.deepEqual(decodeBase64Strict(''), Buffer.alloc(0));
+  for (const bad of ['aGVsbG8', 'aGV sbG8=', '!!!!', 'aGVsbG8=\n', 'aGVsbG9=', '-_-_'])
+    assert.equal(decodeBase64Strict(bad), null, JSON.stringify(bad));
+});
+
+test('the TTL cache forgets after its time and keeps within its capacity', () => {
+  let now = 0;
+  const cache = new TtlCache<string, number>(100, 2, () => now);
+  cache.set('a', 1);
+  cache.set('b', 2);
+  assert.equal(cache.get('a'), 1);
+  cache.set('c', 3);
+  assert.equal(cache.get('a'), undefined, 'the oldest went first');
+  assert.equal(cache.get('c'), 3);
+  now = 100;
+  assert.equal(cache.get('c'), undefined, 'expired');
+  cache.set('d', 4);
+  cache.delete('d');
+  assert.equal(cache.get('d'), undefined);
 });

@@ -5,9 +5,13 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Database, Dialect } from './schema.js';
 import { migrationProvider } from './migrations/index.js';
+import { withStatementCache } from './statement-cache.js';
 
 export interface DatabaseHandle {
+  /** Writes and transactions. */
   db: Kysely<Database>;
+  /** Plain reads: the same pool on PostgreSQL; a second, read-only connection on SQLite (WAL). */
+  reader: Kysely<Database>;
   dialect: Dialect;
   close(): Promise<void>;
 }
@@ -36,7 +40,7 @@ export function openDatabase(options: DatabaseOptions): DatabaseHandle {
       types: types as pg.CustomTypesConfig,
     });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    return { db, dialect: 'postgres', close: () => db.destroy() };
+    return { db, reader: db, dialect: 'postgres', close: () => db.destroy() };
   }
   mkdirSync(options.dataDir, { recursive: true });
   const file = join(options.dataDir, 'switchboard.db');
@@ -46,8 +50,25 @@ export function openDatabase(options: DatabaseOptions): DatabaseHandle {
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 10000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
-  return { db, dialect: 'sqlite', close: () => db.destroy() };
+  const db = new Kysely<Database>({
+    dialect: new SqliteDialect({ database: withStatementCache(sqlite) }),
+  });
+  // WAL lets a reader see the last commit while a writer works: reads do not queue behind the
+  // group commit that holds the write connection.
+  const readConnection = new BetterSqlite3(file, { readonly: true });
+  readConnection.pragma('busy_timeout = 10000');
+  const reader = new Kysely<Database>({
+    dialect: new SqliteDialect({ database: withStatementCache(readConnection) }),
+  });
+  return {
+    db,
+    reader,
+    dialect: 'sqlite',
+    close: async () => {
+      await reader.destroy();
+      await db.destroy();
+    },
+  };
 }
 
 export async function migrate(handle: DatabaseHandle): Promise<string[]> {

@@ -15,6 +15,8 @@ export class MessageRepository implements MessageStore {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly dialect: Dialect,
+    /** Plain reads; on SQLite a second connection, so listing need not wait for a group commit. */
+    private readonly reader: Kysely<Database> = db,
   ) {}
 
   async commitIngest(records: IngestRecord[]): Promise<Array<IngestResult | Error>> {
@@ -205,7 +207,7 @@ export class MessageRepository implements MessageStore {
   }
 
   async list(mailboxId: string, query: MessageQuery): Promise<Message[]> {
-    let q = this.db.selectFrom('messages').selectAll().where('mailbox_id', '=', mailboxId);
+    let q = this.reader.selectFrom('messages').selectAll().where('mailbox_id', '=', mailboxId);
     if (query.folder !== undefined) q = q.where('folder', '=', query.folder);
     if (query.type !== undefined) q = q.where('type', '=', query.type);
     if (query.unread !== undefined) q = q.where('is_read', '=', query.unread ? 0 : 1);
@@ -220,7 +222,7 @@ export class MessageRepository implements MessageStore {
       .limit(query.limit ?? 50)
       .execute();
     if (rows.length === 0) return [];
-    const parts = await this.db
+    const parts = await this.reader
       .selectFrom('parts')
       .selectAll()
       .where(
@@ -235,14 +237,14 @@ export class MessageRepository implements MessageStore {
   }
 
   async get(mailboxId: string, id: string): Promise<Message | null> {
-    const row = await this.db
+    const row = await this.reader
       .selectFrom('messages')
       .selectAll()
       .where('id', '=', id)
       .where('mailbox_id', '=', mailboxId)
       .executeTakeFirst();
     if (!row) return null;
-    const parts = await this.db
+    const parts = await this.reader
       .selectFrom('parts')
       .selectAll()
       .where('message_id', '=', id)
@@ -271,7 +273,7 @@ export class MessageRepository implements MessageStore {
   }
 
   async folderCounts(mailboxId: string) {
-    const rows = await this.db
+    const rows = await this.reader
       .selectFrom('messages')
       .select((eb) => [
         'folder',
@@ -322,7 +324,7 @@ export class MessageRepository implements MessageStore {
   }
 
   async listDeliveries(options: { messageId?: string; status?: string; limit: number }) {
-    let q = this.db.selectFrom('deliveries').selectAll().orderBy('id').limit(options.limit);
+    let q = this.reader.selectFrom('deliveries').selectAll().orderBy('id').limit(options.limit);
     if (options.messageId) q = q.where('message_id', '=', options.messageId);
     if (options.status) q = q.where('status', '=', options.status);
     const rows = await q.execute();

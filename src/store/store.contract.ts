@@ -63,8 +63,8 @@ export function storeContract(name: string, prepare: () => Promise<string | null
       handle = openDatabase({ url: await prepare(), dataDir });
       assert.ok((await migrate(handle)).length > 0, 'a fresh database gets the migrations');
       assert.deepEqual(await migrate(handle), [], 'migrating again does nothing');
-      subscribers = new SubscriberRepository(handle.db);
-      messages = new MessageRepository(handle.db, handle.dialect);
+      subscribers = new SubscriberRepository(handle.db, handle.reader);
+      messages = new MessageRepository(handle.db, handle.dialect, handle.reader);
       blobs = new BlobVault(
         handle.db,
         join(dataDir, 'blobs'),

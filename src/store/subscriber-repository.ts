@@ -58,7 +58,11 @@ export async function insertSubscriber(
 }
 
 export class SubscriberRepository implements SubscriberStore, SessionStore {
-  constructor(private readonly db: Kysely<Database>) {}
+  /** `reader` serves plain reads (on SQLite a second connection, so reads need not wait for a commit). */
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly reader: Kysely<Database> = db,
+  ) {}
 
   async create(input: Creatable): Promise<Subscriber> {
     let id: string;
@@ -75,7 +79,7 @@ export class SubscriberRepository implements SubscriberStore, SessionStore {
   private async addressesOf(ids: string[]): Promise<Map<string, string[]>> {
     const map = new Map<string, string[]>(ids.map((id) => [id, []]));
     if (ids.length === 0) return map;
-    const rows = await this.db
+    const rows = await this.reader
       .selectFrom('addresses')
       .select(['uri', 'subscriber_id'])
       .where('subscriber_id', 'in', ids)
@@ -86,7 +90,7 @@ export class SubscriberRepository implements SubscriberStore, SessionStore {
   }
 
   async get(id: string): Promise<Subscriber | null> {
-    const row = await this.db
+    const row = await this.reader
       .selectFrom('subscribers')
       .selectAll()
       .where('id', '=', id)
@@ -96,7 +100,7 @@ export class SubscriberRepository implements SubscriberStore, SessionStore {
   }
 
   async findByAddress(uri: string): Promise<Subscriber | null> {
-    const row = await this.db
+    const row = await this.reader
       .selectFrom('addresses')
       .select('subscriber_id')
       .where('uri', '=', uri)
@@ -105,7 +109,11 @@ export class SubscriberRepository implements SubscriberStore, SessionStore {
   }
 
   async list(options: { limit: number; after?: string }): Promise<Subscriber[]> {
-    let query = this.db.selectFrom('subscribers').selectAll().orderBy('id').limit(options.limit);
+    let query = this.reader
+      .selectFrom('subscribers')
+      .selectAll()
+      .orderBy('id')
+      .limit(options.limit);
     if (options.after) query = query.where('id', '>', options.after);
     const rows = await query.execute();
     const addresses = await this.addressesOf(rows.map((r) => r.id));
@@ -158,7 +166,7 @@ export class SubscriberRepository implements SubscriberStore, SessionStore {
   }
 
   async getCredentials(id: string): Promise<Credentials | null> {
-    const row = await this.db
+    const row = await this.reader
       .selectFrom('subscribers')
       .select(['password_hash', 'pin_hash', 'sip_ha1_md5', 'sip_ha1_sha256', 'sip_realm'])
       .where('id', '=', id)
@@ -201,7 +209,7 @@ export class SubscriberRepository implements SubscriberStore, SessionStore {
   }
 
   async findSession(tokenHash: string): Promise<Session | null> {
-    const row = await this.db
+    const row = await this.reader
       .selectFrom('sessions')
       .selectAll()
       .where('token_hash', '=', tokenHash)

@@ -28,6 +28,7 @@ export class BlobVault implements BlobStore {
     private readonly dir: string,
     private readonly keys: KeyRing,
     private readonly inlineMaxBytes: number,
+    private readonly reader: Kysely<Database> = db,
   ) {}
 
   private pathFor(sha256: string): string {
@@ -85,7 +86,7 @@ export class BlobVault implements BlobStore {
   }
 
   async has(sha256: string): Promise<boolean> {
-    const row = await this.db
+    const row = await this.reader
       .selectFrom('blobs')
       .select('sha256')
       .where('sha256', '=', sha256)
@@ -94,7 +95,7 @@ export class BlobVault implements BlobStore {
   }
 
   async get(sha256: string): Promise<Buffer> {
-    const row = await this.db
+    const row = await this.reader
       .selectFrom('blobs')
       .select(['key_id', 'location', 'data'])
       .where('sha256', '=', sha256)

@@ -1,3 +1,4 @@
+import { decodeBase64Strict } from '../../../lib/base64.js';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { normaliseAddress } from '../../../core/address.js';
@@ -34,13 +35,16 @@ function partsOf(body: ComposeBody): IncomingPart[] {
       contentType: 'text/html; charset=utf-8',
       content: Buffer.from(body.html, 'utf8'),
     });
-  for (const a of body.attachments ?? [])
+  for (const [i, a] of (body.attachments ?? []).entries()) {
+    const content = decodeBase64Strict(a.content);
+    if (!content) throw invalid(`attachment ${i + 1} (${a.filename}) is not valid base64`);
     parts.push({
       contentType: a.contentType,
       filename: a.filename,
       disposition: 'attachment',
-      content: Buffer.from(a.content, 'base64'),
+      content,
     });
+  }
   if (parts.length === 0) throw invalid('a message needs text, html or at least one attachment');
   return parts;
 }

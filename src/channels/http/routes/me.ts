@@ -11,7 +11,8 @@ export const meRoutes: FastifyPluginAsyncTypebox<RestApiDeps> = async (app, deps
     {
       schema: { tags: ['me'], summary: 'The signed-in subscriber', response: { 200: Subscriber } },
     },
-    async (request) => requireSubscriber(request.principal),
+    // Fresh from the store: the session's copy may be a few seconds old (usage counters).
+    async (request) => deps.directory.require(requireSubscriber(request.principal).id),
   );
 
   app.patch(
