@@ -1,6 +1,6 @@
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { RestApiDeps } from '../channels/http/deps.js';
@@ -9,6 +9,9 @@ import { problemType, sendProblem, toProblem } from '../channels/http/problem.js
 import type { Config } from '../config/config.js';
 import type { Metrics } from './metrics.js';
 import { validatorCompiler } from './validators.js';
+
+/** The path without its query: a `?token=` must never reach the logs. */
+const pathOf = (url: string) => url.split('?')[0];
 
 export interface HttpServerDeps {
   config: Config;
@@ -33,7 +36,8 @@ export async function buildHttpServer(deps: HttpServerDeps): Promise<FastifyInst
   const app = Fastify({
     ...(https ? { https } : {}),
     loggerInstance: deps.logger,
-    disableRequestLogging: true,
+    // Request lines would be noise at this rate; refusals and failures are logged below.
+    logController: new LogController({ disableRequestLogging: true }),
     // A JSON body carries attachments in base64: 4/3 of the largest message, plus the envelope.
     bodyLimit: Math.ceil((config.maxMessageBytes * 4) / 3) + 65536,
     ajv: {
@@ -68,10 +72,11 @@ export async function buildHttpServer(deps: HttpServerDeps): Promise<FastifyInst
 
   app.setErrorHandler((err, request, reply) => {
     const problem = toProblem(err as Error, request);
-    if (problem.status >= 500) request.log.error({ err, url: request.url }, 'request failed');
+    if (problem.status >= 500)
+      request.log.error({ err, path: pathOf(request.url) }, 'request failed');
     else
       request.log.info(
-        { url: request.url, problem: problem.type, detail: problem.detail },
+        { path: pathOf(request.url), problem: problem.type, detail: problem.detail },
         'request refused',
       );
     return sendProblem(reply, problem);
