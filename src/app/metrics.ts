@@ -3,9 +3,12 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 /** The Prometheus metrics of one server, in their own registry (tests start many servers). */
 export function createMetrics() {
   const registry = new Registry();
+  /** Read at scrape time; the server fills them in once the store is open. */
+  const sources: { queueDepth?: () => Promise<Array<{ status: string; count: number }>> } = {};
   collectDefaultMetrics({ register: registry, prefix: 'switchboard_' });
   return {
     registry,
+    sources,
     httpRequests: new Counter({
       name: 'switchboard_http_requests_total',
       help: 'HTTP requests answered, by method, route and status',
@@ -41,6 +44,47 @@ export function createMetrics() {
       help: 'Messages refused by intake, by reason',
       labelNames: ['kind'] as const,
       registers: [registry],
+    }),
+    deliveriesFinished: new Counter({
+      name: 'switchboard_deliveries_finished_total',
+      help: 'Deliveries that ended, by final status (S sent, F failed, E expired) and kind',
+      labelNames: ['status', 'kind'] as const,
+      registers: [registry],
+    }),
+    deliveryAttempts: new Counter({
+      name: 'switchboard_delivery_attempts_total',
+      help: 'Attempts handed to resources, by resource and result (sent, retry, failed)',
+      labelNames: ['resource', 'result'] as const,
+      registers: [registry],
+    }),
+    deliverySeconds: new Histogram({
+      name: 'switchboard_delivery_latency_seconds',
+      help: 'From the message being stored to its delivery ending',
+      labelNames: ['status'] as const,
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600],
+      registers: [registry],
+    }),
+    deliveriesHeld: new Counter({
+      name: 'switchboard_deliveries_held_total',
+      help: 'Deliveries put on hold because no active resource can carry them (an operator alert)',
+      registers: [registry],
+    }),
+    resourcesDisabled: new Counter({
+      name: 'switchboard_resources_disabled_total',
+      help: 'Resources taken out of service after failing repeatedly',
+      labelNames: ['resource'] as const,
+      registers: [registry],
+    }),
+    queueDepth: new Gauge({
+      name: 'switchboard_queue_depth',
+      help: 'Deliveries by status (P, H, D, R, X, A, S, F, E), from the database at scrape time',
+      labelNames: ['status'] as const,
+      registers: [registry],
+      async collect() {
+        if (!sources.queueDepth) return;
+        this.reset();
+        for (const { status, count } of await sources.queueDepth()) this.set({ status }, count);
+      },
     }),
     eventClients: new Gauge({
       name: 'switchboard_event_stream_clients',

@@ -11,7 +11,17 @@ import type { SubscriberProfile } from '../core/subscriber.js';
 import { Directory } from '../directory/directory.js';
 import { Intake } from '../intake/intake.js';
 import { BlobVault } from '../store/blobs/blob-vault.js';
-import { loadKeyRing } from '../store/blobs/key-ring.js';
+import { KeyRing, loadKeyRing } from '../store/blobs/key-ring.js';
+import { DeliveryRepository, type SecretSealer } from '../store/delivery-repository.js';
+import { partLinkPath } from '../channels/http/routes/links.js';
+import { WebhookResource } from '../channels/webhook/webhook-resource.js';
+import { open, seal } from '../lib/aead.js';
+import { newId } from '../lib/ids.js';
+import { LinkSigner } from '../lib/link-signer.js';
+import { ReceiptWriter } from '../notify/receipts.js';
+import { Dispatcher } from '../queue/dispatcher.js';
+import { createHmac } from 'node:crypto';
+import { hostname } from 'node:os';
 import { migrate, openDatabase } from '../store/database.js';
 import { MessageRepository } from '../store/message-repository.js';
 import { SubscriberRepository } from '../store/subscriber-repository.js';
@@ -26,6 +36,31 @@ export interface RunningServer {
 }
 
 const MAX_PARTS = 100;
+/** Signed part links in webhooks stay valid this long. */
+const LINK_LIFETIME_MS = 7 * 24 * 3600_000;
+
+/** Resource secrets sealed with the active blob key, as `keyId:base64`. */
+function secretSealer(keys: KeyRing): SecretSealer {
+  return {
+    seal: (plain) =>
+      `${keys.activeId}:${seal(keys.active, Buffer.from(plain, 'utf8'), Buffer.from('resource-secret')).toString('base64')}`,
+    open: (sealed) => {
+      const i = sealed.indexOf(':');
+      return open(
+        keys.get(sealed.slice(0, i)),
+        Buffer.from(sealed.slice(i + 1), 'base64'),
+        Buffer.from('resource-secret'),
+      ).toString('utf8');
+    },
+  };
+}
+
+/** The link-signing key, derived from the oldest blob key so that every node and every rotation agree. */
+function linkKey(keys: KeyRing): Buffer {
+  return createHmac('sha256', keys.get([...keys.ids()].sort()[0]!))
+    .update('switchboard signed links v1')
+    .digest();
+}
 
 function packageVersion(): string {
   try {
@@ -92,6 +127,7 @@ export async function startServer(
     defaultProfile: defaultProfile(config),
     sessionTtlHours: config.sessionTtlHours,
   });
+  let wakeQueue = () => {};
   const intake = new Intake(
     directory,
     messages,
@@ -104,6 +140,8 @@ export async function startServer(
     },
     {
       committed(count, seconds) {
+        // New deliveries may have been committed: the queue looks now, not at its next poll.
+        wakeQueue();
         metrics.messagesIngested.inc(count);
         metrics.commitBatch.observe(count);
         metrics.commitSeconds.observe(seconds);
@@ -114,6 +152,90 @@ export async function startServer(
     },
   );
   const mailbox = new MailboxService(messages, blobs, bus);
+
+  const deliveries = new DeliveryRepository(
+    database.db,
+    database.dialect,
+    secretSealer(keys),
+    database.reader,
+  );
+  const links = new LinkSigner(linkKey(keys));
+  let publicUrl = config.publicUrl ?? '';
+  const receipts = new ReceiptWriter(
+    directory,
+    messages,
+    intake,
+    `mailto:postmaster@${config.domains[0] ?? 'localhost'}`,
+  );
+  const dispatcher = new Dispatcher(
+    {
+      deliveries,
+      resources: deliveries,
+      cdrs: deliveries,
+      messages,
+      blobs,
+      implementations: new Map([['webhook', new WebhookResource()]]),
+      accountActive: async (id) => (await directory.lookup(id))?.status === 'active',
+      receipt: (delivery, status) => receipts.write(delivery, status),
+      partLink: (messageId, index) => {
+        const path = partLinkPath(messageId, index);
+        const expires = Date.now() + LINK_LIFETIME_MS;
+        return `${publicUrl}${path}?expires=${expires}&sig=${links.sign(path, expires)}`;
+      },
+      observer: {
+        finished(delivery, status, seconds) {
+          metrics.deliveriesFinished.inc({ status, kind: delivery.kind });
+          metrics.deliverySeconds.observe({ status }, seconds);
+          logger.info(
+            {
+              delivery: delivery.id,
+              status,
+              recipient: delivery.recipient,
+              attempts: delivery.attempts,
+            },
+            'delivery ended',
+          );
+        },
+        attempt(delivery, resource, outcome) {
+          metrics.deliveryAttempts.inc({ resource: resource.name, result: outcome.result });
+          if (outcome.result !== 'sent')
+            logger.warn(
+              {
+                delivery: delivery.id,
+                resource: resource.name,
+                result: outcome.result,
+                error: outcome.error,
+              },
+              'delivery attempt did not succeed',
+            );
+        },
+        held(delivery, reason) {
+          metrics.deliveriesHeld.inc();
+          logger.error(
+            { delivery: delivery.id, reason },
+            'delivery held: no resource can carry it; add or enable one',
+          );
+        },
+        resourceDisabled(resource, reason) {
+          metrics.resourcesDisabled.inc({ resource: resource.name });
+          logger.error({ resource: resource.name, reason }, 'resource taken out of service');
+        },
+        error(err, context) {
+          logger.error({ err, context }, 'delivery queue error');
+        },
+      },
+    },
+    {
+      owner: `${hostname()}:${process.pid}:${newId().slice(-8)}`,
+      leaseMs: config.deliveryLeaseSeconds * 1000,
+      pollMs: config.deliveryPollMs,
+      retryBaseMs: config.deliveryRetryBaseMs,
+      retryMaxMs: config.deliveryRetryMaxMs,
+      failureLimit: config.resourceFailureLimit,
+      batch: config.deliveryBatch,
+    },
+  );
+  metrics.sources.queueDepth = () => deliveries.countByStatus();
 
   const http = await buildHttpServer({
     config,
@@ -130,6 +252,16 @@ export async function startServer(
       principals: principalResolver(directory, config.adminToken),
       eventHeartbeatSeconds: 15,
       onEventClients: (delta) => metrics.eventClients.inc(delta),
+      deliveries,
+      resources: deliveries,
+      cdrs: deliveries,
+      blobs,
+      queue: {
+        wake: () => dispatcher.wake(),
+        bitmap: (resource) => dispatcher.bitmap(resource),
+        implemented: (type) => type === 'webhook',
+      },
+      links,
     },
   });
   await http.listen({ host: config.httpHost, port: config.httpPort });
@@ -138,6 +270,9 @@ export async function startServer(
   const shownHost =
     config.httpHost === '0.0.0.0' || config.httpHost === '::' ? '127.0.0.1' : config.httpHost;
   const url = `${scheme}://${shownHost}:${port}`;
+  publicUrl ||= url;
+  wakeQueue = () => dispatcher.wake();
+  dispatcher.start();
   // Written whole and renamed into place: scripts waiting for the file never read half of it.
   const portsFile = join(config.dataDir, 'ports.json');
   await writeFile(
@@ -157,7 +292,9 @@ export async function startServer(
     logger,
     close() {
       closing ??= (async () => {
-        // Stop taking requests, let in-flight ones (and their commits) finish, then close the store.
+        // Stop claiming deliveries and taking requests; let in-flight work (and its commits)
+        // finish, then close the store.
+        await dispatcher.stop();
         await http.close();
         await database.close();
         logger.info('switchboard stopped');

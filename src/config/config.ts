@@ -23,5 +23,12 @@ export interface Config {
   defaultQuotaBytes: number;
   defaultQuotaMessages: number;
   defaultRetentionDays: number;
+  publicUrl: string | null;
+  deliveryPollMs: number;
+  deliveryLeaseSeconds: number;
+  deliveryRetryBaseMs: number;
+  deliveryRetryMaxMs: number;
+  deliveryBatch: number;
+  resourceFailureLimit: number;
   logLevel: string;
 }

@@ -97,6 +97,13 @@ function validate(config: Config): void {
         `SWITCHBOARD_NUMBER_RANGES: "${prefix}" is not an E.164 prefix such as +1555`,
       );
   config.domains = config.domains.map((d) => d.toLowerCase());
+  for (const key of [
+    'deliveryPollMs',
+    'deliveryLeaseSeconds',
+    'deliveryBatch',
+    'resourceFailureLimit',
+  ] as const)
+    if (config[key] < 1) throw new ConfigError(`${key}: must be at least 1`);
   if (config.adminToken !== null && config.adminToken.length < 16)
     throw new ConfigError('SWITCHBOARD_ADMIN_TOKEN: use at least 16 characters');
 }

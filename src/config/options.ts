@@ -188,6 +188,60 @@ export const OPTIONS = [
       'Default profile: days messages are kept (0 means forever; applied by maintenance).',
   },
   {
+    key: 'publicUrl',
+    env: 'SWITCHBOARD_PUBLIC_URL',
+    type: 'string',
+    default: null,
+    description:
+      'Base URL outsiders reach this server at, for signed links in webhooks and notices; default the listening address.',
+  },
+  {
+    key: 'deliveryPollMs',
+    env: 'SWITCHBOARD_DELIVERY_POLL_MS',
+    type: 'integer',
+    default: 1000,
+    description:
+      'How often the delivery queue looks for due work when nothing wakes it (new deliveries wake it at once).',
+  },
+  {
+    key: 'deliveryLeaseSeconds',
+    env: 'SWITCHBOARD_DELIVERY_LEASE_SECONDS',
+    type: 'integer',
+    default: 60,
+    description:
+      'How long a process holds a delivery it is sending; when it dies, another takes the delivery over after this.',
+  },
+  {
+    key: 'deliveryRetryBaseMs',
+    env: 'SWITCHBOARD_DELIVERY_RETRY_BASE_MS',
+    type: 'integer',
+    default: 30000,
+    description:
+      'First retry delay after a temporary failure; doubles with each attempt, with jitter.',
+  },
+  {
+    key: 'deliveryRetryMaxMs',
+    env: 'SWITCHBOARD_DELIVERY_RETRY_MAX_MS',
+    type: 'integer',
+    default: 3600000,
+    description: 'Longest delay between retries.',
+  },
+  {
+    key: 'deliveryBatch',
+    env: 'SWITCHBOARD_DELIVERY_BATCH',
+    type: 'integer',
+    default: 64,
+    description: 'Most deliveries one process claims at once.',
+  },
+  {
+    key: 'resourceFailureLimit',
+    env: 'SWITCHBOARD_RESOURCE_FAILURE_LIMIT',
+    type: 'integer',
+    default: 5,
+    description:
+      'Failed attempts in a row after which a resource is taken out of service (status I) and its work goes elsewhere.',
+  },
+  {
     key: 'logLevel',
     env: 'SWITCHBOARD_LOG_LEVEL',
     type: 'string',

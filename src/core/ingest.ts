@@ -20,6 +20,12 @@ export interface Envelope {
   /** Import restores read state and folder; normal arrivals are unread in the inbox. */
   read?: boolean;
   folder?: string;
+  /** Delivery priority for outside recipients; urgent messages default to high. */
+  priority?: 'low' | 'normal' | 'high';
+  /** Not delivered outside before this time. */
+  scheduledAt?: string | null;
+  /** Receipts and other system messages ask for none of their own. */
+  receipt?: boolean;
   /** Import and restore: store into this mailbox only, leaving `to` as the record of who it was for. */
   intoMailbox?: string;
 }
@@ -60,13 +66,25 @@ export interface MailboxCopy {
   enforceQuota: boolean;
 }
 
-/** Something the delivery queue must carry: an external recipient (the seam for the queue). */
+/** Something the delivery queue must carry: an external recipient or a notification (the queue's input). */
 export interface DeliveryRecord {
   id: string;
   recipient: string;
   priority: 'low' | 'normal' | 'high';
+  kind: 'message' | 'notification';
+  /** The stored copy it carries: the given copy's id, else the sender's copy. */
+  messageId?: string;
+  /** Billed and told the outcome (the sender), or the subscriber being notified. */
+  subscriberId: string | null;
+  messageType: string;
+  /** A resource type the delivery must use, e.g. a notification rule's channel. */
+  channel: string | null;
+  scheduledAt: string | null;
+  expiresAt: string | null;
+  /** Whether the sender gets a receipt when it ends. */
+  receipt: boolean;
+  payload?: Record<string, unknown> | null;
 }
-
 /** Everything one arriving message writes, committed in one transaction. */
 export interface IngestRecord {
   envelope: Required<Pick<Envelope, 'type' | 'from' | 'to'>> & {

@@ -46,6 +46,8 @@ export interface MessageStore {
   commitIngest(records: IngestRecord[]): Promise<Array<IngestResult | Error>>;
   list(mailboxId: string, query: MessageQuery): Promise<Message[]>;
   get(mailboxId: string, id: string): Promise<Message | null>;
+  /** Any mailbox's message, for the delivery queue; never for a subscriber's request. */
+  find(id: string): Promise<Message | null>;
   update(
     mailboxId: string,
     id: string,

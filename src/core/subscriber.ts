@@ -20,6 +20,8 @@ export interface Subscriber {
   quotaBytes: number | null;
   quotaMessages: number | null;
   retentionDays: number | null;
+  /** Most this subscriber may spend on paid destinations per calendar month, in their currency; null for no limit. */
+  spendLimit: number | null;
   usedBytes: number;
   messageCount: number;
   notificationPreferences: NotificationPreferences;
@@ -49,6 +51,7 @@ export interface NewSubscriber extends Partial<SubscriberProfile> {
   status?: SubscriberStatus;
   dynamic?: boolean;
   notificationPreferences?: NotificationPreferences;
+  spendLimit?: number | null;
 }
 
 /** Secrets as stored: never plaintext. */
@@ -73,6 +76,7 @@ export type SubscriberPatch = Partial<
     | 'quotaBytes'
     | 'quotaMessages'
     | 'retentionDays'
+    | 'spendLimit'
     | 'notificationPreferences'
   >
 > & { addresses?: string[] };

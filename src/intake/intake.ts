@@ -15,6 +15,7 @@ import type { Directory } from '../directory/directory.js';
 import { Batcher } from '../lib/batcher.js';
 import { newId } from '../lib/ids.js';
 import { isoNow } from '../lib/time.js';
+import { planNotices } from '../notify/rules.js';
 import { searchTextOf } from './search-text.js';
 
 export interface IntakeLimits {
@@ -105,6 +106,47 @@ export class Intake {
     return size;
   }
 
+  /**
+   * The notices the recipients' rules ask for, committed with the message so that none is lost
+   * and none is sent for a message that was not stored.
+   */
+  private async notices(
+    envelope: Envelope,
+    from: string,
+    copies: MailboxCopy[],
+  ): Promise<DeliveryRecord[]> {
+    const out: DeliveryRecord[] = [];
+    const now = new Date();
+    for (const copy of copies) {
+      if (copy.folder === 'sent' || copy.target.kind !== 'existing') continue;
+      const owner = await this.directory.lookup(copy.target.subscriberId);
+      if (!owner) continue;
+      const message = {
+        id: copy.messageId,
+        type: envelope.type,
+        from,
+        subject: envelope.subject ?? null,
+        urgent: envelope.urgent ?? false,
+      };
+      for (const notice of planNotices(owner, message, now))
+        out.push({
+          id: newId(),
+          recipient: notice.recipient,
+          priority: notice.priority,
+          kind: 'notification',
+          messageId: copy.messageId,
+          subscriberId: owner.id,
+          messageType: envelope.type,
+          channel: notice.channel,
+          scheduledAt: notice.scheduledAt,
+          expiresAt: null,
+          receipt: false,
+          payload: notice.payload,
+        });
+    }
+    return out;
+  }
+
   private async prepare(envelope: Envelope, parts: IncomingPart[]): Promise<IngestRecord> {
     const size = this.validate(envelope, parts);
     const from = parseAddress(envelope.from).uri;
@@ -137,7 +179,14 @@ export class Intake {
           deliveries.push({
             id: newId(),
             recipient: resolution.address,
-            priority: envelope.urgent ? 'high' : 'normal',
+            priority: envelope.priority ?? (envelope.urgent ? 'high' : 'normal'),
+            kind: 'message',
+            subscriberId: envelope.senderId ?? null,
+            messageType: envelope.type,
+            channel: null,
+            scheduledAt: envelope.scheduledAt ?? null,
+            expiresAt: envelope.expiresAt ?? null,
+            receipt: envelope.receipt ?? true,
           });
       }
       // No open relay: only an authenticated local sender may reach addresses outside.
@@ -158,6 +207,8 @@ export class Intake {
         });
       }
     }
+
+    if (!envelope.intoMailbox) deliveries.push(...(await this.notices(envelope, from, copies)));
 
     const staged = await Promise.all(parts.map((p) => this.blobs.stage(p.content)));
     const partRecords: PartRecord[] = parts.map((p, i) => ({

@@ -1,3 +1,4 @@
+import { PRIORITY_RANK } from '../core/delivery.js';
 import { sql, type Kysely } from 'kysely';
 import { SwitchboardError } from '../core/errors.js';
 import type { IngestCopyResult, IngestRecord, IngestResult, MailboxCopy } from '../core/ingest.js';
@@ -66,10 +67,20 @@ export class MessageRepository implements MessageStore {
         .values(
           record.deliveries.map((d) => ({
             id: d.id,
-            message_id: sentCopy.messageId,
+            message_id: d.messageId ?? sentCopy.messageId,
             recipient: d.recipient,
             status: 'P',
             priority: d.priority,
+            priority_rank: PRIORITY_RANK[d.priority],
+            kind: d.kind,
+            subscriber_id: d.subscriberId,
+            message_type: d.messageType,
+            channel: d.channel,
+            scheduled_at: d.scheduledAt,
+            expires_at: d.expiresAt,
+            next_attempt_at: d.scheduledAt && d.scheduledAt > now ? d.scheduledAt : now,
+            receipt: d.receipt ? 1 : 0,
+            payload: d.payload ? JSON.stringify(d.payload) : null,
             created_at: now,
             updated_at: now,
           })),
@@ -242,6 +253,21 @@ export class MessageRepository implements MessageStore {
       .selectAll()
       .where('id', '=', id)
       .where('mailbox_id', '=', mailboxId)
+      .executeTakeFirst();
+    if (!row) return null;
+    const parts = await this.reader
+      .selectFrom('parts')
+      .selectAll()
+      .where('message_id', '=', id)
+      .execute();
+    return toMessage(row, parts);
+  }
+
+  async find(id: string): Promise<Message | null> {
+    const row = await this.reader
+      .selectFrom('messages')
+      .selectAll()
+      .where('id', '=', id)
       .executeTakeFirst();
     if (!row) return null;
     const parts = await this.reader

@@ -26,6 +26,7 @@ export interface SubscribersTable {
   sip_realm: string | null;
   created_at: string;
   updated_at: string;
+  spend_limit_micros: number | null;
 }
 
 export interface AddressesTable {
@@ -92,6 +93,60 @@ export interface DeliveriesTable {
   priority: string;
   created_at: string;
   updated_at: string;
+  kind: Generated<string>;
+  subscriber_id: string | null;
+  message_type: string | null;
+  channel: string | null;
+  priority_rank: Generated<number>;
+  scheduled_at: string | null;
+  expires_at: string | null;
+  next_attempt_at: string | null;
+  attempts: Generated<number>;
+  max_attempts: Generated<number>;
+  lease_owner: string | null;
+  lease_until: string | null;
+  resource_id: string | null;
+  hold_reason: string | null;
+  last_error: string | null;
+  error_log: Generated<string>;
+  payload: string | null;
+  finished_at: string | null;
+  receipt: number;
+}
+
+export interface ResourcesTable {
+  id: string;
+  name: string;
+  type: string;
+  message_types: string;
+  formats: string;
+  status: string;
+  status_reason: string | null;
+  channels: number;
+  rates: string;
+  currency: string;
+  config: string;
+  secret_sealed: string | null;
+  consecutive_failures: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface CdrsTable {
+  id: string;
+  delivery_id: string;
+  subscriber_id: string | null;
+  resource_id: string;
+  destination: string;
+  attempt: number;
+  result: string;
+  unit: string;
+  units: number;
+  rate_micros: number;
+  cost_micros: number;
+  currency: string;
+  started_at: string;
+  ended_at: string;
 }
 
 export interface IdempotencyKeysTable {
@@ -115,6 +170,8 @@ export interface Database {
   parts: PartsTable;
   blobs: BlobsTable;
   deliveries: DeliveriesTable;
+  resources: ResourcesTable;
+  cdrs: CdrsTable;
   idempotency_keys: IdempotencyKeysTable;
   message_search: SearchPgTable;
   kysely_migration: { name: string; timestamp: string };

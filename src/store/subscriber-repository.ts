@@ -36,6 +36,8 @@ export async function insertSubscriber(
       quota_bytes: input.quotaBytes ?? null,
       quota_messages: input.quotaMessages ?? null,
       retention_days: input.retentionDays ?? null,
+      spend_limit_micros:
+        input.spendLimit == null ? null : Math.round(input.spendLimit * 1_000_000),
       used_bytes: 0,
       message_count: 0,
       notification_preferences: JSON.stringify(input.notificationPreferences ?? {}),
@@ -133,6 +135,9 @@ export class SubscriberRepository implements SubscriberStore, SessionStore {
         if (patch.quotaBytes !== undefined) values.quota_bytes = patch.quotaBytes;
         if (patch.quotaMessages !== undefined) values.quota_messages = patch.quotaMessages;
         if (patch.retentionDays !== undefined) values.retention_days = patch.retentionDays;
+        if (patch.spendLimit !== undefined)
+          values.spend_limit_micros =
+            patch.spendLimit === null ? null : Math.round(patch.spendLimit * 1_000_000);
         if (patch.notificationPreferences !== undefined)
           values.notification_preferences = JSON.stringify(patch.notificationPreferences);
         const result = await trx

@@ -14,6 +14,10 @@ export function toSubscriber(row: SubscribersTable, addresses: string[]): Subscr
     quotaBytes: row.quota_bytes === null ? null : Number(row.quota_bytes),
     quotaMessages: row.quota_messages,
     retentionDays: row.retention_days,
+    spendLimit:
+      row.spend_limit_micros === null || row.spend_limit_micros === undefined
+        ? null
+        : Number(row.spend_limit_micros) / 1_000_000,
     usedBytes: Number(row.used_bytes),
     messageCount: Number(row.message_count),
     notificationPreferences: JSON.parse(

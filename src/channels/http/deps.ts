@@ -1,5 +1,8 @@
 import type { MailboxService } from '../../core/mailbox.js';
-import type { Bus, MessageStore } from '../../core/ports.js';
+import type { CdrStore, DeliveryStore, ResourceStore } from '../../core/delivery-ports.js';
+import type { Resource } from '../../core/delivery.js';
+import type { BlobStore, Bus, MessageStore } from '../../core/ports.js';
+import type { LinkSigner } from '../../lib/link-signer.js';
 import type { Directory } from '../../directory/directory.js';
 import type { Intake } from '../../intake/intake.js';
 import type { Principal, PrincipalResolver } from './principal.js';
@@ -15,6 +18,13 @@ export interface RestApiDeps {
   /** Seconds between keep-alive comments on the event stream. */
   eventHeartbeatSeconds: number;
   onEventClients?: (delta: number) => void;
+  deliveries: DeliveryStore;
+  resources: ResourceStore;
+  cdrs: CdrStore;
+  blobs: BlobStore;
+  /** The queue worker of this node: woken by operator actions, shows busy channels. */
+  queue: { wake(): void; bitmap(resource: Resource): string; implemented(type: string): boolean };
+  links: LinkSigner;
 }
 
 declare module 'fastify' {

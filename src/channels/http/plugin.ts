@@ -1,7 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { RestApiDeps } from './deps.js';
 import { composeRoutes } from './routes/compose.js';
+import { cdrRoutes } from './routes/cdrs.js';
 import { deliveryRoutes } from './routes/deliveries.js';
+import { linkRoutes } from './routes/links.js';
+import { resourceRoutes } from './routes/resources.js';
 import { documentRoutes } from './routes/documents.js';
 import { eventRoutes } from './routes/events.js';
 import { meRoutes } from './routes/me.js';
@@ -27,7 +30,10 @@ export const restApi: FastifyPluginAsyncTypebox<RestApiDeps> = async (app, optio
     documentRoutes,
     eventRoutes,
     deliveryRoutes,
+    cdrRoutes,
+    linkRoutes,
   ])
     await app.register(routes, deps);
   await app.register(subscriberRoutes, deps);
+  await app.register(resourceRoutes, deps);
 };

@@ -117,6 +117,10 @@ export const Compose = Type.Object(
     html: Type.Optional(Type.String()),
     urgent: Type.Optional(Type.Boolean()),
     expiresAt: Type.Optional(Timestamp),
+    scheduledAt: Type.Optional(Timestamp),
+    priority: Type.Optional(
+      Type.Union([Type.Literal('low'), Type.Literal('normal'), Type.Literal('high')]),
+    ),
     attachments: Type.Optional(Type.Array(Attachment, { maxItems: 100 })),
   },
   { additionalProperties: false },
@@ -178,8 +182,8 @@ const NotificationPreferences = Type.Object(
     quietHours: Type.Optional(
       Type.Object(
         {
-          start: Type.String({ pattern: '^[0-2][0-9]:[0-5][0-9]$' }),
-          end: Type.String({ pattern: '^[0-2][0-9]:[0-5][0-9]$' }),
+          start: Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$' }),
+          end: Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$' }),
         },
         { additionalProperties: false },
       ),
@@ -204,6 +208,11 @@ const AdminFields = {
   quotaBytes: Type.Optional(OrNull(Type.Integer({ minimum: 0 }))),
   quotaMessages: Type.Optional(OrNull(Type.Integer({ minimum: 0 }))),
   retentionDays: Type.Optional(OrNull(Type.Integer({ minimum: 0 }))),
+  spendLimit: Type.Optional(
+    OrNull(
+      Type.Number({ minimum: 0, description: 'Per calendar month, in the subscriber currency' }),
+    ),
+  ),
   sipSecret: Type.Optional(Type.String({ maxLength: 128 })),
 };
 
@@ -237,6 +246,7 @@ export const Subscriber = Type.Object({
   quotaBytes: OrNull(Type.Integer()),
   quotaMessages: OrNull(Type.Integer()),
   retentionDays: OrNull(Type.Integer()),
+  spendLimit: OrNull(Type.Number()),
   usedBytes: Type.Integer(),
   messageCount: Type.Integer(),
   notificationPreferences: Type.Object({}, { additionalProperties: true }),

@@ -1,0 +1,80 @@
+import type {
+  Cdr,
+  Delivery,
+  DeliveryStatus,
+  NewResource,
+  Resource,
+  ResourcePatch,
+} from './delivery.js';
+
+export interface DeliveryQuery {
+  status?: DeliveryStatus;
+  messageId?: string;
+  subscriberId?: string;
+  kind?: string;
+  limit: number;
+  after?: string;
+}
+
+/** The delivery queue's persistence: shared safely by several processes on PostgreSQL. */
+export interface DeliveryStore {
+  /**
+   * Claims up to `limit` due deliveries, highest priority and oldest first, and leases them to
+   * `owner` until `leaseUntil`; deliveries whose lease ran out (their process died) are due again.
+   */
+  claim(owner: string, limit: number, now: string, leaseUntil: string): Promise<Delivery[]>;
+  /** Ends deliveries whose expiry passed before they were sent; returns them for receipts. */
+  expireDue(now: string): Promise<Delivery[]>;
+  /** Records the outcome of the attempt that `owner` leased; false when the lease was lost. */
+  settle(
+    id: string,
+    owner: string,
+    change: {
+      status: DeliveryStatus;
+      nextAttemptAt?: string | null;
+      resourceId?: string | null;
+      holdReason?: string | null;
+      /** The whole error log after this attempt (the worker holds the delivery it claimed). */
+      errorLog?: Delivery['errorLog'];
+      lastError?: string | null;
+      finishedAt?: string | null;
+    },
+  ): Promise<boolean>;
+  get(id: string): Promise<Delivery | null>;
+  list(query: DeliveryQuery): Promise<Delivery[]>;
+  /** Operator actions; only from statuses where they make sense. */
+  retry(id: string, now: string): Promise<Delivery | null>;
+  hold(id: string, reason: string): Promise<Delivery | null>;
+  /** Puts deliveries held for want of a resource back to ready. */
+  releaseHeld(reason: string, now: string): Promise<number>;
+  countByStatus(): Promise<Array<{ status: string; count: number }>>;
+  /** Deliveries in flight (X) per resource, across all processes. */
+  inFlightByResource(): Promise<Map<string, number>>;
+}
+
+export interface ResourceStore {
+  /** The secret is stored sealed (AES-256-GCM with the blob keys) and never shown again. */
+  createResource(input: NewResource): Promise<Resource>;
+  updateResource(id: string, patch: ResourcePatch): Promise<Resource | null>;
+  getResource(id: string): Promise<Resource | null>;
+  findResourceByName(name: string): Promise<Resource | null>;
+  listResources(): Promise<Resource[]>;
+  resourceSecret(id: string): Promise<string | null>;
+  /** Counts a failure (returns the new count) or resets the count after a success. */
+  recordResourceResult(id: string, ok: boolean): Promise<number>;
+}
+
+export interface CdrQuery {
+  subscriberId?: string;
+  from?: string;
+  to?: string;
+  limit: number;
+}
+
+export interface CdrStore {
+  insertCdr(cdr: Cdr): Promise<void>;
+  listCdrs(query: CdrQuery): Promise<Cdr[]>;
+  /** What a subscriber spent since a time, per currency. */
+  spentSince(subscriberId: string, since: string): Promise<Map<string, number>>;
+  spendLimit(subscriberId: string): Promise<number | null>;
+}
