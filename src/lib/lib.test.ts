@@ -6,6 +6,8 @@ import { Batcher } from './batcher.js';
 import { decodeBase64Strict } from './base64.js';
 import { isId, newId } from './ids.js';
 import { TtlCache } from './ttl-cache.js';
+import { backoffMs } from './backoff.js';
+import { LinkSigner } from './link-signer.js';
 
 test('seal and open: round trip, and any change to ciphertext, key or associated data is refused', () => {
   const key = randomBytes(32);
@@ -96,4 +98,33 @@ test('the TTL cache forgets after its time and keeps within its capacity', () =>
   cache.set('d', 4);
   cache.delete('d');
   assert.equal(cache.get('d'), undefined);
+});
+
+test('backoff doubles per attempt within jitter, up to its cap', () => {
+  assert.equal(
+    backoffMs(1, 1000, 60_000, () => 0),
+    500,
+  );
+  assert.equal(
+    backoffMs(1, 1000, 60_000, () => 1),
+    1000,
+  );
+  assert.equal(
+    backoffMs(4, 1000, 60_000, () => 1),
+    8000,
+  );
+  assert.equal(
+    backoffMs(20, 1000, 60_000, () => 1),
+    60_000,
+  );
+});
+
+test('signed links verify only their own path, before they expire', () => {
+  const signer = new LinkSigner(Buffer.alloc(32, 7));
+  const sig = signer.sign('/a/1', 2000);
+  assert.equal(signer.verify('/a/1', 2000, sig, 1000), true);
+  assert.equal(signer.verify('/a/2', 2000, sig, 1000), false);
+  assert.equal(signer.verify('/a/1', 2001, sig, 1000), false);
+  assert.equal(signer.verify('/a/1', 2000, sig, 3000), false, 'expired');
+  assert.equal(new LinkSigner(Buffer.alloc(32, 8)).verify('/a/1', 2000, sig, 1000), false);
 });

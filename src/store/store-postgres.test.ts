@@ -1,11 +1,12 @@
 import pg from 'pg';
+import { deliveryContract } from './delivery.contract.js';
 import { storeContract } from './store.contract.js';
 
 /**
  * PostgreSQL: the test command starts a throwaway server and sets SWITCHBOARD_TEST_DATABASE_URL.
  * Without it this fails rather than skips, so a green run always means both stores passed.
  */
-storeContract('PostgreSQL', async () => {
+async function emptyDatabase(): Promise<string> {
   const url = process.env.SWITCHBOARD_TEST_DATABASE_URL;
   if (!url)
     throw new Error(
@@ -17,4 +18,7 @@ storeContract('PostgreSQL', async () => {
   await client.query('DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public;');
   await client.end();
   return url;
-});
+}
+
+storeContract('PostgreSQL', emptyDatabase);
+deliveryContract('PostgreSQL', emptyDatabase);

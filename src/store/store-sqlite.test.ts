@@ -1,4 +1,6 @@
+import { deliveryContract } from './delivery.contract.js';
 import { storeContract } from './store.contract.js';
 
 // SQLite: the embedded default, a fresh file in the contract's temporary data folder.
 storeContract('SQLite', async () => null);
+deliveryContract('SQLite', async () => null);
