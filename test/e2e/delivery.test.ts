@@ -302,6 +302,41 @@ describe('routing, billing, retries and receipts', () => {
     assert.equal(cdrs.length, 1, 'no attempt, so no CDR, for the refused one');
   });
 
+  test('a part too large to send inline travels as a signed link the receiver can fetch', async () => {
+    await admin.patch(`/api/v1/resources/${ids.b}`, {
+      config: { url: hookB.url, inlineMaxBytes: 1000 },
+    });
+    const big = Buffer.alloc(5000, 42);
+    const sent = await ann.client.post('/api/v1/messages', {
+      to: ['tel:+4930950'],
+      subject: 'With a link',
+      text: 'small text stays inline',
+      attachments: [
+        {
+          filename: 'big.bin',
+          contentType: 'application/octet-stream',
+          content: big.toString('base64'),
+        },
+      ],
+    });
+    const [d] = await finalDeliveries(admin, sent.body.copies[0].messageId);
+    const parts = hookB.requests.find((r) => r.key === d.id)!.body.message.parts;
+    assert.ok(parts[0].content, 'the text part is inline');
+    assert.match(
+      parts[1].url,
+      /^http:\/\/127\.0\.0\.1:\d+\/api\/v1\/links\/parts\/.+\?expires=\d+&sig=/,
+    );
+    const fetched = await fetch(parts[1].url);
+    assert.equal(fetched.status, 200);
+    assert.ok(
+      Buffer.from(await fetched.arrayBuffer()).equals(big),
+      'no session needed, same bytes',
+    );
+    const forged = await fetch(parts[1].url.replace(/sig=[^&]+/, 'sig=forged'));
+    assert.equal(forged.status, 401);
+    await admin.patch(`/api/v1/resources/${ids.b}`, { config: { url: hookB.url } });
+  });
+
   test('operators see the queue and the resources; subscribers only their own deliveries', async () => {
     const resources = (await admin.get('/api/v1/resources')).body.resources;
     assert.deepEqual(
@@ -407,6 +442,59 @@ describe('priority and holding', () => {
       409,
       'a sent delivery cannot be held',
     );
+  });
+});
+
+describe('a failing resource', () => {
+  let server: ServerProcess;
+  let broken: WebhookReceiver;
+  let backup: WebhookReceiver;
+
+  before(async () => {
+    server = await ServerProcess.start({ ...QUEUE_ENV, SWITCHBOARD_RESOURCE_FAILURE_LIMIT: '3' });
+    broken = await new WebhookReceiver(SECRET_A).start();
+    broken.answer = () => 503;
+    backup = await new WebhookReceiver(SECRET_B).start();
+  });
+  after(async () => {
+    await server.dispose();
+    await broken.stop();
+    await backup.stop();
+  });
+
+  test('is taken out of service after repeated failures, and its work moves to the next resource', async () => {
+    const admin = new Client(server.url, ADMIN_TOKEN);
+    const cheap = await admin.post('/api/v1/resources', {
+      name: 'cheap-broken',
+      type: 'webhook',
+      config: { url: broken.url },
+      secret: SECRET_A,
+      rates: [{ prefix: '*', price: 0.01 }],
+    });
+    await admin.post('/api/v1/resources', {
+      name: 'dear-backup',
+      type: 'webhook',
+      config: { url: backup.url },
+      secret: SECRET_B,
+      rates: [{ prefix: '*', price: 0.09 }],
+    });
+    const ann = await subscriberClient(server, { name: 'Ann', addresses: ['tel:+15550001'] });
+    const sent = await ann.client.post('/api/v1/messages', {
+      to: ['tel:+4930123', 'tel:+4930124'],
+      text: 'must arrive',
+    });
+    const list = await finalDeliveries(admin, sent.body.copies[0].messageId, 2);
+    assert.ok(
+      list.every((d) => d.status === 'S'),
+      JSON.stringify(list.map((d) => [d.status, d.lastError])),
+    );
+    assert.equal(backup.keys().size, 2, 'both arrived through the backup');
+    assert.equal(broken.requests.length, 3, 'three failures in a row, then no more work');
+    const resource = (await admin.get(`/api/v1/resources/${cheap.body.id}`)).body;
+    assert.equal(resource.status, 'I');
+    assert.match(resource.statusReason, /3 attempts in a row failed; last: .*answered 503/);
+    const metrics = (await new Client(server.url).get('/metrics')).body.toString();
+    assert.match(metrics, /switchboard_resources_disabled_total\{resource="cheap-broken"\} 1/);
   });
 });
 
