@@ -1,6 +1,9 @@
 import { Command, CommanderError } from 'commander';
 import { ApiError } from './api-client.js';
+import { registerCdr } from './commands/cdr.js';
 import { registerMigrate } from './commands/migrate.js';
+import { registerQueue } from './commands/queue.js';
+import { registerResources } from './commands/resources.js';
 import { registerSend } from './commands/send.js';
 import { registerStart } from './commands/start.js';
 import { registerSubscriber } from './commands/subscriber.js';
@@ -14,6 +17,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   registerMigrate(program, env);
   registerSubscriber(program, env);
   registerSend(program, env);
+  registerQueue(program, env);
+  registerResources(program, env);
+  registerCdr(program, env);
   try {
     await program.parseAsync(argv);
   } catch (err) {

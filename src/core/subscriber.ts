@@ -20,7 +20,7 @@ export interface Subscriber {
   quotaBytes: number | null;
   quotaMessages: number | null;
   retentionDays: number | null;
-  /** Most this subscriber may spend on paid destinations per calendar month, in their currency; null for no limit. */
+  /** Most this subscriber may spend on paid destinations per calendar month (per currency of the carrying resources; no conversion); null for no limit. */
   spendLimit: number | null;
   usedBytes: number;
   messageCount: number;

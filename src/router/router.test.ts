@@ -53,7 +53,11 @@ test('route: active, capable, free, cheapest; ties to the least loaded', () => {
   const busy = new Map<string, number>();
   const load = (r: Resource) => busy.get(r.id) ?? 0;
   const all = () => true;
-  const d = { recipient: 'tel:+4930123', messageType: 'voice', channel: null };
+  const d: { recipient: string; messageType: string; channel: string | null } = {
+    recipient: 'tel:+4930123',
+    messageType: 'voice',
+    channel: null,
+  };
   const cheap = resource('cheap', { rates: [{ prefix: '+49', priceMicros: 1 }] });
   const dear = resource('dear', { rates: [{ prefix: '+49', priceMicros: 9 }] });
   const pick = (rs: Resource[], delivery = d) => {

@@ -210,7 +210,11 @@ const AdminFields = {
   retentionDays: Type.Optional(OrNull(Type.Integer({ minimum: 0 }))),
   spendLimit: Type.Optional(
     OrNull(
-      Type.Number({ minimum: 0, description: 'Per calendar month, in the subscriber currency' }),
+      Type.Number({
+        minimum: 0,
+        description:
+          'Per calendar month, compared with what was spent in the currency of the resource carrying a delivery (rates are not converted)',
+      }),
     ),
   ),
   sipSecret: Type.Optional(Type.String({ maxLength: 128 })),

@@ -18,6 +18,13 @@ const collect = (value: string, previous: string[] = []) => [...previous, value]
 const nullableInt = (v: string): number | null =>
   v === 'unlimited' || v === 'none' ? null : parseSize(v);
 
+function parseSpendLimit(v: string): number | null {
+  if (v === 'unlimited' || v === 'none') return null;
+  if (!/^\d+(\.\d+)?$/.test(v.trim()))
+    throw new Error(`"${v}" is not an amount such as 25 or 12.50 (or "unlimited")`);
+  return Number(v);
+}
+
 function parseSize(v: string): number {
   const m = /^(\d+)([kmg]?)$/i.exec(v.trim());
   if (!m) throw new Error(`"${v}" is not a size such as 500m or 2g (or "unlimited")`);
@@ -47,6 +54,7 @@ function profileBody(flags: Record<string, unknown>): Record<string, unknown> {
     body.quotaMessages = nullableInt(String(flags.quotaMessages));
   if (flags.retentionDays !== undefined)
     body.retentionDays = nullableInt(String(flags.retentionDays));
+  if (flags.spendLimit !== undefined) body.spendLimit = parseSpendLimit(String(flags.spendLimit));
   return body;
 }
 
@@ -68,7 +76,11 @@ function withProfileOptions(cmd: Command): Command {
     .option('--currency <code>', 'ISO 4217 currency')
     .option('--quota <size>', 'mailbox quota in bytes (500m, 2g) or "unlimited"')
     .option('--quota-messages <n>', 'most messages kept, or "unlimited"')
-    .option('--retention-days <n>', 'days messages are kept, or "unlimited"');
+    .option('--retention-days <n>', 'days messages are kept, or "unlimited"')
+    .option(
+      '--spend-limit <amount>',
+      'most the subscriber may spend on outbound deliveries per calendar month, or "unlimited"',
+    );
 }
 
 function withClient(cmd: Command): Command {
