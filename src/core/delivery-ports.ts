@@ -37,6 +37,8 @@ export interface DeliveryStore {
       /** The whole error log after this attempt (the worker holds the delivery it claimed). */
       errorLog?: Delivery['errorLog'];
       lastError?: string | null;
+      /** Set when a claim turned out not to be an attempt (no free channel). */
+      attempts?: number;
       finishedAt?: string | null;
     },
   ): Promise<boolean>;

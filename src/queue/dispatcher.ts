@@ -2,6 +2,7 @@ import type { CdrStore, DeliveryStore, ResourceStore } from '../core/delivery-po
 import type {
   Delivery,
   DeliveryStatus,
+  Rate,
   OutboundResource,
   Resource,
   SendOutcome,
@@ -185,49 +186,51 @@ export class Dispatcher {
       return;
     }
     if (decision.kind === 'busy') {
-      await settle('R', { nextAttemptAt: new Date(now.getTime() + 50).toISOString() });
+      // Not an attempt: give the count back.
+      await settle('R', {
+        nextAttemptAt: new Date(now.getTime() + 50).toISOString(),
+        attempts: delivery.attempts - 1,
+      });
       return;
     }
     const { resource, rate } = decision;
-    const failWith = async (error: string) => {
-      const errorLog = [
-        ...delivery.errorLog,
-        { at: now.toISOString(), attempt: delivery.attempts, resource: resource.name, error },
-      ];
-      if (
-        await settle('F', {
-          finishedAt: now.toISOString(),
-          lastError: error,
-          errorLog,
-          resourceId: resource.id,
-        })
-      )
-        await this.finish({ ...delivery, status: 'F', errorLog, lastError: error }, 'F');
-    };
-    if (delivery.subscriberId && delivery.kind === 'message') {
-      if (!(await this.deps.accountActive(delivery.subscriberId)))
-        return failWith('the sender’s account is not active');
-      const refusal = await spendRefusal(
-        this.deps.cdrs,
-        delivery.subscriberId,
-        rate,
-        resource.currency,
-        now,
-      );
-      if (refusal) return failWith(refusal);
-    }
-    const message = await this.deps.messages.find(delivery.messageId);
-    if (!message) return failWith('the message was deleted before it could be sent');
-
+    // The channel is taken before the first await, so a round that starts meanwhile sees it busy
+    // and never claims more deliveries than there are channels.
     const pool = this.pool(resource);
     const channel = pool.take();
     if (channel === null) {
-      await settle('R', { nextAttemptAt: new Date(now.getTime() + 50).toISOString() });
+      await settle('R', {
+        nextAttemptAt: new Date(now.getTime() + 50).toISOString(),
+        attempts: delivery.attempts - 1,
+      });
       return;
     }
     let outcome: SendOutcome;
     const started = new Date();
     try {
+      const refusal = await this.refusal(delivery, resource, rate, now);
+      if (refusal) {
+        const errorLog = [
+          ...delivery.errorLog,
+          {
+            at: now.toISOString(),
+            attempt: delivery.attempts,
+            resource: resource.name,
+            error: refusal,
+          },
+        ];
+        if (
+          await settle('F', {
+            finishedAt: now.toISOString(),
+            lastError: refusal,
+            errorLog,
+            resourceId: resource.id,
+          })
+        )
+          await this.finish({ ...delivery, status: 'F', errorLog, lastError: refusal }, 'F');
+        return;
+      }
+      const message = (await this.deps.messages.find(delivery.messageId))!;
       const implementation = this.deps.implementations.get(resource.type)!;
       outcome = await implementation.send({
         delivery,
@@ -311,6 +314,30 @@ export class Dispatcher {
       })
     )
       await this.finish({ ...delivery, status: 'F', errorLog, lastError: outcome.error }, 'F');
+  }
+
+  /** Why this delivery may not be sent (account, spend limit, message gone), or null. */
+  private async refusal(
+    delivery: Delivery,
+    resource: Resource,
+    rate: Rate,
+    now: Date,
+  ): Promise<string | null> {
+    if (delivery.subscriberId && delivery.kind === 'message') {
+      if (!(await this.deps.accountActive(delivery.subscriberId)))
+        return 'the sender’s account is not active';
+      const refusal = await spendRefusal(
+        this.deps.cdrs,
+        delivery.subscriberId,
+        rate,
+        resource.currency,
+        now,
+      );
+      if (refusal) return refusal;
+    }
+    if (!(await this.deps.messages.find(delivery.messageId)))
+      return 'the message was deleted before it could be sent';
+    return null;
   }
 
   private async finish(delivery: Delivery, status: 'S' | 'F' | 'E'): Promise<void> {

@@ -102,6 +102,7 @@ export class DeliveryRepository implements DeliveryStore, ResourceStore, CdrStor
         ...(change.errorLog !== undefined ? { error_log: JSON.stringify(change.errorLog) } : {}),
         ...(change.lastError !== undefined ? { last_error: change.lastError } : {}),
         ...(change.finishedAt !== undefined ? { finished_at: change.finishedAt } : {}),
+        ...(change.attempts !== undefined ? { attempts: change.attempts } : {}),
       })
       .where('id', '=', id)
       .where('status', '=', 'X')

@@ -524,7 +524,7 @@ describe('notification rules', () => {
     const clock = (d: Date) => d.toISOString().slice(11, 19);
     const now = new Date();
     const end = new Date(now.getTime() + 4000);
-    const bob = await subscriberClient(server, {
+    await subscriberClient(server, {
       name: 'Bob',
       addresses: ['tel:+15550002'],
       language: 'de',

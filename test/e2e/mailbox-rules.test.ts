@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { ADMIN_TOKEN, Client, ServerProcess, subscriberClient } from './harness.js';
+import { eventually } from './receiver.js';
 
 describe('dynamic mailboxes enabled', () => {
   let server: ServerProcess;
@@ -62,8 +63,12 @@ describe('dynamic mailboxes enabled', () => {
       before + 1,
       'no mailbox for an outside number',
     );
-    const pending = await admin.get(`/api/v1/deliveries?status=P`);
-    assert.ok(pending.body.deliveries.some((d: any) => d.recipient === 'tel:+4930123456'));
+    // No outbound resource is configured here, so the queue holds it and alerts the operator.
+    const held = await eventually(async () => {
+      const list = (await admin.get('/api/v1/deliveries?status=H')).body.deliveries;
+      return list.find((d: any) => d.recipient === 'tel:+4930123456');
+    }, 'the delivery to be held');
+    assert.equal(held.holdReason, 'no-resource');
   });
 });
 
