@@ -6,6 +6,9 @@ cd "$(dirname "$0")/.."
 
 step() { printf '\n== %s\n' "$*"; }
 
+step "Debian tools for media conversion"
+scripts/ensure-debian-tools.sh
+
 step "build"
 npm run --silent build
 
