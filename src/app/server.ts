@@ -26,6 +26,7 @@ import { migrate, openDatabase } from '../store/database.js';
 import { MessageRepository } from '../store/message-repository.js';
 import { SubscriberRepository } from '../store/subscriber-repository.js';
 import { buildHttpServer } from './http-server.js';
+import { createMediaService, mediaPort } from './media.js';
 import { createMetrics } from './metrics.js';
 
 export interface RunningServer {
@@ -151,7 +152,8 @@ export async function startServer(
       },
     },
   );
-  const mailbox = new MailboxService(messages, blobs, bus);
+  const media = createMediaService(config);
+  const mailbox = new MailboxService(messages, blobs, bus, undefined, mediaPort(media));
 
   const deliveries = new DeliveryRepository(
     database.db,
@@ -262,6 +264,7 @@ export async function startServer(
         implemented: (type) => type === 'webhook',
       },
       links,
+      formats: () => media.graph(),
     },
   });
   await http.listen({ host: config.httpHost, port: config.httpPort });

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { ApiError } from './api-client.js';
 import { registerCdr } from './commands/cdr.js';
+import { registerConvert } from './commands/convert.js';
 import { registerMigrate } from './commands/migrate.js';
 import { registerQueue } from './commands/queue.js';
 import { registerResources } from './commands/resources.js';
@@ -17,6 +18,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   registerMigrate(program, env);
   registerSubscriber(program, env);
   registerSend(program, env);
+  registerConvert(program, env);
   registerQueue(program, env);
   registerResources(program, env);
   registerCdr(program, env);

@@ -30,5 +30,11 @@ export interface Config {
   deliveryRetryMaxMs: number;
   deliveryBatch: number;
   resourceFailureLimit: number;
+  mediaTimeoutMs: number;
+  mediaMaxInputBytes: number;
+  mediaMaxOutputBytes: number;
+  mediaMaxPages: number;
+  mediaMaxAudioSeconds: number;
+  mediaConcurrency: number;
   logLevel: string;
 }

@@ -1,4 +1,4 @@
-import type { Message, MessagePatch, MessageQuery } from './message.js';
+import type { Message, MessagePatch, MessageQuery, Part } from './message.js';
 import type { IngestRecord, IngestResult, StagedBlob } from './ingest.js';
 import type { Credentials, NewSubscriber, Subscriber, SubscriberPatch } from './subscriber.js';
 
@@ -72,6 +72,34 @@ export interface MessageStore {
     }>
   >;
   ping(): Promise<void>;
+  /** Adds a rendition made from one of the message's parts; null when the message is gone. */
+  addPart(
+    mailboxId: string,
+    messageId: string,
+    part: {
+      contentType: string;
+      filename: string | null;
+      derivedFrom: number;
+      converter: string;
+      searchText?: string;
+    },
+    blob: StagedBlob,
+  ): Promise<Part | null>;
+}
+
+/**
+ * Turns content into another format (the media conversion graph). Failures are SwitchboardErrors:
+ * not-acceptable when no chain exists, too-large past a limit, invalid for bad input.
+ */
+export interface MediaConverter {
+  /** The canonical format (also a rendition's content type), or null when unknown. */
+  key(format: string): string | null;
+  convert(
+    content: Buffer,
+    contentType: string,
+    format: string,
+    options: { language?: string },
+  ): Promise<{ content: Buffer; format: string; converter: string }>;
 }
 
 export interface BusEvent {

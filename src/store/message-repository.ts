@@ -1,13 +1,25 @@
 import { PRIORITY_RANK } from '../core/delivery.js';
 import { sql, type Kysely } from 'kysely';
 import { SwitchboardError } from '../core/errors.js';
-import type { IngestCopyResult, IngestRecord, IngestResult, MailboxCopy } from '../core/ingest.js';
-import type { Message, MessagePatch, MessageQuery } from '../core/message.js';
+import type {
+  IngestCopyResult,
+  IngestRecord,
+  IngestResult,
+  MailboxCopy,
+  StagedBlob,
+} from '../core/ingest.js';
+import type { Message, MessagePatch, MessageQuery, Part } from '../core/message.js';
 import type { MessageStore } from '../core/ports.js';
 import { isoNow } from '../lib/time.js';
 import { BlobVault, type PreparedBlob } from './blobs/blob-vault.js';
 import type { Database, Dialect } from './schema.js';
-import { indexMessage, searchWords, unindexMessage, whereMatches } from './search.js';
+import {
+  appendToIndex,
+  indexMessage,
+  searchWords,
+  unindexMessage,
+  whereMatches,
+} from './search.js';
 import { toMessage } from './message-rows.js';
 import { insertSubscriber } from './subscriber-repository.js';
 import { isUniqueViolation } from './unique-violation.js';
@@ -324,6 +336,66 @@ export class MessageRepository implements MessageStore {
       .where('id', '=', id)
       .where('mailbox_id', '=', mailboxId)
       .execute();
+  }
+
+  async addPart(
+    mailboxId: string,
+    messageId: string,
+    part: {
+      contentType: string;
+      filename: string | null;
+      derivedFrom: number;
+      converter: string;
+      searchText?: string;
+    },
+    blob: StagedBlob,
+  ): Promise<Part | null> {
+    return this.db.transaction().execute(async (trx) => {
+      const message = await trx
+        .selectFrom('messages')
+        .select(['id', 'search_rowid'])
+        .where('id', '=', messageId)
+        .where('mailbox_id', '=', mailboxId)
+        .executeTakeFirst();
+      if (!message) return null;
+      await BlobVault.record(trx, blob.staged as PreparedBlob);
+      const { max } = await trx
+        .selectFrom('parts')
+        .select((eb) => eb.fn.max<number>('idx').as('max'))
+        .where('message_id', '=', messageId)
+        .executeTakeFirstOrThrow();
+      const record = {
+        index: Number(max ?? 0) + 1,
+        contentType: part.contentType,
+        filename: part.filename,
+        disposition: 'inline' as const,
+        size: blob.size,
+        sha256: blob.sha256,
+        derivedFrom: part.derivedFrom,
+        converter: part.converter,
+      };
+      await trx
+        .insertInto('parts')
+        .values({
+          message_id: messageId,
+          idx: record.index,
+          content_type: record.contentType,
+          filename: record.filename,
+          disposition: record.disposition,
+          size: record.size,
+          sha256: record.sha256,
+          derived_from: record.derivedFrom,
+          converter: record.converter,
+        })
+        .execute();
+      if (part.searchText)
+        await appendToIndex(trx, this.dialect, {
+          messageId,
+          searchRowid: message.search_rowid,
+          text: part.searchText,
+        });
+      return record;
+    });
   }
 
   async purge(mailboxId: string, id: string): Promise<boolean> {

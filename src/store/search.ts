@@ -38,6 +38,23 @@ export async function unindexMessage(
     await sql`DELETE FROM message_search WHERE rowid = ${searchRowid}`.execute(trx);
 }
 
+/** Adds text made later (a transcript, OCR of a fax) to a message's index entry. */
+export async function appendToIndex(
+  trx: Kysely<Database>,
+  dialect: Dialect,
+  entry: { messageId: string; searchRowid: number | null; text: string },
+): Promise<void> {
+  if (dialect === 'sqlite') {
+    if (entry.searchRowid !== null)
+      await sql`UPDATE message_search SET body = body || ' ' || ${entry.text} WHERE rowid = ${entry.searchRowid}`.execute(
+        trx,
+      );
+    return;
+  }
+  await sql`UPDATE message_search SET document = document || to_tsvector('simple', ${entry.text})
+    WHERE message_id = ${entry.messageId}`.execute(trx);
+}
+
 /** Restricts a messages query to those matching every word. */
 export function whereMatches<O>(
   query: SelectQueryBuilder<Database, 'messages', O>,

@@ -25,6 +25,8 @@ export interface RestApiDeps {
   /** The queue worker of this node: woken by operator actions, shows busy channels. */
   queue: { wake(): void; bitmap(resource: Resource): string; implemented(type: string): boolean };
   links: LinkSigner;
+  /** The conversion graph: formats and converters. */
+  formats(): { formats: readonly unknown[]; converters: unknown[] };
 }
 
 declare module 'fastify' {

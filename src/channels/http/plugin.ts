@@ -6,6 +6,7 @@ import { deliveryRoutes } from './routes/deliveries.js';
 import { linkRoutes } from './routes/links.js';
 import { resourceRoutes } from './routes/resources.js';
 import { documentRoutes } from './routes/documents.js';
+import { formatRoutes } from './routes/formats.js';
 import { eventRoutes } from './routes/events.js';
 import { meRoutes } from './routes/me.js';
 import { messageRoutes } from './routes/messages.js';
@@ -31,6 +32,7 @@ export const restApi: FastifyPluginAsyncTypebox<RestApiDeps> = async (app, optio
     eventRoutes,
     deliveryRoutes,
     cdrRoutes,
+    formatRoutes,
     linkRoutes,
   ])
     await app.register(routes, deps);

@@ -1,6 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
-import { SwitchboardError } from '../../../core/errors.js';
 import type { RestApiDeps } from '../deps.js';
 import { requireSubscriber } from '../principal.js';
 import { PartParams, Problem } from '../schemas.js';
@@ -37,27 +36,30 @@ export const partRoutes: FastifyPluginAsyncTypebox<RestApiDeps> = async (app, de
           401: Problem,
           404: Problem,
           406: Problem,
+          413: Problem,
+          422: Problem,
+          503: Problem,
         },
       },
     },
     async (request, reply) => {
       const me = requireSubscriber(request.principal);
-      const { part, content } = await deps.mailbox.part(
-        me.id,
-        request.params.id,
-        request.params.part,
-      );
       const format = request.query.format;
-      if (format !== undefined && format.split(';')[0] !== part.contentType.split(';')[0]) {
-        // Renditions come from the media conversion graph; until it is wired, only the original is served.
-        throw new SwitchboardError(
-          'not-acceptable',
-          `no conversion from ${part.contentType} to ${format} is available`,
-        );
-      }
+      // A rendition is made once, kept with the message as a derived part, then served from there.
+      const { part, content } =
+        format === undefined
+          ? await deps.mailbox.part(me.id, request.params.id, request.params.part)
+          : await deps.mailbox.rendition(
+              me.id,
+              request.params.id,
+              request.params.part,
+              format,
+              me.language,
+            );
       return reply
         .header('content-type', part.contentType)
         .header('content-length', content.length)
+        .header('x-switchboard-part', String(part.index))
         .header(
           'content-disposition',
           contentDisposition(
