@@ -7,6 +7,7 @@ import { principalResolver } from '../channels/http/principal.js';
 import { LocalBus } from '../cluster/local-bus.js';
 import type { Config } from '../config/config.js';
 import { MailboxService } from '../core/mailbox.js';
+import type { IngestResult } from '../core/ingest.js';
 import type { SubscriberProfile } from '../core/subscriber.js';
 import { Directory } from '../directory/directory.js';
 import { Intake } from '../intake/intake.js';
@@ -129,6 +130,7 @@ export async function startServer(
     sessionTtlHours: config.sessionTtlHours,
   });
   let wakeQueue = () => {};
+  let transcribe: (result: IngestResult) => void = () => {};
   const intake = new Intake(
     directory,
     messages,
@@ -150,10 +152,36 @@ export async function startServer(
       refused(kind) {
         metrics.refused.inc({ kind });
       },
+      stored(result, record) {
+        if (config.transcribeVoice && ['voice', 'ivm'].includes(record.envelope.type))
+          transcribe(result);
+      },
     },
   );
   const media = createMediaService(config);
   const mailbox = new MailboxService(messages, blobs, bus, undefined, mediaPort(media));
+  /** Transcripts in the background, through the bounded conversion pool; a failure is logged, not fatal. */
+  transcribe = (result) => {
+    for (const copy of result.copies.filter((c) => c.folder !== 'sent'))
+      void (async () => {
+        const message = await messages.get(copy.mailboxId, copy.messageId);
+        const audio = message?.parts.find(
+          (p) => p.contentType.startsWith('audio/') && p.derivedFrom === null,
+        );
+        if (!audio) return;
+        const owner = await directory.lookup(copy.mailboxId);
+        await mailbox.rendition(
+          copy.mailboxId,
+          copy.messageId,
+          audio.index,
+          'text/plain',
+          owner?.language ?? 'en',
+        );
+        logger.info({ message: copy.messageId }, 'voice message transcribed');
+      })().catch((err: unknown) =>
+        logger.warn({ err, message: copy.messageId }, 'transcription failed'),
+      );
+  };
 
   const deliveries = new DeliveryRepository(
     database.db,

@@ -36,5 +36,6 @@ export interface Config {
   mediaMaxPages: number;
   mediaMaxAudioSeconds: number;
   mediaConcurrency: number;
+  transcribeVoice: boolean;
   logLevel: string;
 }

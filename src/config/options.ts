@@ -285,6 +285,14 @@ export const OPTIONS = [
       'Conversions run at once; more wait their turn, so conversions never starve the server.',
   },
   {
+    key: 'transcribeVoice',
+    env: 'SWITCHBOARD_TRANSCRIBE_VOICE',
+    type: 'boolean',
+    default: false,
+    description:
+      'Transcribe new voice messages automatically (pocketsphinx baseline; see docs/media.md for its accuracy), stored as derived text parts and indexed for search.',
+  },
+  {
     key: 'logLevel',
     env: 'SWITCHBOARD_LOG_LEVEL',
     type: 'string',

@@ -28,6 +28,8 @@ export interface IntakeObserver {
   /** Called after each group commit with its size and duration. */
   committed?(messages: number, seconds: number): void;
   refused?(kind: string): void;
+  /** After a message is committed: follow-up work such as transcription starts here. */
+  stored?(result: IngestResult, record: IngestRecord): void;
 }
 
 /**
@@ -84,6 +86,7 @@ export class Intake {
           folder: copy.folder,
           messageType: record.envelope.type,
         });
+    if (!result.replayed) this.observer.stored?.(result, record);
     return result;
   }
 

@@ -10,6 +10,8 @@ import { allConverters } from './catalog.js';
 import { ConversionError, type ConversionLimits } from './converter.js';
 import { MediaService } from './media-service.js';
 import { plan } from './planner.js';
+import { streamAudio } from './streaming.js';
+import { enhanceVoice } from './converters/ffmpeg-audio.js';
 
 const LIMITS: ConversionLimits = {
   timeoutMs: 60_000,
@@ -298,5 +300,91 @@ describe('limits and bad input', () => {
       /no converter reads application\/x-unknown/,
     );
     await refused(media.convert(speech, 'audio/wav', 'video/mp4'), 'no-route', /unknown format/);
+  });
+});
+
+describe('streaming', () => {
+  test('a conversion delivers its first output before its input ends', async () => {
+    const long = await media.convert(
+      Buffer.from('This recording is still arriving while it is being converted. '.repeat(6)),
+      'text/plain',
+      'audio/wav',
+    );
+    const chunks = Array.from({ length: 20 }, (_, i) =>
+      long.content.subarray((i * long.content.length) / 20, ((i + 1) * long.content.length) / 20),
+    );
+    let inputEnded = 0;
+    async function* arriving() {
+      for (const chunk of chunks) {
+        yield chunk;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      inputEnded = Date.now();
+    }
+    const out = streamAudio(arriving(), 'audio/wav', 'mp3', LIMITS);
+    let firstOutput = 0;
+    const received: Buffer[] = [];
+    for await (const data of out) {
+      firstOutput ||= Date.now();
+      received.push(data as Buffer);
+    }
+    assert.ok(inputEnded > 0 && firstOutput > 0);
+    assert.ok(
+      firstOutput < inputEnded,
+      `first output ${inputEnded - firstOutput} ms before the input ended`,
+    );
+    assert.equal(probe(Buffer.concat(received)).codec, 'mp3');
+  });
+  test('a broken stream ends with a clear error', async () => {
+    async function* garbage() {
+      yield Buffer.from('this is not audio at all '.repeat(100));
+    }
+    const out = streamAudio(garbage(), 'audio/wav', 'mp3', LIMITS);
+    await assert.rejects(
+      async () => {
+        for await (const _ of out) void _;
+      },
+      (e: unknown) => e instanceof ConversionError && /ffmpeg failed/.test(e.message),
+    );
+  });
+});
+
+describe('voice treatment', () => {
+  const loudness = (file: string) => {
+    const log = execFileSync('bash', [
+      '-c',
+      `ffmpeg -hide_banner -nostats -i ${file} -af ebur128 -f null - 2>&1 | grep -A1 'Integrated loudness' | tail -1`,
+    ]).toString();
+    return Number(/I:\s*(-?[\d.]+) LUFS/.exec(log)![1]);
+  };
+  test('noise reduced and loudness normalised towards -16 LUFS', async () => {
+    const quiet = join(dir, 'quiet.wav');
+    const noisy = join(dir, 'noisy.wav');
+    const noise = join(dir, 'noise.wav');
+    const treated = join(dir, 'treated.wav');
+    writeFileSync(join(dir, 'speech-src.wav'), speech);
+    sh('sox', [join(dir, 'speech-src.wav'), quiet, 'vol', '0.1']);
+    const seconds = probe(speech).seconds.toFixed(2);
+    sh('sox', [
+      '-n',
+      '-r',
+      '22050',
+      '-c',
+      '1',
+      '-b',
+      '16',
+      noise,
+      'synth',
+      seconds,
+      'whitenoise',
+      'vol',
+      '0.005',
+    ]);
+    sh('sox', ['-m', quiet, noise, noisy]);
+    await enhanceVoice(noisy, treated, 30_000);
+    const before = loudness(noisy);
+    const after = loudness(treated);
+    assert.ok(Math.abs(after + 16) < Math.abs(before + 16), `${before} LUFS became ${after} LUFS`);
+    assert.ok(Math.abs(after + 16) < 3, `${after} LUFS is near -16`);
   });
 });

@@ -152,3 +152,39 @@ test('switchboard convert writes the result, or one clear line', async () => {
     (e: any) => /no conversion from text\/plain to text\/html/.test(e.stderr),
   );
 });
+
+test('with transcription on, a new voice message gets its transcript by itself', async () => {
+  const auto = await ServerProcess.start({ SWITCHBOARD_TRANSCRIBE_VOICE: 'true' });
+  try {
+    const cara = await subscriberClient(auto, { name: 'Cara', addresses: ['tel:+15550003'] });
+    const wav = join(dir, 'auto.wav');
+    execFileSync('espeak-ng', ['-w', wav, 'This message transcribes itself.']);
+    const sent = await cara.client.post('/api/v1/messages', {
+      to: ['tel:+15550003'],
+      type: 'voice',
+      attachments: [
+        {
+          filename: 'auto.wav',
+          contentType: 'audio/wav',
+          content: readFileSync(wav).toString('base64'),
+        },
+      ],
+    });
+    const id = sent.body.copies.find((c: any) => c.folder === 'inbox').messageId;
+    const deadline = Date.now() + 30_000;
+    let transcript: any;
+    while (!transcript && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 200));
+      transcript = (await cara.client.get(`/api/v1/messages/${id}`)).body.parts.find(
+        (p: any) => p.contentType === 'text/plain',
+      );
+    }
+    assert.ok(transcript, 'a transcript part appeared');
+    assert.deepEqual(
+      [transcript.derivedFrom, transcript.converter],
+      [1, 'ffmpeg:audio/wav;rate=16000+pocketsphinx'],
+    );
+  } finally {
+    await auto.dispose();
+  }
+});

@@ -141,6 +141,10 @@ export async function probeSeconds(
   return Number.isFinite(seconds) ? seconds : 0;
 }
 
+export function ffmpegOutputArgs(format: string): string[] {
+  return AUDIO[format]?.output ?? [];
+}
+
 export function ffmpegInputArgs(format: string): string[] {
   return AUDIO[format]?.input ?? [];
 }
