@@ -12,6 +12,7 @@ import { MediaService } from './media-service.js';
 import { plan } from './planner.js';
 import { streamAudio } from './streaming.js';
 import { enhanceVoice } from './converters/ffmpeg-audio.js';
+import { withCover } from './cover-page.js';
 
 const LIMITS: ConversionLimits = {
   timeoutMs: 60_000,
@@ -386,5 +387,80 @@ describe('voice treatment', () => {
     const after = loudness(treated);
     assert.ok(Math.abs(after + 16) < Math.abs(before + 16), `${before} LUFS became ${after} LUFS`);
     assert.ok(Math.abs(after + 16) < 3, `${after} LUFS is near -16`);
+  });
+});
+
+describe('fax cover pages', () => {
+  test('a document with a cover page goes to fax, and the cover reads back by OCR', async () => {
+    const doc = pdfOf([['Quarterly report'], ['Appendix']]);
+    const pdf = await withCover(doc, {
+      to: 'Mr Smith 030 1234',
+      from: 'Switchboard Office',
+      subject: 'Report',
+      comments: 'Please sign page two',
+    });
+    assert.equal((await PDFDocument.load(pdf)).getPageCount(), 3);
+    const fax = await media.convert(pdf, 'application/pdf', 'fax');
+    assert.equal((tiffInfo(fax.content).match(/Image Width: 1728/g) ?? []).length, 3);
+    const text = (await media.convert(fax.content, fax.format, 'text/plain')).content.toString();
+    for (const word of ['FAX', 'Smith', 'Switchboard', 'Report', 'sign'])
+      assert.ok(text.includes(word), `${word} in ${JSON.stringify(text.slice(0, 300))}`);
+    assert.match(text, /3 \(including this cover page\)/);
+  });
+});
+
+describe('every converter on a real sample', () => {
+  test('each edge of the graph turns its input into non-empty output', async () => {
+    const samples = new Map<string, Buffer>();
+    samples.set('audio/wav', speech);
+    for (const f of [
+      'audio/wav;rate=16000',
+      'audio/wav;codec=pcmu',
+      'audio/wav;codec=pcma',
+      'audio/gsm',
+      'audio/32kadpcm',
+      'audio/ogg;codecs=opus',
+      'audio/webm;codecs=opus',
+      'audio/mpeg',
+    ])
+      samples.set(f, (await media.convert(speech, 'audio/wav', f)).content);
+    samples.set('text/plain', Buffer.from('A short note for the converters.'));
+    samples.set('text/html', Buffer.from('<p>A <i>short</i> note.</p>'));
+    samples.set('application/pdf', pdfOf([['One page']]));
+    samples.set(
+      'image/tiff;application=faxg3',
+      (await media.convert(samples.get('application/pdf')!, 'application/pdf', 'g3')).content,
+    );
+    samples.set(
+      'image/tiff;application=faxg4',
+      (await media.convert(samples.get('application/pdf')!, 'application/pdf', 'g4')).content,
+    );
+    samples.set(
+      'image/png',
+      await sharp({ create: { width: 300, height: 200, channels: 3, background: '#ffffff' } })
+        .png()
+        .toBuffer(),
+    );
+    samples.set(
+      'image/jpeg',
+      await sharp({ create: { width: 300, height: 200, channels: 3, background: '#ffffff' } })
+        .jpeg()
+        .toBuffer(),
+    );
+    const work = mkdtempSync(join(dir, 'edges-'));
+    const ran: string[] = [];
+    for (const [i, c] of allConverters().entries()) {
+      const input = join(work, `in-${i}`);
+      const output = join(work, `out-${i}`);
+      writeFileSync(input, samples.get(c.from) ?? assert.fail(`no sample for ${c.from}`));
+      await c.convert(input, output, {
+        limits: LIMITS,
+        language: 'en',
+        signal: new AbortController().signal,
+      });
+      assert.ok(readFileSync(output).length > 0, `${c.id} from ${c.from} made output`);
+      ran.push(`${c.from} -> ${c.to}`);
+    }
+    assert.equal(new Set(ran).size, allConverters().length);
   });
 });
