@@ -80,7 +80,7 @@ export const FORMATS: readonly FormatInfo[] = [
     key: 'image/png',
     kind: 'image',
     extension: 'png',
-    description: 'PNG (the first page of a fax or document; ?page=N for others)',
+    description: 'PNG of the first page of a fax or document',
   },
   { key: 'image/jpeg', kind: 'image', extension: 'jpg', description: 'JPEG' },
 ];
