@@ -24,6 +24,8 @@ export interface ConversionContext {
   /** Language for speech (BCP 47), e.g. from the subscriber's profile. */
   language: string;
   signal: AbortSignal;
+  /** For page-wise outputs (a PNG of one page): which page, from 1. */
+  page: number;
 }
 
 export class ConversionError extends Error {

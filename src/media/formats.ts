@@ -110,6 +110,7 @@ const ALIASES: Record<string, string> = {
   fax: 'image/tiff;application=faxg3',
   g3: 'image/tiff;application=faxg3',
   g4: 'image/tiff;application=faxg4',
+  'fax-normal': 'image/tiff;application=faxg3;resolution=normal',
   png: 'image/png',
   jpeg: 'image/jpeg',
   jpg: 'image/jpeg',
@@ -143,7 +144,7 @@ export function formatKey(contentType: string): string | null {
   const [base = '', ...params] = raw.split(';').map((s) => s.trim());
   const kept = params
     .map((p) => p.replace(/\s*=\s*/, '=').replace(/"/g, ''))
-    .filter((p) => /^(codec|codecs|rate|application)=/.test(p))
+    .filter((p) => /^(codec|codecs|rate|application|resolution)=/.test(p))
     .sort();
   const exact = [base, ...kept].join(';');
   if (BY_KEY.has(exact)) return exact;
@@ -151,6 +152,12 @@ export function formatKey(contentType: string): string | null {
   if (BASE_SYNONYMS[base]) return BASE_SYNONYMS[base];
   if (BY_KEY.has(base)) return base;
   return null;
+}
+
+/** The page a request names (`image/png;page=3`), or 1. */
+export function pageOf(format: string): number {
+  const m = /;\s*page\s*=\s*(\d+)/i.exec(format);
+  return m ? Math.max(1, Number(m[1])) : 1;
 }
 
 export function formatInfo(key: string): FormatInfo | undefined {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Semaphore } from '../lib/semaphore.js';
 import { ConversionError, type ConversionLimits, type Converter } from './converter.js';
 import { ffmpegInputArgs, probeSeconds } from './converters/ffmpeg-audio.js';
-import { FORMATS, formatInfo, formatKey, type FormatInfo } from './formats.js';
+import { FORMATS, formatInfo, formatKey, pageOf, type FormatInfo } from './formats.js';
 import { plan, reachable } from './planner.js';
 
 /** Reading a file's duration is quick; it gets its own bound, apart from the conversion's. */
@@ -48,7 +48,9 @@ export class MediaService {
 
   /** The canonical key of a requested format or content type, or null if unknown. */
   key(format: string): string | null {
-    return formatKey(format);
+    const key = formatKey(format);
+    // Each page of a PNG rendition is a rendition of its own.
+    return key === 'image/png' && pageOf(format) > 1 ? `${key};page=${pageOf(format)}` : key;
   }
 
   /** Every format a part of this content type can be turned into. */
@@ -72,6 +74,9 @@ export class MediaService {
     const to = formatKey(format);
     if (!to)
       throw new ConversionError(`unknown format "${format}"; see GET /api/v1/formats`, 'no-route');
+    const page = pageOf(format);
+    if (page > 1 && to !== 'image/png')
+      throw new ConversionError('a page can be asked for only as image/png', 'no-route');
     if (from === to) return { content: input, format: to, converter: 'identity' };
     const chain = plan(this.converters, from, to);
     if (input.length === 0) throw new ConversionError('the input is empty', 'bad-input');
@@ -80,7 +85,10 @@ export class MediaService {
         `the input is ${input.length} bytes; the limit is ${this.limits.maxInputBytes}`,
         'limit',
       );
-    return this.pool.run(() => this.run(input, from, chain, options.language ?? 'en'));
+    const result = await this.pool.run(() =>
+      this.run(input, from, chain, options.language ?? 'en', page),
+    );
+    return page > 1 ? { ...result, format: `${result.format};page=${page}` } : result;
   }
 
   private async run(
@@ -88,6 +96,7 @@ export class MediaService {
     from: string,
     chain: Converter[],
     language: string,
+    page: number,
   ): Promise<ConversionResult> {
     const dir = await mkdtemp(join(tmpdir(), 'switchboard-media-'));
     const controller = new AbortController();
@@ -111,7 +120,7 @@ export class MediaService {
       }
       for (const [i, step] of chain.entries()) {
         const output = join(dir, `step${i}.${formatInfo(step.to)?.extension ?? 'bin'}`);
-        const context = { limits: this.limits, language, signal: controller.signal };
+        const context = { limits: this.limits, language, signal: controller.signal, page };
         await withTimeout(
           step.convert(current, output, context),
           this.limits.timeoutMs,

@@ -195,6 +195,15 @@ describe('documents and fax', () => {
     const png = await media.convert(tiff.content, tiff.format, 'png');
     const meta = await sharp(png.content).metadata();
     assert.deepEqual([meta.format, meta.width], ['png', 1728]);
+    const third = await media.convert(tiff.content, tiff.format, 'image/png;page=3');
+    assert.equal(third.format, 'image/png;page=3');
+    assert.notDeepEqual(third.content, png.content, 'another page, another picture');
+    await assert.rejects(
+      media.convert(tiff.content, tiff.format, 'image/png;page=4'),
+      /there is no page 4/,
+    );
+    const normal = await media.convert(pdf, 'application/pdf', 'fax-normal');
+    assert.match(tiffInfo(normal.content), /Resolution: 204, 98 pixels\/inch/);
   });
   test('a faxed page of printed text comes back from OCR with its words', async () => {
     const pdf = pdfOf([['INVOICE NUMBER 4711', 'PAYMENT DUE FRIDAY', 'THANK YOU']]);
@@ -432,6 +441,11 @@ describe('every converter on a real sample', () => {
       (await media.convert(samples.get('application/pdf')!, 'application/pdf', 'g3')).content,
     );
     samples.set(
+      'image/tiff;application=faxg3;resolution=normal',
+      (await media.convert(samples.get('application/pdf')!, 'application/pdf', 'fax-normal'))
+        .content,
+    );
+    samples.set(
       'image/tiff;application=faxg4',
       (await media.convert(samples.get('application/pdf')!, 'application/pdf', 'g4')).content,
     );
@@ -457,6 +471,7 @@ describe('every converter on a real sample', () => {
         limits: LIMITS,
         language: 'en',
         signal: new AbortController().signal,
+        page: 1,
       });
       assert.ok(readFileSync(output).length > 0, `${c.id} from ${c.from} made output`);
       ran.push(`${c.from} -> ${c.to}`);

@@ -65,9 +65,15 @@ export const textPdf: Converter = {
  * PDF to fax TIFF with ghostscript: 1728 pixels wide at fine resolution (204 x 196 dpi), A4,
  * each page fitted. Ghostscript runs in SAFER mode; past maxPages the result is refused.
  */
-function pdfFax(device: 'tiffg3' | 'tiffg4', to: string): Converter {
+function pdfFax(
+  device: 'tiffg3' | 'tiffg4',
+  to: string,
+  resolution: 'fine' | 'normal' = 'fine',
+): Converter {
+  // Normal resolution halves the lines: 98 dpi vertically, 1146 lines for A4.
+  const [dpi, size] = resolution === 'fine' ? ['204x196', '1728x2292'] : ['204x98', '1728x1146'];
   return {
-    id: `ghostscript:${device}`,
+    id: `ghostscript:${device}${resolution === 'normal' ? ':normal' : ''}`,
     from: 'application/pdf',
     to,
     cost: 4,
@@ -80,8 +86,8 @@ function pdfFax(device: 'tiffg3' | 'tiffg4', to: string): Converter {
           '-dBATCH',
           '-dNOPAUSE',
           `-sDEVICE=${device}`,
-          '-r204x196',
-          '-g1728x2292',
+          `-r${dpi}`,
+          `-g${size}`,
           '-dFIXEDMEDIA',
           '-dPDFFitPage',
           `-dLastPage=${limits.maxPages + 1}`,
@@ -98,6 +104,11 @@ function pdfFax(device: 'tiffg3' | 'tiffg4', to: string): Converter {
 }
 export const pdfFaxG3 = pdfFax('tiffg3', 'image/tiff;application=faxg3');
 export const pdfFaxG4 = pdfFax('tiffg4', 'image/tiff;application=faxg4');
+export const pdfFaxG3Normal = pdfFax(
+  'tiffg3',
+  'image/tiff;application=faxg3;resolution=normal',
+  'normal',
+);
 
 /** Pages in a TIFF, counted with libtiff's tiffinfo. */
 export async function tiffPages(file: string, timeoutMs: number): Promise<number> {
@@ -121,6 +132,7 @@ function tiffPdf(from: string): Converter {
 }
 export const tiffG3Pdf = tiffPdf('image/tiff;application=faxg3');
 export const tiffG4Pdf = tiffPdf('image/tiff;application=faxg4');
+export const tiffG3NormalPdf = tiffPdf('image/tiff;application=faxg3;resolution=normal');
 
 /** Between G3 and G4 with libtiff's tiffcp. */
 function tiffRecode(from: string, to: string, scheme: string): Converter {
@@ -163,13 +175,13 @@ export const faxOcr: Converter = {
   },
 };
 
-/** The first page of a PDF as a PNG (ghostscript, 100 dpi) for previews. */
+/** One page of a PDF as a PNG (ghostscript, 100 dpi) for previews; past the last page gs writes nothing. */
 export const pdfPng: Converter = {
   id: 'ghostscript:png16m',
   from: 'application/pdf',
   to: 'image/png',
   cost: 3,
-  async convert(input, output, { limits, signal }) {
+  async convert(input, output, { limits, signal, page }) {
     await runTool(
       'gs',
       [
@@ -179,8 +191,8 @@ export const pdfPng: Converter = {
         '-dNOPAUSE',
         '-sDEVICE=png16m',
         '-r100',
-        '-dFirstPage=1',
-        '-dLastPage=1',
+        `-dFirstPage=${page}`,
+        `-dLastPage=${page}`,
         `-sOutputFile=${output}`,
         input,
       ],

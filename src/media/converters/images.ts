@@ -1,29 +1,36 @@
 import sharp from 'sharp';
-import type { Converter } from '../converter.js';
+import { ConversionError, type Converter } from '../converter.js';
 
 /** Fax fine resolution is 204 x 196 dpi: pixels are a little taller than wide. */
 const FAX_WIDTH = 1728;
 const ASPECT = 196 / 204;
 
-/** A fax page (first page of a TIFF) as a PNG with square pixels, for the web app. */
-function faxPng(from: string): Converter {
+/** One fax page as a PNG with square pixels, for the web app's fax viewer. */
+function faxPng(from: string, aspect: number): Converter {
   return {
     id: 'sharp:fax-png',
     from,
     to: 'image/png',
     cost: 2,
-    async convert(input, output) {
-      const image = sharp(input, { page: 0, limitInputPixels: 1728 * 4000 });
+    async convert(input, output, { page }) {
+      const pages = (await sharp(input).metadata()).pages ?? 1;
+      if (page > pages)
+        throw new ConversionError(
+          `the fax has ${pages} pages; there is no page ${page}`,
+          'bad-input',
+        );
+      const image = sharp(input, { page: page - 1, limitInputPixels: 1728 * 4000 });
       const { width = FAX_WIDTH, height = 2292 } = await image.metadata();
       await image
-        .resize(width, Math.round(height / ASPECT), { fit: 'fill' })
+        .resize(width, Math.round(height / aspect), { fit: 'fill' })
         .png({ compressionLevel: 9 })
         .toFile(output);
     },
   };
 }
-export const faxG3Png = faxPng('image/tiff;application=faxg3');
-export const faxG4Png = faxPng('image/tiff;application=faxg4');
+export const faxG3Png = faxPng('image/tiff;application=faxg3', ASPECT);
+export const faxG3NormalPng = faxPng('image/tiff;application=faxg3;resolution=normal', 98 / 204);
+export const faxG4Png = faxPng('image/tiff;application=faxg4', ASPECT);
 
 /** A picture as a fax page: 1728 pixels wide, black and white, G4 (T.6) compressed. */
 function imageFax(from: string): Converter {

@@ -26,6 +26,8 @@ export function espeakVoice(
   ],
 ): string {
   const primary = language.split('-')[0]!.toLowerCase();
+  // American English has its own voice; every other English stays with the default.
+  if (language.toLowerCase() === 'en-us') return 'en-us';
   return available.includes(primary) ? primary : 'en';
 }
 
