@@ -121,6 +121,19 @@ test('a fax as PDF pages and as a PNG preview; the graph is listed', async () =>
   const png = await bob.client.get(`/api/v1/messages/${id}/parts/1?format=png`);
   assert.equal(png.headers.get('content-type'), 'image/png');
   assert.equal(png.body.subarray(1, 4).toString(), 'PNG');
+  const page2 = await bob.client.get(
+    `/api/v1/messages/${id}/parts/1?format=${encodeURIComponent('image/png;page=2')}`,
+  );
+  assert.equal(page2.status, 200);
+  assert.ok(!page2.body.equals(png.body), 'the second page is another picture');
+  const kept = (await bob.client.get(`/api/v1/messages/${id}`)).body.parts.map(
+    (p: any) => p.contentType,
+  );
+  assert.deepEqual(
+    kept.slice(1).sort(),
+    ['application/pdf', 'image/png', 'image/png;page=2'],
+    'each page kept as its own rendition',
+  );
   const graph = (await bob.client.get('/api/v1/formats')).body;
   assert.ok(graph.formats.some((f: any) => f.key === 'audio/32kadpcm'));
   assert.ok(graph.converters.some((c: any) => c.id === 'tesseract'));
