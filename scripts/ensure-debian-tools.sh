@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# The Debian tools the media converters run (docs/media.md): installed when missing, so that
+# The Debian tools the media converters run (docs/media.md), and swaks for the SMTP tests:
+# installed when missing, so that
 # the README's two commands work on a fresh Debian machine. Needs root (or sudo) for apt-get.
 set -euo pipefail
 declare -A need=(
   [ffmpeg]=ffmpeg [ffprobe]=ffmpeg [espeak-ng]=espeak-ng [sox]=sox [gs]=ghostscript
   [tiffinfo]=libtiff-tools [tiff2pdf]=libtiff-tools [tiffcp]=libtiff-tools
   [pocketsphinx_continuous]=pocketsphinx [tesseract]=tesseract-ocr
+  [swaks]=swaks
 )
 missing=()
 for cmd in "${!need[@]}"; do command -v "$cmd" >/dev/null 2>&1 || missing+=("${need[$cmd]}"); done

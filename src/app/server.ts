@@ -16,6 +16,7 @@ import { KeyRing, loadKeyRing } from '../store/blobs/key-ring.js';
 import { DeliveryRepository, type SecretSealer } from '../store/delivery-repository.js';
 import { partLinkPath } from '../channels/http/routes/links.js';
 import { WebhookResource } from '../channels/webhook/webhook-resource.js';
+import { createSmtpInbound } from '../channels/email/smtp-inbound.js';
 import { open, seal } from '../lib/aead.js';
 import { newId } from '../lib/ids.js';
 import { LinkSigner } from '../lib/link-signer.js';
@@ -31,7 +32,7 @@ import { createMediaService, mediaPort } from './media.js';
 import { createMetrics } from './metrics.js';
 
 export interface RunningServer {
-  ports: { http: number };
+  ports: { http: number; smtp: number };
   url: string;
   logger: Logger;
   close(): Promise<void>;
@@ -304,11 +305,26 @@ export async function startServer(
   publicUrl ||= url;
   wakeQueue = () => dispatcher.wake();
   dispatcher.start();
+  const smtp = createSmtpInbound(directory, intake, {
+    maxMessageBytes: config.maxMessageBytes,
+    maxRecipients: config.maxRecipients,
+    hostname: config.domains[0] ?? 'localhost',
+    logger,
+    tls:
+      config.tlsCert && config.tlsKey
+        ? { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) }
+        : undefined,
+  });
+  await new Promise<void>((resolve, reject) => {
+    smtp.server.once('error', reject);
+    smtp.listen(config.smtpPort, config.httpHost, () => resolve());
+  });
+  const smtpPort = (smtp.server.address() as AddressInfo).port;
   // Written whole and renamed into place: scripts waiting for the file never read half of it.
   const portsFile = join(config.dataDir, 'ports.json');
   await writeFile(
     `${portsFile}.tmp`,
-    JSON.stringify({ http: port, url, pid: process.pid }, null, 2) + '\n',
+    JSON.stringify({ http: port, smtp: smtpPort, url, pid: process.pid }, null, 2) + '\n',
   );
   await rename(`${portsFile}.tmp`, portsFile);
   logger.info(
@@ -318,7 +334,7 @@ export async function startServer(
 
   let closing: Promise<void> | null = null;
   return {
-    ports: { http: port },
+    ports: { http: port, smtp: smtpPort },
     url,
     logger,
     close() {
@@ -326,6 +342,7 @@ export async function startServer(
         // Stop claiming deliveries and taking requests; let in-flight work (and its commits)
         // finish, then close the store.
         await dispatcher.stop();
+        await new Promise<void>((resolve) => smtp.close(() => resolve()));
         await http.close();
         await database.close();
         logger.info('switchboard stopped');

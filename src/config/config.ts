@@ -37,5 +37,6 @@ export interface Config {
   mediaMaxAudioSeconds: number;
   mediaConcurrency: number;
   transcribeVoice: boolean;
+  smtpPort: number;
   logLevel: string;
 }

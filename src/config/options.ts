@@ -293,6 +293,14 @@ export const OPTIONS = [
       'Transcribe new voice messages automatically (pocketsphinx baseline; see docs/media.md for its accuracy), stored as derived text parts and indexed for search.',
   },
   {
+    key: 'smtpPort',
+    env: 'SWITCHBOARD_SMTP_PORT',
+    type: 'integer',
+    default: 2525,
+    description:
+      'SMTP port for mail to local subscribers (no relaying); 0 picks a free port. Listens on SWITCHBOARD_HTTP_HOST.',
+  },
+  {
     key: 'logLevel',
     env: 'SWITCHBOARD_LOG_LEVEL',
     type: 'string',

@@ -15,6 +15,7 @@ export const ADMIN_TOKEN = 'e2e-admin-token-0123456789';
 export class ServerProcess {
   child: ChildProcess | null = null;
   url = '';
+  smtpPort = 0;
   output = '';
 
   constructor(
@@ -38,6 +39,7 @@ export class ServerProcess {
         SWITCHBOARD_DATA_DIR: this.dataDir,
         SWITCHBOARD_HTTP_HOST: '127.0.0.1',
         SWITCHBOARD_HTTP_PORT: '0',
+        SWITCHBOARD_SMTP_PORT: '0',
         SWITCHBOARD_ADMIN_TOKEN: ADMIN_TOKEN,
         SWITCHBOARD_LOG_LEVEL: 'warn',
         SWITCHBOARD_DATABASE_URL: '',
@@ -55,7 +57,9 @@ export class ServerProcess {
       if (Date.now() > deadline) throw new Error(`server did not start:\n${this.output}`);
       await new Promise((r) => setTimeout(r, 50));
     }
-    this.url = (JSON.parse(readFileSync(ports, 'utf8')) as { url: string }).url;
+    const written = JSON.parse(readFileSync(ports, 'utf8')) as { url: string; smtp: number };
+    this.url = written.url;
+    this.smtpPort = written.smtp;
   }
 
   /** SIGTERM (graceful) or SIGKILL (a crash); resolves when the process is gone. */
