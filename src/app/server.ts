@@ -17,6 +17,7 @@ import { DeliveryRepository, type SecretSealer } from '../store/delivery-reposit
 import { partLinkPath } from '../channels/http/routes/links.js';
 import { WebhookResource } from '../channels/webhook/webhook-resource.js';
 import { createSmtpInbound } from '../channels/email/smtp-inbound.js';
+import { createSmtpSubmission } from '../channels/email/smtp-submission.js';
 import { open, seal } from '../lib/aead.js';
 import { newId } from '../lib/ids.js';
 import { LinkSigner } from '../lib/link-signer.js';
@@ -32,7 +33,7 @@ import { createMediaService, mediaPort } from './media.js';
 import { createMetrics } from './metrics.js';
 
 export interface RunningServer {
-  ports: { http: number; smtp: number };
+  ports: { http: number; smtp: number; submission: number };
   url: string;
   logger: Logger;
   close(): Promise<void>;
@@ -320,11 +321,30 @@ export async function startServer(
     smtp.listen(config.smtpPort, config.httpHost, () => resolve());
   });
   const smtpPort = (smtp.server.address() as AddressInfo).port;
+  const submission = createSmtpSubmission(directory, intake, {
+    maxMessageBytes: config.maxMessageBytes,
+    maxRecipients: config.maxRecipients,
+    hostname: config.domains[0] ?? 'localhost',
+    logger,
+    tls:
+      config.tlsCert && config.tlsKey
+        ? { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) }
+        : undefined,
+  });
+  await new Promise<void>((resolve, reject) => {
+    submission.server.once('error', reject);
+    submission.listen(config.submissionPort, config.httpHost, () => resolve());
+  });
+  const submissionPort = (submission.server.address() as AddressInfo).port;
   // Written whole and renamed into place: scripts waiting for the file never read half of it.
   const portsFile = join(config.dataDir, 'ports.json');
   await writeFile(
     `${portsFile}.tmp`,
-    JSON.stringify({ http: port, smtp: smtpPort, url, pid: process.pid }, null, 2) + '\n',
+    JSON.stringify(
+      { http: port, smtp: smtpPort, submission: submissionPort, url, pid: process.pid },
+      null,
+      2,
+    ) + '\n',
   );
   await rename(`${portsFile}.tmp`, portsFile);
   logger.info(
@@ -334,7 +354,7 @@ export async function startServer(
 
   let closing: Promise<void> | null = null;
   return {
-    ports: { http: port, smtp: smtpPort },
+    ports: { http: port, smtp: smtpPort, submission: submissionPort },
     url,
     logger,
     close() {
@@ -343,6 +363,7 @@ export async function startServer(
         // finish, then close the store.
         await dispatcher.stop();
         await new Promise<void>((resolve) => smtp.close(() => resolve()));
+        await new Promise<void>((resolve) => submission.close(() => resolve()));
         await http.close();
         await database.close();
         logger.info('switchboard stopped');

@@ -38,5 +38,6 @@ export interface Config {
   mediaConcurrency: number;
   transcribeVoice: boolean;
   smtpPort: number;
+  submissionPort: number;
   logLevel: string;
 }

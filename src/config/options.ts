@@ -301,6 +301,14 @@ export const OPTIONS = [
       'SMTP port for mail to local subscribers (no relaying); 0 picks a free port. Listens on SWITCHBOARD_HTTP_HOST.',
   },
   {
+    key: 'submissionPort',
+    env: 'SWITCHBOARD_SUBMISSION_PORT',
+    type: 'integer',
+    default: 2587,
+    description:
+      'SMTP submission port (AUTH PLAIN/LOGIN after STARTTLS) for subscribers sending mail; 0 picks a free port.',
+  },
+  {
     key: 'logLevel',
     env: 'SWITCHBOARD_LOG_LEVEL',
     type: 'string',

@@ -195,6 +195,24 @@ export class Directory {
   }
 
   /** Password sign-in; gives the same answer for an unknown address and a wrong password. */
+  /**
+   * Checks an address and password without opening a session (SMTP AUTH, other protocols that
+   * authenticate per connection). Null for a wrong address or password, or an inactive account.
+   */
+  async checkPassword(address: string, password: string): Promise<Subscriber | null> {
+    let subscriber: Subscriber | null = null;
+    try {
+      subscriber = await this.findByAddress(address);
+    } catch (err) {
+      if (!(err instanceof SwitchboardError)) throw err;
+    }
+    const credentials = subscriber ? await this.subscribers.getCredentials(subscriber.id) : null;
+    const ok = credentials?.passwordHash
+      ? await verifySecret(password, credentials.passwordHash)
+      : false;
+    return subscriber && ok && subscriber.status === 'active' ? subscriber : null;
+  }
+
   async signIn(
     address: string,
     password: string,

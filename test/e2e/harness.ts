@@ -16,6 +16,7 @@ export class ServerProcess {
   child: ChildProcess | null = null;
   url = '';
   smtpPort = 0;
+  submissionPort = 0;
   output = '';
 
   constructor(
@@ -40,6 +41,7 @@ export class ServerProcess {
         SWITCHBOARD_HTTP_HOST: '127.0.0.1',
         SWITCHBOARD_HTTP_PORT: '0',
         SWITCHBOARD_SMTP_PORT: '0',
+        SWITCHBOARD_SUBMISSION_PORT: '0',
         SWITCHBOARD_ADMIN_TOKEN: ADMIN_TOKEN,
         SWITCHBOARD_LOG_LEVEL: 'warn',
         SWITCHBOARD_DATABASE_URL: '',
@@ -57,9 +59,14 @@ export class ServerProcess {
       if (Date.now() > deadline) throw new Error(`server did not start:\n${this.output}`);
       await new Promise((r) => setTimeout(r, 50));
     }
-    const written = JSON.parse(readFileSync(ports, 'utf8')) as { url: string; smtp: number };
+    const written = JSON.parse(readFileSync(ports, 'utf8')) as {
+      url: string;
+      smtp: number;
+      submission: number;
+    };
     this.url = written.url;
     this.smtpPort = written.smtp;
+    this.submissionPort = written.submission;
   }
 
   /** SIGTERM (graceful) or SIGKILL (a crash); resolves when the process is gone. */

@@ -14,15 +14,19 @@ let bob: { client: Client; id: string };
 const dir = mkdtempSync(join(tmpdir(), 'switchboard-smtp-'));
 
 /** Sends with swaks, a real SMTP client; gives its transcript and exit code. */
-async function swaks(args: string[]): Promise<{ code: number; out: string }> {
+async function swaks(
+  args: string[],
+  port = server.smtpPort,
+): Promise<{ code: number; out: string }> {
   try {
     const { stdout } = await run('swaks', [
       '--server',
-      `127.0.0.1:${server.smtpPort}`,
+      `127.0.0.1:${port}`,
       '--helo',
       'client.test',
       '--timeout',
       '20',
+      '--suppress-data',
       ...args,
     ]);
     return { code: 0, out: stdout };
@@ -141,4 +145,80 @@ test('a full mailbox answers 452 so the sender retries later', async () => {
   assert.notEqual(sent.code, 0);
   assert.match(sent.out, /<\*\* 452 4\.2\.2 the mailbox of mailto:tiny@example\.test is full/);
   assert.equal((await tiny.client.get('/api/v1/messages')).body.messages.length, 0);
+});
+
+test('submission: AUTH after STARTTLS, then mail to anyone; outside recipients become deliveries', async () => {
+  const port = server.submissionPort;
+  const auth = [
+    '--tls',
+    '--auth',
+    'PLAIN',
+    '--auth-user',
+    'bob@example.test',
+    '--auth-password',
+    'Bob long password',
+  ];
+  const sent = await swaks(
+    [
+      ...auth,
+      '--from',
+      'bob@example.test',
+      '--to',
+      'dave@another.test',
+      '--header',
+      'Subject: Outbound',
+      '--body',
+      'hello outside',
+    ],
+    port,
+  );
+  assert.equal(sent.code, 0, sent.out);
+  assert.match(sent.out, /<~ {2}250 .*Message stored/, 'over TLS swaks marks replies with <~');
+  const outgoing = (await bob.client.get('/api/v1/deliveries')).body.deliveries;
+  assert.ok(
+    outgoing.some((d: any) => d.recipient === 'mailto:dave@another.test'),
+    'a delivery for the queue',
+  );
+  const sentFolder = (await bob.client.get('/api/v1/messages?folder=sent')).body.messages;
+  assert.ok(sentFolder.some((m: any) => m.subject === 'Outbound'));
+
+  const anonymous = await swaks(
+    ['--tls', '--from', 'bob@example.test', '--to', 'dave@another.test'],
+    port,
+  );
+  assert.notEqual(anonymous.code, 0);
+  assert.match(anonymous.out, /<~\* 530 .*authentication Required/i);
+  const wrong = await swaks(
+    [
+      '--tls',
+      '--auth',
+      'PLAIN',
+      '--auth-user',
+      'bob@example.test',
+      '--auth-password',
+      'guess',
+      '--from',
+      'bob@example.test',
+      '--to',
+      'dave@another.test',
+    ],
+    port,
+  );
+  assert.notEqual(wrong.code, 0);
+  assert.match(wrong.out, /535 5\.7\.8 wrong user name or password/);
+  const clear = await swaks(
+    [
+      '--auth',
+      'PLAIN',
+      '--auth-user',
+      'bob@example.test',
+      '--auth-password',
+      'Bob long password',
+      '--to',
+      'dave@another.test',
+    ],
+    port,
+  );
+  assert.notEqual(clear.code, 0, 'no AUTH in clear text');
+  assert.match(clear.out, /538 .*STARTTLS/);
 });
