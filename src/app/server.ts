@@ -18,6 +18,8 @@ import { partLinkPath } from '../channels/http/routes/links.js';
 import { WebhookResource } from '../channels/webhook/webhook-resource.js';
 import { createSmtpInbound } from '../channels/email/smtp-inbound.js';
 import { createSmtpSubmission } from '../channels/email/smtp-submission.js';
+import { SmtpResource } from '../channels/email/smtp-resource.js';
+import type { OutboundResource } from '../core/delivery.js';
 import { open, seal } from '../lib/aead.js';
 import { newId } from '../lib/ids.js';
 import { LinkSigner } from '../lib/link-signer.js';
@@ -206,7 +208,10 @@ export async function startServer(
       cdrs: deliveries,
       messages,
       blobs,
-      implementations: new Map([['webhook', new WebhookResource()]]),
+      implementations: new Map<string, OutboundResource>([
+        ['webhook', new WebhookResource()],
+        ['smtp', new SmtpResource(config.domains[0] ?? 'localhost')],
+      ]),
       accountActive: async (id) => (await directory.lookup(id))?.status === 'active',
       receipt: (delivery, status) => receipts.write(delivery, status),
       partLink: (messageId, index) => {
@@ -291,7 +296,7 @@ export async function startServer(
       queue: {
         wake: () => dispatcher.wake(),
         bitmap: (resource) => dispatcher.bitmap(resource),
-        implemented: (type) => type === 'webhook',
+        implemented: (type) => type === 'webhook' || type === 'smtp',
       },
       links,
       formats: () => media.graph(),
