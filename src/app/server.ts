@@ -3,6 +3,7 @@ import { rename, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
+import type { SMTPServer } from 'smtp-server';
 import { principalResolver } from '../channels/http/principal.js';
 import { LocalBus } from '../cluster/local-bus.js';
 import type { Config } from '../config/config.js';
@@ -91,6 +92,15 @@ export function defaultProfile(config: Config): SubscriberProfile {
     quotaMessages: limitOrNull(config.defaultQuotaMessages),
     retentionDays: limitOrNull(config.defaultRetentionDays),
   };
+}
+
+/** Listens and gives the port it got (0 in configuration picks a free one). */
+async function listenSmtp(server: SMTPServer, port: number, host: string): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  return (server.server.address() as AddressInfo).port;
 }
 
 export function createLogger(config: Config): Logger {
@@ -311,7 +321,7 @@ export async function startServer(
   publicUrl ||= url;
   wakeQueue = () => dispatcher.wake();
   dispatcher.start();
-  const smtp = createSmtpInbound(directory, intake, {
+  const smtpOptions = {
     maxMessageBytes: config.maxMessageBytes,
     maxRecipients: config.maxRecipients,
     hostname: config.domains[0] ?? 'localhost',
@@ -320,27 +330,11 @@ export async function startServer(
       config.tlsCert && config.tlsKey
         ? { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) }
         : undefined,
-  });
-  await new Promise<void>((resolve, reject) => {
-    smtp.server.once('error', reject);
-    smtp.listen(config.smtpPort, config.httpHost, () => resolve());
-  });
-  const smtpPort = (smtp.server.address() as AddressInfo).port;
-  const submission = createSmtpSubmission(directory, intake, {
-    maxMessageBytes: config.maxMessageBytes,
-    maxRecipients: config.maxRecipients,
-    hostname: config.domains[0] ?? 'localhost',
-    logger,
-    tls:
-      config.tlsCert && config.tlsKey
-        ? { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) }
-        : undefined,
-  });
-  await new Promise<void>((resolve, reject) => {
-    submission.server.once('error', reject);
-    submission.listen(config.submissionPort, config.httpHost, () => resolve());
-  });
-  const submissionPort = (submission.server.address() as AddressInfo).port;
+  };
+  const smtp = createSmtpInbound(directory, intake, smtpOptions);
+  const submission = createSmtpSubmission(directory, intake, smtpOptions);
+  const smtpPort = await listenSmtp(smtp, config.smtpPort, config.httpHost);
+  const submissionPort = await listenSmtp(submission, config.submissionPort, config.httpHost);
   // Written whole and renamed into place: scripts waiting for the file never read half of it.
   const portsFile = join(config.dataDir, 'ports.json');
   await writeFile(

@@ -208,15 +208,18 @@ export class Dispatcher {
     let outcome: SendOutcome;
     const started = new Date();
     try {
-      const refusal = await this.refusal(delivery, resource, rate, now);
-      if (refusal) {
+      const message = await this.deps.messages.find(delivery.messageId);
+      const refusal = message
+        ? await this.refusal(delivery, resource, rate, now)
+        : 'the message was deleted before it could be sent';
+      if (refusal || !message) {
         const errorLog = [
           ...delivery.errorLog,
           {
             at: now.toISOString(),
             attempt: delivery.attempts,
             resource: resource.name,
-            error: refusal,
+            error: refusal!,
           },
         ];
         if (
@@ -230,7 +233,6 @@ export class Dispatcher {
           await this.finish({ ...delivery, status: 'F', errorLog, lastError: refusal }, 'F');
         return;
       }
-      const message = (await this.deps.messages.find(delivery.messageId))!;
       const implementation = this.deps.implementations.get(resource.type)!;
       outcome = await implementation.send({
         delivery,
@@ -316,7 +318,7 @@ export class Dispatcher {
       await this.finish({ ...delivery, status: 'F', errorLog, lastError: outcome.error }, 'F');
   }
 
-  /** Why this delivery may not be sent (account, spend limit, message gone), or null. */
+  /** Why the account may not pay for this delivery (inactive, over its spend limit), or null. */
   private async refusal(
     delivery: Delivery,
     resource: Resource,
@@ -335,8 +337,6 @@ export class Dispatcher {
       );
       if (refusal) return refusal;
     }
-    if (!(await this.deps.messages.find(delivery.messageId)))
-      return 'the message was deleted before it could be sent';
     return null;
   }
 

@@ -260,27 +260,18 @@ export class MessageRepository implements MessageStore {
   }
 
   async get(mailboxId: string, id: string): Promise<Message | null> {
-    const row = await this.reader
-      .selectFrom('messages')
-      .selectAll()
-      .where('id', '=', id)
-      .where('mailbox_id', '=', mailboxId)
-      .executeTakeFirst();
-    if (!row) return null;
-    const parts = await this.reader
-      .selectFrom('parts')
-      .selectAll()
-      .where('message_id', '=', id)
-      .execute();
-    return toMessage(row, parts);
+    return this.load(id, mailboxId);
   }
 
   async find(id: string): Promise<Message | null> {
-    const row = await this.reader
-      .selectFrom('messages')
-      .selectAll()
-      .where('id', '=', id)
-      .executeTakeFirst();
+    return this.load(id, null);
+  }
+
+  /** A message with its parts; scoped to a mailbox unless the caller is the system itself. */
+  private async load(id: string, mailboxId: string | null): Promise<Message | null> {
+    let q = this.reader.selectFrom('messages').selectAll().where('id', '=', id);
+    if (mailboxId !== null) q = q.where('mailbox_id', '=', mailboxId);
+    const row = await q.executeTakeFirst();
     if (!row) return null;
     const parts = await this.reader
       .selectFrom('parts')

@@ -1,32 +1,13 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { after, before, test } from 'node:test';
-import { ADMIN_TOKEN, BIN, Client, ServerProcess } from './harness.js';
+import { Client, runCli, ServerProcess } from './harness.js';
 
-const run = promisify(execFile);
 let server: ServerProcess;
 
-/** Runs `switchboard` as an operator would, finding the server through its data folder. */
-async function switchboard(args: string[], env: Record<string, string> = {}) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], {
-      env: {
-        ...process.env,
-        SWITCHBOARD_DATA_DIR: server.dataDir,
-        SWITCHBOARD_ADMIN_TOKEN: ADMIN_TOKEN,
-        ...env,
-      },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const switchboard = (args: string[], env: Record<string, string> = {}) => runCli(server, args, env);
 
 before(async () => {
   server = await ServerProcess.start();

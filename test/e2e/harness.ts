@@ -1,4 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -190,4 +191,26 @@ export async function readEvents(
     controller.abort();
   }
   return events;
+}
+
+/** Runs `switchboard` as an operator would, finding the server through its data folder. */
+export async function runCli(
+  server: ServerProcess,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [BIN, ...args], {
+      env: {
+        ...process.env,
+        SWITCHBOARD_DATA_DIR: server.dataDir,
+        SWITCHBOARD_ADMIN_TOKEN: ADMIN_TOKEN,
+        ...env,
+      },
+    });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
 }

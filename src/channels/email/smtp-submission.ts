@@ -1,10 +1,8 @@
-import { simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
-import { isSwitchboardError } from '../../core/errors.js';
 import type { Directory } from '../../directory/directory.js';
 import type { Intake } from '../../intake/intake.js';
 import { mailParts } from './mime-parts.js';
-import { smtpReply, type SmtpInboundOptions } from './smtp-inbound.js';
+import { onMessage, recipientLimit, smtpError, type SmtpOptions } from './smtp-common.js';
 
 /**
  * Mail submission (RFC 6409): subscribers sign in with AUTH PLAIN or LOGIN, only after
@@ -15,7 +13,7 @@ import { smtpReply, type SmtpInboundOptions } from './smtp-inbound.js';
 export function createSmtpSubmission(
   directory: Directory,
   intake: Intake,
-  options: SmtpInboundOptions,
+  options: SmtpOptions,
 ): SMTPServer {
   const server = new SMTPServer({
     name: options.hostname,
@@ -31,99 +29,51 @@ export function createSmtpSubmission(
         : `mailto:${auth.username ?? ''}`;
       directory.checkPassword(address, auth.password ?? '').then(
         (subscriber) => {
-          if (!subscriber) {
-            options.logger.warn(
-              { user: auth.username, remote: session.remoteAddress },
-              'SMTP authentication failed',
-            );
-            return callback(
-              Object.assign(new Error('5.7.8 wrong user name or password'), { responseCode: 535 }),
-            );
-          }
-          callback(null, { user: subscriber.id });
+          if (subscriber) return callback(null, { user: subscriber.id });
+          options.logger.warn(
+            { user: auth.username, remote: session.remoteAddress },
+            'SMTP authentication failed',
+          );
+          callback(smtpError(535, '5.7.8 wrong user name or password'));
         },
         (err: unknown) => callback(err as Error),
       );
     },
     onMailFrom(_address, session, callback) {
-      if (!session.user)
-        return callback(
-          Object.assign(new Error('5.7.0 sign in first (AUTH after STARTTLS)'), {
-            responseCode: 530,
-          }),
-        );
-      callback();
+      callback(
+        session.user ? undefined : smtpError(530, '5.7.0 sign in first (AUTH after STARTTLS)'),
+      );
     },
     onRcptTo(_address, session, callback) {
-      if (session.envelope.rcptTo.length >= options.maxRecipients)
-        return callback(
-          Object.assign(
-            new Error(`4.5.3 too many recipients; the limit is ${options.maxRecipients}`),
-            { responseCode: 452 },
-          ),
-        );
-      callback();
+      callback(recipientLimit(session, options.maxRecipients) ?? undefined);
     },
-    onData(stream, session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
-        if (stream.sizeExceeded)
-          return callback(
-            Object.assign(
-              new Error(`5.3.4 the message is larger than ${options.maxMessageBytes} bytes`),
-              { responseCode: 552 },
-            ),
-          );
-        void (async () => {
-          const sender = await directory.lookup(String(session.user));
-          if (!sender)
-            throw Object.assign(new Error('5.7.0 the account is gone'), { responseCode: 550 });
-          const mail = await simpleParser(Buffer.concat(chunks), {
-            skipHtmlToText: true,
-            skipTextToHtml: true,
-            skipImageLinks: true,
-          });
-          const { type, subject, parts } = mailParts(mail);
-          const envelopeFrom = session.envelope.mailFrom
-            ? `mailto:${session.envelope.mailFrom.address}`
-            : null;
-          // A subscriber sends as one of their own addresses, never as someone else.
-          const from =
-            envelopeFrom && sender.addresses.includes(envelopeFrom.toLowerCase())
-              ? envelopeFrom.toLowerCase()
-              : sender.addresses[0]!;
-          const result = await intake.ingest(
-            {
-              type,
-              from,
-              to: session.envelope.rcptTo.map((r) => `mailto:${r.address}`),
-              subject,
-              senderId: sender.id,
-            },
-            parts,
-          );
-          options.logger.info(
-            { sender: sender.id, deliveries: result.deliveries.length },
-            'mail submitted',
-          );
-          callback(null, 'Message stored');
-        })().catch((err: unknown) => {
-          if (isSwitchboardError(err)) {
-            const { code, message } = smtpReply(err);
-            return callback(Object.assign(new Error(message), { responseCode: code }));
-          }
-          const coded = err as { responseCode?: number };
-          callback(
-            coded.responseCode
-              ? (err as Error)
-              : Object.assign(new Error('4.3.0 the message could not be stored; try again later'), {
-                  responseCode: 451,
-                }),
-          );
-        });
-      });
-    },
+    onData: onMessage(options, async (mail, session) => {
+      const sender = await directory.lookup(String(session.user));
+      if (!sender) throw smtpError(550, '5.7.0 the account is gone');
+      const { type, subject, parts } = mailParts(mail);
+      const envelopeFrom = session.envelope.mailFrom
+        ? `mailto:${session.envelope.mailFrom.address}`.toLowerCase()
+        : null;
+      // A subscriber sends as one of their own addresses, never as someone else.
+      const from =
+        envelopeFrom && sender.addresses.includes(envelopeFrom)
+          ? envelopeFrom
+          : sender.addresses[0]!;
+      const result = await intake.ingest(
+        {
+          type,
+          from,
+          to: session.envelope.rcptTo.map((r) => `mailto:${r.address}`),
+          subject,
+          senderId: sender.id,
+        },
+        parts,
+      );
+      options.logger.info(
+        { sender: sender.id, deliveries: result.deliveries.length },
+        'mail submitted',
+      );
+    }),
   });
   server.on('error', (err) =>
     options.logger.warn({ err: err.message }, 'SMTP submission connection error'),
