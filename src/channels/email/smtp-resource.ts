@@ -1,10 +1,6 @@
 import nodemailer from 'nodemailer';
 import type { OutboundResource, SendOutcome, SendRequest } from '../../core/delivery.js';
-
-/** The mailbox part of a URI: mailto:ann@x → ann@x; other schemes have no mail address. */
-function mailAddress(uri: string): string | null {
-  return uri.startsWith('mailto:') ? uri.slice(7) : null;
-}
+import { composeMail, mailAddress } from './mail-composer.js';
 
 /**
  * Mail out through a smarthost (resource config: host, port, secure, user, and the secret as its
@@ -18,7 +14,7 @@ export class SmtpResource implements OutboundResource {
   constructor(private readonly hostname: string) {}
 
   async send(request: SendRequest): Promise<SendOutcome> {
-    const { delivery, message, resource } = request;
+    const { delivery, resource } = request;
     const to = mailAddress(delivery.recipient);
     if (!to) return { result: 'failed', error: `${delivery.recipient} is not a mail address` };
     const config = resource.config as {
@@ -42,29 +38,9 @@ export class SmtpResource implements OutboundResource {
         : {}),
       ...(config.dkim ? { dkim: config.dkim as never } : {}),
     });
-    const texts = message.parts.filter((p) => p.derivedFrom === null);
-    const text = texts.find((p) => p.contentType.startsWith('text/plain') && !p.filename);
-    const html = texts.find((p) => p.contentType.startsWith('text/html') && !p.filename);
-    const attachments = [];
-    for (const p of texts)
-      if (p !== text && p !== html)
-        attachments.push({
-          filename: p.filename ?? `part-${p.index}`,
-          contentType: p.contentType,
-          content: await request.part(p.index),
-        });
+    const mail = await composeMail(request, this.hostname);
     try {
-      await transport.sendMail({
-        from: mailAddress(message.from) ?? `postmaster@${this.hostname}`,
-        to,
-        subject: message.subject ?? '',
-        messageId: `<${delivery.id}@${this.hostname}>`,
-        date: new Date(message.createdAt),
-        text: text ? (await request.part(text.index)).toString('utf8') : undefined,
-        html: html ? (await request.part(html.index)).toString('utf8') : undefined,
-        attachments,
-        headers: { 'X-Switchboard-Delivery': delivery.id },
-      });
+      await transport.sendMail(mail);
       return { result: 'sent', units: 1, unit: 'message' };
     } catch (err) {
       const e = err as { responseCode?: number; response?: string; message: string };
