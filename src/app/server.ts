@@ -20,6 +20,8 @@ import { WebhookResource } from '../channels/webhook/webhook-resource.js';
 import { createSmtpInbound } from '../channels/email/smtp-inbound.js';
 import { createSmtpSubmission } from '../channels/email/smtp-submission.js';
 import { SmtpResource } from '../channels/email/smtp-resource.js';
+import { MailAuthenticator, parsePolicy } from '../channels/email/mail-auth.js';
+import { dnsLookup } from '../lib/dns-resolver.js';
 import type { OutboundResource } from '../core/delivery.js';
 import { open, seal } from '../lib/aead.js';
 import { newId } from '../lib/ids.js';
@@ -331,7 +333,13 @@ export async function startServer(
         ? { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) }
         : undefined,
   };
-  const smtp = createSmtpInbound(directory, intake, smtpOptions);
+  const mailAuth = new MailAuthenticator({
+    policy: parsePolicy(config.mailAuthPolicy),
+    trustedNetworks: config.mailTrustedNetworks,
+    hostname: smtpOptions.hostname,
+    lookup: dnsLookup(config.dnsServers),
+  });
+  const smtp = createSmtpInbound(directory, intake, smtpOptions, mailAuth);
   const submission = createSmtpSubmission(directory, intake, smtpOptions);
   const smtpPort = await listenSmtp(smtp, config.smtpPort, config.httpHost);
   const submissionPort = await listenSmtp(submission, config.submissionPort, config.httpHost);

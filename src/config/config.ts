@@ -39,5 +39,9 @@ export interface Config {
   transcribeVoice: boolean;
   smtpPort: number;
   submissionPort: number;
+  mailAuthPolicy: string;
+  mailTrustedNetworks: string[];
+  dnsServers: string[];
+  vpimDomains: string[];
   logLevel: string;
 }

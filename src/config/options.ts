@@ -309,6 +309,38 @@ export const OPTIONS = [
       'SMTP submission port (AUTH PLAIN/LOGIN after STARTTLS) for subscribers sending mail; 0 picks a free port.',
   },
   {
+    key: 'mailAuthPolicy',
+    env: 'SWITCHBOARD_MAIL_AUTH_POLICY',
+    type: 'string',
+    default: 'dmarc',
+    description:
+      "What inbound mail failing its SPF/DKIM/DMARC checks gets: `dmarc` follows the sender domain's published DMARC policy (reject → 550, quarantine → junk folder, none → inbox); `reject` refuses it with 550 5.7.1; `junk` files it in the junk folder; `accept` only records the result; `off` skips the checks.",
+  },
+  {
+    key: 'mailTrustedNetworks',
+    env: 'SWITCHBOARD_MAIL_TRUSTED_NETWORKS',
+    type: 'list',
+    default: ['127.0.0.0/8', '::1/128'],
+    description:
+      'Client networks (CIDR) whose inbound mail skips the SPF/DKIM/DMARC checks: your own relays and gateways. `none` to check everything.',
+  },
+  {
+    key: 'dnsServers',
+    env: 'SWITCHBOARD_DNS_SERVERS',
+    type: 'list',
+    default: [],
+    description:
+      'DNS servers (`ip` or `ip:port`) for MX lookups and mail authentication; empty uses the system resolvers.',
+  },
+  {
+    key: 'vpimDomains',
+    env: 'SWITCHBOARD_VPIM_DOMAINS',
+    type: 'list',
+    default: [],
+    description:
+      'Mail domains of VPIM peer voicemail systems: voice messages to them leave as VPIM v2 (RFC 3801, G.726-32 audio).',
+  },
+  {
     key: 'logLevel',
     env: 'SWITCHBOARD_LOG_LEVEL',
     type: 'string',

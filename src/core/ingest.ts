@@ -26,6 +26,8 @@ export interface Envelope {
   scheduledAt?: string | null;
   /** Receipts and other system messages ask for none of their own. */
   receipt?: boolean;
+  /** How the sending domain was verified (an RFC 8601 Authentication-Results value), for mail. */
+  authResults?: string | null;
   /** Import and restore: store into this mailbox only, leaving `to` as the record of who it was for. */
   intoMailbox?: string;
 }
@@ -94,6 +96,7 @@ export interface IngestRecord {
     expiresAt: string | null;
     durationMs: number | null;
     pages: number | null;
+    authResults: string | null;
   };
   size: number;
   parts: PartRecord[];

@@ -10,7 +10,8 @@ export const MESSAGE_TYPES = [
 ] as const;
 export type MessageType = (typeof MESSAGE_TYPES)[number];
 
-export const SYSTEM_FOLDERS = ['inbox', 'saved', 'trash', 'archive', 'sent'] as const;
+/** `junk` takes inbound mail that failed its sender checks, when the operator's policy says so. */
+export const SYSTEM_FOLDERS = ['inbox', 'saved', 'trash', 'archive', 'sent', 'junk'] as const;
 export type SystemFolder = (typeof SYSTEM_FOLDERS)[number];
 /** A system folder or a user folder name. */
 export type Folder = string;
@@ -46,6 +47,8 @@ export interface Message {
   size: number;
   durationMs: number | null;
   pages: number | null;
+  /** Mail: how the sender's domain was verified (RFC 8601 Authentication-Results), else null. */
+  authResults: string | null;
   parts: Part[];
 }
 

@@ -235,6 +235,7 @@ export class Intake {
         createdAt: envelope.createdAt ?? isoNow(),
         expiresAt: envelope.expiresAt ?? null,
         durationMs: envelope.durationMs ?? null,
+        authResults: envelope.authResults ?? null,
         pages: envelope.pages ?? null,
       },
       size,

@@ -206,6 +206,7 @@ export class MessageRepository implements MessageStore {
         size: record.size,
         duration_ms: e.durationMs,
         pages: e.pages,
+        auth_results: e.authResults,
         search_rowid: searchRowid,
       })
       .execute();

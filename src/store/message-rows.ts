@@ -32,6 +32,7 @@ export function toMessage(row: MessagesTable, parts: PartsTable[]): Message {
     size: Number(row.size),
     durationMs: row.duration_ms,
     pages: row.pages,
+    authResults: row.auth_results,
     parts: parts.map(toPart).sort((a, b) => a.index - b.index),
   };
 }

@@ -59,6 +59,8 @@ export interface MessagesTable {
   size: number;
   duration_ms: number | null;
   pages: number | null;
+  /** Mail: the RFC 8601 Authentication-Results of the SPF, DKIM and DMARC checks. */
+  auth_results: string | null;
   /** SQLite only: rowid of the message's row in the FTS5 table, so it can be deleted cheaply. */
   search_rowid: number | null;
 }

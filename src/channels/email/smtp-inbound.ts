@@ -1,6 +1,7 @@
 import { SMTPServer } from 'smtp-server';
 import type { Directory } from '../../directory/directory.js';
 import type { Intake } from '../../intake/intake.js';
+import type { MailAuthenticator } from './mail-auth.js';
 import { mailParts } from './mime-parts.js';
 import { onMessage, recipientLimit, replyFor, smtpError, type SmtpOptions } from './smtp-common.js';
 
@@ -13,6 +14,7 @@ export function createSmtpInbound(
   directory: Directory,
   intake: Intake,
   options: SmtpOptions,
+  auth: MailAuthenticator | null = null,
 ): SMTPServer {
   const server = new SMTPServer({
     name: options.hostname,
@@ -38,20 +40,34 @@ export function createSmtpInbound(
         (err: unknown) => callback(replyFor(err)),
       );
     },
-    onData: onMessage(options, async (mail, session, bytes) => {
+    onData: onMessage(options, async (mail, session, raw) => {
       const { type, subject, parts } = mailParts(mail);
       const from = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
+      const verdict = await auth?.check(raw, {
+        ip: session.remoteAddress,
+        helo: session.hostNameAppearsAs,
+        sender: from,
+      });
+      if (verdict?.failure)
+        options.logger.warn(
+          { from, remote: session.remoteAddress, failure: verdict.failure, action: verdict.action },
+          'mail failed its sender checks',
+        );
+      if (verdict?.action === 'reject')
+        throw smtpError(550, `5.7.1 ${verdict.failure}; the message is refused`);
       await intake.ingest(
         {
           type,
           from: from ? `mailto:${from}` : `mailto:mailer-daemon@${options.hostname}`,
           to: session.envelope.rcptTo.map((r) => `mailto:${r.address}`),
           subject,
+          authResults: verdict?.results ?? null,
+          ...(verdict?.action === 'junk' ? { folder: 'junk' } : {}),
         },
         parts,
       );
       options.logger.info(
-        { from, rcpt: session.envelope.rcptTo.length, bytes, type },
+        { from, rcpt: session.envelope.rcptTo.length, bytes: raw.length, type },
         'mail accepted',
       );
     }),

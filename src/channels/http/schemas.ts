@@ -65,6 +65,9 @@ export const Message = Type.Object({
   size: Type.Integer(),
   durationMs: OrNull(Type.Integer()),
   pages: OrNull(Type.Integer()),
+  authResults: OrNull(Type.String(), {
+    description: 'Mail: SPF, DKIM and DMARC results as an RFC 8601 Authentication-Results value',
+  }),
   parts: Type.Array(Part),
 });
 

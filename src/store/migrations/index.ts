@@ -2,6 +2,7 @@ import type { Migration, MigrationProvider } from 'kysely';
 import type { Dialect } from '../schema.js';
 import { initial } from './001-initial.js';
 import { delivery } from './002-delivery.js';
+import { mailAuth } from './003-mail-auth.js';
 
 /** One ordered set of migrations for both databases; a migration branches on dialect where SQL differs. */
 export function migrationProvider(dialect: Dialect): MigrationProvider {
@@ -10,6 +11,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
       return {
         '001-initial': initial(dialect),
         '002-delivery': delivery(dialect),
+        '003-mail-auth': mailAuth(dialect),
       };
     },
   };
