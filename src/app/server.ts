@@ -222,8 +222,20 @@ export async function startServer(
       blobs,
       implementations: new Map<string, OutboundResource>([
         ['webhook', new WebhookResource()],
-        ['smtp', new SmtpResource(config.domains[0] ?? 'localhost')],
+        [
+          'smtp',
+          new SmtpResource({
+            hostname: config.domains[0] ?? 'localhost',
+            vpimDomains: config.vpimDomains.map((d) => d.toLowerCase()),
+            sender: (id) => directory.lookup(id),
+            speak: async (text, language, format) =>
+              (await media.convert(Buffer.from(text, 'utf8'), 'text/plain', format, { language }))
+                .content,
+          }),
+        ],
       ]),
+      rendition: async (message, index, format) =>
+        (await mailbox.rendition(message.mailboxId, message.id, index, format)).content,
       accountActive: async (id) => (await directory.lookup(id))?.status === 'active',
       receipt: (delivery, status) => receipts.write(delivery, status),
       partLink: (messageId, index) => {

@@ -121,6 +121,8 @@ export interface SendRequest {
   /** Part bytes, or a signed link where a part is too large to send inline. */
   part(index: number): Promise<Buffer>;
   partLink(index: number): string;
+  /** A part in another format (a recording as MP3, a fax as PDF), made once and kept with it. */
+  rendition(index: number, format: string): Promise<Buffer>;
   resource: Resource;
   secret: string | null;
 }

@@ -5,6 +5,8 @@ export type Role = 'subscriber' | 'admin';
 export interface NotificationPreferences {
   rules?: Array<{ messageType: string; channels: string[]; urgentOnly?: boolean }>;
   quietHours?: { start: string; end: string };
+  /** Where email notices (voicemail-to-email) go; defaults to the first mail address. */
+  email?: string;
 }
 
 export interface Subscriber {

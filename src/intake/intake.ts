@@ -15,6 +15,7 @@ import type { Directory } from '../directory/directory.js';
 import { Batcher } from '../lib/batcher.js';
 import { newId } from '../lib/ids.js';
 import { isoNow } from '../lib/time.js';
+import { audioDurationMs } from '../media/duration.js';
 import { planNotices } from '../notify/rules.js';
 import { searchTextOf } from './search-text.js';
 
@@ -117,6 +118,7 @@ export class Intake {
     envelope: Envelope,
     from: string,
     copies: MailboxCopy[],
+    durationMs: number | null,
   ): Promise<DeliveryRecord[]> {
     const out: DeliveryRecord[] = [];
     const now = new Date();
@@ -130,6 +132,8 @@ export class Intake {
         from,
         subject: envelope.subject ?? null,
         urgent: envelope.urgent ?? false,
+        durationMs,
+        pages: envelope.pages ?? null,
       };
       for (const notice of planNotices(owner, message, now))
         out.push({
@@ -211,7 +215,9 @@ export class Intake {
       }
     }
 
-    if (!envelope.intoMailbox) deliveries.push(...(await this.notices(envelope, from, copies)));
+    const durationMs = envelope.durationMs ?? recordingLength(envelope.type, parts);
+    if (!envelope.intoMailbox)
+      deliveries.push(...(await this.notices(envelope, from, copies, durationMs)));
 
     const staged = await Promise.all(parts.map((p) => this.blobs.stage(p.content)));
     const partRecords: PartRecord[] = parts.map((p, i) => ({
@@ -234,7 +240,7 @@ export class Intake {
         urgent: envelope.urgent ?? false,
         createdAt: envelope.createdAt ?? isoNow(),
         expiresAt: envelope.expiresAt ?? null,
-        durationMs: envelope.durationMs ?? null,
+        durationMs,
         authResults: envelope.authResults ?? null,
         pages: envelope.pages ?? null,
       },
@@ -250,4 +256,11 @@ export class Intake {
           : null,
     };
   }
+}
+
+/** A voice message's length, when its sender did not say: read from its first recording. */
+function recordingLength(type: string, parts: IncomingPart[]): number | null {
+  if (type !== 'voice' && type !== 'ivm') return null;
+  const audio = parts.find((p) => p.contentType.toLowerCase().startsWith('audio/'));
+  return audio ? audioDurationMs(audio.contentType, audio.content) : null;
 }

@@ -26,7 +26,7 @@ test('quiet hours in the subscriber’s time zone, over midnight too', () => {
 test('notices follow the rules: type, urgent-only, quiet hours, language', () => {
   const bob = {
     id: 'b',
-    addresses: ['tel:+15550002'],
+    addresses: ['tel:+15550002', 'mailto:bob@b.test'],
     language: 'de',
     timeZone: 'UTC',
     notificationPreferences: {
@@ -45,15 +45,18 @@ test('notices follow the rules: type, urgent-only, quiet hours, language', () =>
   );
   assert.deepEqual(voice.map((n) => n.channel).sort(), ['sms', 'webhook']);
   assert.ok(voice.every((n) => n.scheduledAt === '2026-11-26T07:00:00.000Z'));
-  assert.match(String(voice[0]!.payload.text), /neue Sprachnachricht von tel:\+1/);
+  assert.match(
+    String(voice[0]!.payload.text),
+    /neue Sprachnachricht von \+1\.\nEmpfangen: Mittwoch, 25. November 2026 um 23:00/,
+  );
   const urgentFax = planNotices(
     bob,
     { id: 'm', type: 'fax', from: 'tel:+1', subject: 'x', urgent: true },
     night,
   );
   assert.deepEqual(
-    urgentFax.map((n) => [n.channel, n.scheduledAt, n.priority]),
-    [['email', null, 'high']],
+    urgentFax.map((n) => [n.channel, n.recipient, n.scheduledAt, n.priority]),
+    [['smtp', 'mailto:bob@b.test', null, 'high']],
   );
   assert.deepEqual(
     planNotices(bob, { id: 'm', type: 'fax', from: 'tel:+1', subject: null, urgent: false }, night),
@@ -71,5 +74,47 @@ test('templates fall back to English and pick a language by its primary tag', ()
     textsFor('fi').receipt({ status: 'F', recipient: 'x', subject: 's', errors: ['boom'], at: 't' })
       .text,
     /could not be delivered[\s\S]*- boom/,
+  );
+});
+
+test('email notices go to the notice address, name the caller, length and time', () => {
+  const cy = {
+    id: 'c',
+    addresses: ['tel:+15550003'],
+    language: 'en',
+    timeZone: 'Europe/Berlin',
+    notificationPreferences: {
+      rules: [{ messageType: 'voice', channels: ['email', 'smtp'] }],
+      email: 'Cy@Home.test',
+    },
+  } as unknown as Subscriber;
+  const [notice, ...more] = planNotices(
+    cy,
+    {
+      id: 'm',
+      type: 'voice',
+      from: 'tel:+4930123',
+      subject: null,
+      urgent: false,
+      durationMs: 83_400,
+    },
+    new Date('2026-11-26T09:15:00Z'),
+  );
+  assert.equal(more.length, 0, 'email and smtp are one channel');
+  assert.equal(notice!.recipient, 'mailto:cy@home.test');
+  assert.equal(notice!.payload.subject, 'New voice message from +4930123 (1:23)');
+  assert.match(
+    String(notice!.payload.text),
+    /Length: 1:23\nReceived: Thursday, 26 November 2026 at 10:15/,
+  );
+  const none = { ...cy, notificationPreferences: { rules: cy.notificationPreferences.rules } };
+  assert.deepEqual(
+    planNotices(
+      none as Subscriber,
+      { id: 'm', type: 'voice', from: 'x', subject: null, urgent: false },
+      new Date(),
+    ),
+    [],
+    'no mail address, no email notice',
   );
 });

@@ -3,10 +3,7 @@
  * tag picks the closest (de-AT uses de). Adding a language is adding an entry here.
  */
 export interface Texts {
-  newMessage(v: { type: string; from: string; subject: string | null; urgent: boolean }): {
-    subject: string;
-    text: string;
-  };
+  newMessage(v: NewMessage): { subject: string; text: string };
   receipt(v: {
     status: 'S' | 'F' | 'E';
     recipient: string;
@@ -17,6 +14,44 @@ export interface Texts {
     subject: string;
     text: string;
   };
+}
+
+/** What a new-message notice says: who, what, how long or how many pages, and when. */
+export interface NewMessage {
+  type: string;
+  from: string;
+  subject: string | null;
+  urgent: boolean;
+  durationMs?: number | null;
+  pages?: number | null;
+  at?: Date;
+  timeZone?: string;
+}
+
+/** An address as people read it: the number or mailbox without its URI scheme. */
+export function shownAddress(uri: string): string {
+  return uri.replace(/^(tel|mailto|sips?|ivm):/, '');
+}
+
+/** 0:42, 12:05 or 1:02:03. */
+export function clock(ms: number): string {
+  const s = Math.round(ms / 1000);
+  const [h, m, sec] = [Math.floor(s / 3600), Math.floor((s % 3600) / 60), s % 60];
+  const two = (n: number) => String(n).padStart(2, '0');
+  return h ? `${h}:${two(m)}:${two(sec)}` : `${m}:${two(sec)}`;
+}
+
+function when(v: NewMessage, locale: string): string | null {
+  if (!v.at) return null;
+  try {
+    return new Intl.DateTimeFormat(locale, {
+      dateStyle: 'full',
+      timeStyle: 'short',
+      timeZone: v.timeZone ?? 'UTC',
+    }).format(v.at);
+  } catch {
+    return v.at.toISOString();
+  }
 }
 
 const TYPE_NAMES: Record<string, Record<string, string>> = {
@@ -43,10 +78,20 @@ const TYPE_NAMES: Record<string, Record<string, string>> = {
 };
 
 const en: Texts = {
-  newMessage: ({ type, from, subject, urgent }) => ({
-    subject: `${urgent ? 'Urgent: new' : 'New'} ${TYPE_NAMES.en![type] ?? 'message'} from ${from}`,
-    text: `You have a new ${urgent ? 'urgent ' : ''}${TYPE_NAMES.en![type] ?? 'message'} from ${from}${subject ? `: ${subject}` : ''}.`,
-  }),
+  newMessage: (v) => {
+    const what = TYPE_NAMES.en![v.type] ?? 'message';
+    const from = shownAddress(v.from);
+    const size = v.durationMs ? ` (${clock(v.durationMs)})` : v.pages ? ` (${v.pages} pages)` : '';
+    const at = when(v, 'en-GB');
+    return {
+      subject: `${v.urgent ? 'Urgent: new' : 'New'} ${what} from ${from}${size}`,
+      text:
+        `You have a new ${v.urgent ? 'urgent ' : ''}${what} from ${from}${v.subject ? `: ${v.subject}` : ''}.` +
+        (v.durationMs ? `\nLength: ${clock(v.durationMs)}` : '') +
+        (v.pages ? `\nPages: ${v.pages}` : '') +
+        (at ? `\nReceived: ${at}` : ''),
+    };
+  },
   receipt: ({ status, recipient, subject, errors, at }) => {
     const what = subject ? `"${subject}"` : 'Your message';
     if (status === 'S')
@@ -70,10 +115,20 @@ const en: Texts = {
 };
 
 const de: Texts = {
-  newMessage: ({ type, from, subject, urgent }) => ({
-    subject: `${urgent ? 'Dringend: neue' : 'Neue'} ${TYPE_NAMES.de![type] ?? 'Nachricht'} von ${from}`,
-    text: `Sie haben eine neue ${urgent ? 'dringende ' : ''}${TYPE_NAMES.de![type] ?? 'Nachricht'} von ${from}${subject ? `: ${subject}` : ''}.`,
-  }),
+  newMessage: (v) => {
+    const what = TYPE_NAMES.de![v.type] ?? 'Nachricht';
+    const from = shownAddress(v.from);
+    const size = v.durationMs ? ` (${clock(v.durationMs)})` : v.pages ? ` (${v.pages} Seiten)` : '';
+    const at = when(v, 'de-DE');
+    return {
+      subject: `${v.urgent ? 'Dringend: neue' : 'Neue'} ${what} von ${from}${size}`,
+      text:
+        `Sie haben eine neue ${v.urgent ? 'dringende ' : ''}${what} von ${from}${v.subject ? `: ${v.subject}` : ''}.` +
+        (v.durationMs ? `\nLänge: ${clock(v.durationMs)}` : '') +
+        (v.pages ? `\nSeiten: ${v.pages}` : '') +
+        (at ? `\nEmpfangen: ${at}` : ''),
+    };
+  },
   receipt: ({ status, recipient, subject, errors, at }) => {
     const what = subject ? `„${subject}“` : 'Ihre Nachricht';
     if (status === 'S')

@@ -7,6 +7,7 @@ import type {
   Resource,
   SendOutcome,
 } from '../core/delivery.js';
+import type { Message } from '../core/message.js';
 import type { BlobStore, MessageStore } from '../core/ports.js';
 import { spendRefusal } from '../billing/spend-check.js';
 import { backoffMs } from '../lib/backoff.js';
@@ -48,6 +49,8 @@ export interface DispatcherDeps {
   /** Sends the sender a receipt for a delivery that ended. */
   receipt(delivery: Delivery, status: 'S' | 'F' | 'E'): Promise<void>;
   partLink(messageId: string, index: number): string;
+  /** A part of a message converted to another format; absent where nothing converts. */
+  rendition?(message: Message, index: number, format: string): Promise<Buffer>;
   observer?: DispatcherObserver;
 }
 
@@ -245,6 +248,10 @@ export class Dispatcher {
           return this.deps.blobs.get(part.sha256);
         },
         partLink: (index) => this.deps.partLink(message.id, index),
+        rendition: (index, format) => {
+          if (!this.deps.rendition) throw new Error('this server converts nothing');
+          return this.deps.rendition(message, index, format);
+        },
       });
     } catch (err) {
       outcome = {

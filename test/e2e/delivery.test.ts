@@ -557,7 +557,7 @@ describe('notification rules', () => {
     assert.equal(got.body.notice.urgent, true);
     assert.match(
       got.body.notice.text,
-      /neue dringende Nachricht von tel:\+15550001/,
+      /neue dringende Nachricht von \+15550001: Now\./,
       'in Bob’s language',
     );
     assert.equal(got.body.delivery.kind, 'notification');

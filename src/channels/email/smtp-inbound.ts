@@ -41,7 +41,7 @@ export function createSmtpInbound(
       );
     },
     onData: onMessage(options, async (mail, session, raw) => {
-      const { type, subject, parts } = mailParts(mail);
+      const { type, subject, durationMs, parts } = mailParts(mail);
       const from = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
       const verdict = await auth?.check(raw, {
         ip: session.remoteAddress,
@@ -61,6 +61,7 @@ export function createSmtpInbound(
           from: from ? `mailto:${from}` : `mailto:mailer-daemon@${options.hostname}`,
           to: session.envelope.rcptTo.map((r) => `mailto:${r.address}`),
           subject,
+          durationMs,
           authResults: verdict?.results ?? null,
           ...(verdict?.action === 'junk' ? { folder: 'junk' } : {}),
         },

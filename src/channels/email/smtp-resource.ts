@@ -1,6 +1,6 @@
 import nodemailer from 'nodemailer';
 import type { OutboundResource, SendOutcome, SendRequest } from '../../core/delivery.js';
-import { composeMail, mailAddress } from './mail-composer.js';
+import { composeMail, mailAddress, type ComposeContext } from './mail-composer.js';
 
 /**
  * Mail out through a smarthost (resource config: host, port, secure, user, and the secret as its
@@ -11,7 +11,7 @@ import { composeMail, mailAddress } from './mail-composer.js';
 export class SmtpResource implements OutboundResource {
   readonly type = 'smtp';
 
-  constructor(private readonly hostname: string) {}
+  constructor(private readonly context: ComposeContext) {}
 
   async send(request: SendRequest): Promise<SendOutcome> {
     const { delivery, resource } = request;
@@ -38,7 +38,7 @@ export class SmtpResource implements OutboundResource {
         : {}),
       ...(config.dkim ? { dkim: config.dkim as never } : {}),
     });
-    const mail = await composeMail(request, this.hostname);
+    const mail = await composeMail(request, this.context);
     try {
       await transport.sendMail(mail);
       return { result: 'sent', units: 1, unit: 'message' };

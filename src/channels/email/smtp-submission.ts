@@ -50,7 +50,7 @@ export function createSmtpSubmission(
     onData: onMessage(options, async (mail, session) => {
       const sender = await directory.lookup(String(session.user));
       if (!sender) throw smtpError(550, '5.7.0 the account is gone');
-      const { type, subject, parts } = mailParts(mail);
+      const { type, subject, durationMs, parts } = mailParts(mail);
       const envelopeFrom = session.envelope.mailFrom
         ? `mailto:${session.envelope.mailFrom.address}`.toLowerCase()
         : null;
@@ -65,6 +65,7 @@ export function createSmtpSubmission(
           from,
           to: session.envelope.rcptTo.map((r) => `mailto:${r.address}`),
           subject,
+          durationMs,
           senderId: sender.id,
         },
         parts,

@@ -191,6 +191,14 @@ const NotificationPreferences = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    email: Type.Optional(
+      Type.String({
+        format: 'email',
+        maxLength: 254,
+        description:
+          'Where email notices (voicemail-to-email) go; defaults to the first mail address',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
