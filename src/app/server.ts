@@ -339,6 +339,7 @@ export async function startServer(
     maxMessageBytes: config.maxMessageBytes,
     maxRecipients: config.maxRecipients,
     hostname: config.domains[0] ?? 'localhost',
+    domains: config.domains,
     logger,
     tls:
       config.tlsCert && config.tlsKey

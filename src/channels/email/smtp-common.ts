@@ -6,6 +6,8 @@ export interface SmtpOptions {
   maxMessageBytes: number;
   maxRecipients: number;
   hostname: string;
+  /** Local domains: `fax.<domain>` addresses are the email-to-fax gateway. */
+  domains: readonly string[];
   logger: { info(o: object, m: string): void; warn(o: object, m: string): void };
   tls?: { key: Buffer; cert: Buffer };
 }

@@ -1,6 +1,7 @@
 import { SMTPServer } from 'smtp-server';
 import type { Directory } from '../../directory/directory.js';
 import type { Intake } from '../../intake/intake.js';
+import { isFaxDomain } from './fax-address.js';
 import type { MailAuthenticator } from './mail-auth.js';
 import { mailParts } from './mime-parts.js';
 import { onMessage, recipientLimit, replyFor, smtpError, type SmtpOptions } from './smtp-common.js';
@@ -28,6 +29,10 @@ export function createSmtpInbound(
     onRcptTo(address, session, callback) {
       const limit = recipientLimit(session, options.maxRecipients);
       if (limit) return callback(limit);
+      if (isFaxDomain(address.address, options.domains))
+        return callback(
+          smtpError(550, '5.7.1 faxes are sent through the submission port, signed in (AUTH)'),
+        );
       directory.resolve(`mailto:${address.address}`).then(
         (resolution) => {
           if (resolution.kind === 'local') return callback();

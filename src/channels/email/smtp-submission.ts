@@ -1,6 +1,8 @@
 import { SMTPServer } from 'smtp-server';
 import type { Directory } from '../../directory/directory.js';
 import type { Intake } from '../../intake/intake.js';
+import { faxRecipient, isFaxDomain } from './fax-address.js';
+import { faxParts } from './fax-mail.js';
 import { mailParts } from './mime-parts.js';
 import { onMessage, recipientLimit, smtpError, type SmtpOptions } from './smtp-common.js';
 
@@ -44,13 +46,25 @@ export function createSmtpSubmission(
         session.user ? undefined : smtpError(530, '5.7.0 sign in first (AUTH after STARTTLS)'),
       );
     },
-    onRcptTo(_address, session, callback) {
-      callback(recipientLimit(session, options.maxRecipients) ?? undefined);
+    onRcptTo(address, session, callback) {
+      const limit = recipientLimit(session, options.maxRecipients);
+      if (limit) return callback(limit);
+      const fax = isFaxDomain(address.address, options.domains);
+      if (fax && !faxRecipient(address.address, options.domains))
+        return callback(
+          smtpError(550, `5.1.3 ${address.address} is not a fax number; use <number>@fax.<domain>`),
+        );
+      // A fax and a mail are different messages: RFC 5321 lets the client send the rest anew.
+      if (session.envelope.rcptTo.some((r) => isFaxDomain(r.address, options.domains) !== fax))
+        return callback(smtpError(452, '4.5.3 send faxes and mail as separate messages'));
+      callback();
     },
     onData: onMessage(options, async (mail, session) => {
       const sender = await directory.lookup(String(session.user));
       if (!sender) throw smtpError(550, '5.7.0 the account is gone');
-      const { type, subject, durationMs, parts } = mailParts(mail);
+      const faxes = session.envelope.rcptTo.map((r) => faxRecipient(r.address, options.domains));
+      const toFax = faxes.every((f) => f !== null);
+      const { type, subject, durationMs, parts } = toFax ? faxParts(mail) : mailParts(mail);
       const envelopeFrom = session.envelope.mailFrom
         ? `mailto:${session.envelope.mailFrom.address}`.toLowerCase()
         : null;
@@ -63,7 +77,9 @@ export function createSmtpSubmission(
         {
           type,
           from,
-          to: session.envelope.rcptTo.map((r) => `mailto:${r.address}`),
+          to: toFax
+            ? (faxes as string[])
+            : session.envelope.rcptTo.map((r) => `mailto:${r.address}`),
           subject,
           durationMs,
           senderId: sender.id,
