@@ -383,3 +383,42 @@ test('resources set changes one setting and keeps the rest; bad input is refused
   assert.equal(badSpend.code, 1);
   assert.match(badSpend.stderr, /"lots" is not an amount/);
 });
+
+test('an SMTP resource from the CLI: smarthost settings in its config, the password write-only', async () => {
+  const added = await json([
+    'resources',
+    'add',
+    '--type',
+    'smtp',
+    '--name',
+    'relay',
+    '--host',
+    'smtp.example.test',
+    '--port',
+    '587',
+    '--user',
+    'switchboard',
+    '--secret',
+    'pw-123',
+    '--rate',
+    'mailto:=0',
+  ]);
+  assert.equal(added.type, 'smtp');
+  assert.deepEqual(added.config, { host: 'smtp.example.test', port: 587, user: 'switchboard' });
+  assert.equal(added.hasSecret, true);
+  assert.ok(!JSON.stringify(added).includes('pw-123'), 'the password never comes back');
+  const weak = await switchboard([
+    'resources',
+    'add',
+    '--type',
+    'webhook',
+    '--name',
+    'weak',
+    '--url',
+    hookUrl,
+    '--secret',
+    'short',
+  ]);
+  assert.notEqual(weak.code, 0);
+  assert.match(weak.stderr, /a webhook secret needs 16 characters or more/);
+});

@@ -62,7 +62,14 @@ function withClient(cmd: Command, serverFlag = '--url'): Command {
 function withSettings(cmd: Command): Command {
   return cmd
     .option('--url <url>', 'webhook: the http(s) URL deliveries are POSTed to')
-    .option('--secret <secret>', 'shared secret signing each request (16 characters or more)')
+    .option(
+      '--secret <secret>',
+      'webhook: shared secret signing each request (16 characters or more); smtp: the smarthost password',
+    )
+    .option('--host <host>', 'smtp: the smarthost; without it mail goes straight to the MX')
+    .option('--port <n>', 'smtp: the port (587 for a smarthost, 25 for MX)', whole(1))
+    .option('--user <name>', 'smtp: user name for AUTH at the smarthost (password: --secret)')
+    .option('--secure', 'smtp: TLS from the start (port 465) instead of STARTTLS')
     .option(
       '--rate <prefix=price>',
       'a destination prefix and its price per message, e.g. +49=0.05 or *=0; repeat for several',
@@ -87,6 +94,10 @@ function configOf(
   if (flags.url !== undefined) changes.url = flags.url;
   if (flags.timeoutMs !== undefined) changes.timeoutMs = flags.timeoutMs;
   if (flags.inlineMaxBytes !== undefined) changes.inlineMaxBytes = flags.inlineMaxBytes;
+  if (flags.host !== undefined) changes.host = flags.host;
+  if (flags.port !== undefined) changes.port = flags.port;
+  if (flags.user !== undefined) changes.user = flags.user;
+  if (flags.secure !== undefined) changes.secure = true;
   return Object.keys(changes).length ? { ...base, ...changes } : undefined;
 }
 
@@ -162,7 +173,7 @@ export function registerResources(program: Command, env: NodeJS.ProcessEnv): voi
       cmd
         .command('add')
         .description('add a resource')
-        .requiredOption('--type <type>', 'resource type (webhook)')
+        .requiredOption('--type <type>', 'resource type: webhook or smtp')
         .requiredOption('--name <name>', 'a unique name: letters, digits, _ . -'),
     ).option('--disabled', 'add it out of service (status I)'),
     '--server',

@@ -28,9 +28,15 @@ const Fields = {
   currency: Type.String({ pattern: '^[A-Z]{3}$' }),
   config: Type.Unsafe<Record<string, unknown>>({
     type: 'object',
-    description: 'webhook: url, timeoutMs, inlineMaxBytes',
+    description:
+      'webhook: url, timeoutMs, inlineMaxBytes; smtp: host (omit to deliver to the MX), port, secure, user, dkim',
   }),
-  secret: Type.String({ minLength: 16, maxLength: 256, description: 'Shared secret; write-only' }),
+  secret: Type.String({
+    minLength: 1,
+    maxLength: 256,
+    description:
+      'Write-only. webhook: the signing secret (16 characters or more); smtp: the smarthost password',
+  }),
 };
 
 const ResourceCreate = Type.Object(
@@ -99,8 +105,15 @@ export const resourceRoutes: FastifyPluginAsyncTypebox<RestApiDeps> = async (app
     busyChannels: deps.queue.bitmap(r),
     inFlight: inFlight.get(r.id) ?? 0,
   });
-  const checkType = (type: string, config: Record<string, unknown> | undefined) => {
+  const checkType = (
+    type: string,
+    config: Record<string, unknown> | undefined,
+    secret?: string,
+  ) => {
     if (!deps.queue.implemented(type)) throw invalid(`no resource type "${type}" on this server`);
+    // A signing secret must resist guessing; a smarthost password is whatever the relay set.
+    if (type === 'webhook' && secret !== undefined && secret.length < 16)
+      throw invalid('a webhook secret needs 16 characters or more');
     if (type === 'webhook' && config !== undefined) {
       try {
         const url = new URL(String(config.url));
@@ -144,7 +157,7 @@ export const resourceRoutes: FastifyPluginAsyncTypebox<RestApiDeps> = async (app
     async (request, reply) => {
       const body = request.body;
       if (body.type === 'webhook' && body.config === undefined) checkType(body.type, {});
-      checkType(body.type, body.config);
+      checkType(body.type, body.config, body.secret);
       const created = await deps.resources.createResource({ ...body, rates: toRates(body.rates) });
       await released();
       return reply.code(201).send(view(created, new Map()));
@@ -182,7 +195,8 @@ export const resourceRoutes: FastifyPluginAsyncTypebox<RestApiDeps> = async (app
     async (request) => {
       const existing = await deps.resources.getResource(request.params.id);
       if (!existing) throw notFound(`no resource ${request.params.id}`);
-      if (request.body.config !== undefined) checkType(existing.type, request.body.config);
+      if (request.body.config !== undefined || request.body.secret !== undefined)
+        checkType(existing.type, request.body.config, request.body.secret);
       const body = request.body;
       const updated = await deps.resources.updateResource(existing.id, {
         ...body,
