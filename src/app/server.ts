@@ -324,6 +324,12 @@ export async function startServer(
   const smtpOptions = {
     maxMessageBytes: config.maxMessageBytes,
     maxRecipients: config.maxRecipients,
+    mime: {
+      maxHeaderBytes: config.smtpMaxHeaderBytes,
+      maxHeaderFields: config.smtpMaxHeaderFields,
+      maxDepth: config.smtpMaxMimeDepth,
+      maxParts: config.smtpMaxMimeParts,
+    },
     hostname: config.domains[0] ?? 'localhost',
     logger,
     tls:

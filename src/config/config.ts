@@ -39,5 +39,9 @@ export interface Config {
   transcribeVoice: boolean;
   smtpPort: number;
   submissionPort: number;
+  smtpMaxHeaderBytes: number;
+  smtpMaxHeaderFields: number;
+  smtpMaxMimeDepth: number;
+  smtpMaxMimeParts: number;
   logLevel: string;
 }
