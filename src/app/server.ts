@@ -324,6 +324,8 @@ export async function startServer(
   const smtpOptions = {
     maxMessageBytes: config.maxMessageBytes,
     maxRecipients: config.maxRecipients,
+    maxConnectionsPerIp: config.smtpMaxConnectionsPerIp,
+    maxCommandsBeforeData: config.smtpMaxCommandsBeforeData,
     mime: {
       maxHeaderBytes: config.smtpMaxHeaderBytes,
       maxHeaderFields: config.smtpMaxHeaderFields,

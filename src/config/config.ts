@@ -39,6 +39,8 @@ export interface Config {
   transcribeVoice: boolean;
   smtpPort: number;
   submissionPort: number;
+  smtpMaxConnectionsPerIp: number;
+  smtpMaxCommandsBeforeData: number;
   smtpMaxHeaderBytes: number;
   smtpMaxHeaderFields: number;
   smtpMaxMimeDepth: number;

@@ -309,6 +309,22 @@ export const OPTIONS = [
       'SMTP submission port (AUTH PLAIN/LOGIN after STARTTLS) for subscribers sending mail; 0 picks a free port.',
   },
   {
+    key: 'smtpMaxConnectionsPerIp',
+    env: 'SWITCHBOARD_SMTP_MAX_CONNECTIONS_PER_IP',
+    type: 'integer',
+    default: 10,
+    description:
+      'Most connections one client address may hold open at once on each SMTP port; the next is answered 421 4.7.0 and closed.',
+  },
+  {
+    key: 'smtpMaxCommandsBeforeData',
+    env: 'SWITCHBOARD_SMTP_MAX_COMMANDS_BEFORE_DATA',
+    type: 'integer',
+    default: 200,
+    description:
+      'Most MAIL and RCPT commands one SMTP connection may send before it reaches DATA (again after each DATA); the next is answered 421 4.7.0 and the connection closed. Keep it above SWITCHBOARD_MAX_RECIPIENTS.',
+  },
+  {
     key: 'smtpMaxHeaderBytes',
     env: 'SWITCHBOARD_SMTP_MAX_HEADER_BYTES',
     type: 'size',

@@ -8,6 +8,10 @@ export interface SmtpOptions {
   maxRecipients: number;
   /** Structure limits checked while DATA streams in, before the parser (mime-guard.ts). */
   mime: MimeLimits;
+  /** Connections one client address may hold open at once on one port (connection-limits.ts). */
+  maxConnectionsPerIp: number;
+  /** MAIL and RCPT commands one connection may send before it reaches DATA. */
+  maxCommandsBeforeData: number;
   hostname: string;
   logger: { info(o: object, m: string): void; warn(o: object, m: string): void };
   tls?: { key: Buffer; cert: Buffer };

@@ -1,6 +1,7 @@
 import { SMTPServer } from 'smtp-server';
 import type { Directory } from '../../directory/directory.js';
 import type { Intake } from '../../intake/intake.js';
+import { limitConnections } from './connection-limits.js';
 import { mailParts } from './mime-parts.js';
 import { onMessage, recipientLimit, replyFor, smtpError, type SmtpOptions } from './smtp-common.js';
 
@@ -56,6 +57,7 @@ export function createSmtpInbound(
       );
     }),
   });
+  limitConnections(server, options);
   server.on('error', (err) => options.logger.warn({ err: err.message }, 'SMTP connection error'));
   return server;
 }
