@@ -72,10 +72,10 @@ async function stillServing(): Promise<void> {
   assert.equal(server.child!.pid, pid, 'and it is the same process');
 }
 
-/** Peak resident memory of the server process so far (Linux). */
-function peakRssMb(): number {
+/** Resident memory of the server process now (VmRSS) or at its peak so far (VmHWM), Linux. */
+function rssMb(field: 'VmRSS' | 'VmHWM'): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmHWM:\s+(\d+) kB/.exec(status)![1]) / 1024;
+  return Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)![1]) / 1024;
 }
 
 /** Sends `message`, expects a refusal with this code and text, and nothing stored. */
@@ -217,9 +217,27 @@ test('600 levels of multipart, and 600 embedded messages: 554 5.6.0', async () =
   );
 });
 
+test('far past the size limit: 552 5.3.4, and the bytes past the limit are not kept', async () => {
+  // 120 MB against the default 25 MiB; were it buffered, the server would grow by about that.
+  const line = `${'x'.repeat(998)}${CRLF}`;
+  const before = rssMb('VmRSS');
+  let highest = before;
+  const sampler = setInterval(() => (highest = Math.max(highest, rssMb('VmRSS'))), 10);
+  try {
+    await refused(
+      head('oversize') + CRLF + line.repeat(120_000),
+      552,
+      /^5\.3\.4 the message is larger than 26214400 bytes$/,
+    );
+  } finally {
+    clearInterval(sampler);
+  }
+  assert.ok(highest - before < 60, `grew by ${(highest - before).toFixed(0)} MB`);
+});
+
 test('after all of it: the same process, memory within bounds, the refusals logged', async () => {
   await stillServing();
-  const peak = peakRssMb();
+  const peak = rssMb('VmHWM');
   assert.ok(peak < 400, `peak resident memory ${peak.toFixed(0)} MB`);
   assert.match(server.output, /"limit":"maxDepth".*mail refused: MIME structure/);
   assert.match(server.output, /"limit":"maxParts"/);
