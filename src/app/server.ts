@@ -338,6 +338,14 @@ export async function startServer(
   const smtpOptions = {
     maxMessageBytes: config.maxMessageBytes,
     maxRecipients: config.maxRecipients,
+    maxConnectionsPerIp: config.smtpMaxConnectionsPerIp,
+    maxCommandsBeforeData: config.smtpMaxCommandsBeforeData,
+    mime: {
+      maxHeaderBytes: config.smtpMaxHeaderBytes,
+      maxHeaderFields: config.smtpMaxHeaderFields,
+      maxDepth: config.smtpMaxMimeDepth,
+      maxParts: config.smtpMaxMimeParts,
+    },
     hostname: config.domains[0] ?? 'localhost',
     domains: config.domains,
     logger,

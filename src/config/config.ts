@@ -43,5 +43,11 @@ export interface Config {
   mailTrustedNetworks: string[];
   dnsServers: string[];
   vpimDomains: string[];
+  smtpMaxConnectionsPerIp: number;
+  smtpMaxCommandsBeforeData: number;
+  smtpMaxHeaderBytes: number;
+  smtpMaxHeaderFields: number;
+  smtpMaxMimeDepth: number;
+  smtpMaxMimeParts: number;
   logLevel: string;
 }

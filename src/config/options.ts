@@ -341,6 +341,54 @@ export const OPTIONS = [
       'Mail domains of VPIM peer voicemail systems: voice messages to them leave as VPIM v2 (RFC 3801, G.726-32 audio).',
   },
   {
+    key: 'smtpMaxConnectionsPerIp',
+    env: 'SWITCHBOARD_SMTP_MAX_CONNECTIONS_PER_IP',
+    type: 'integer',
+    default: 10,
+    description:
+      'Most connections one client address may hold open at once on each SMTP port; the next is answered 421 4.7.0 and closed.',
+  },
+  {
+    key: 'smtpMaxCommandsBeforeData',
+    env: 'SWITCHBOARD_SMTP_MAX_COMMANDS_BEFORE_DATA',
+    type: 'integer',
+    default: 200,
+    description:
+      'Most MAIL and RCPT commands one SMTP connection may send before it reaches DATA (again after each DATA); the next is answered 421 4.7.0 and the connection closed. Keep it above SWITCHBOARD_MAX_RECIPIENTS.',
+  },
+  {
+    key: 'smtpMaxHeaderBytes',
+    env: 'SWITCHBOARD_SMTP_MAX_HEADER_BYTES',
+    type: 'size',
+    default: 262144,
+    description:
+      'Largest header section of a mail or of any of its MIME parts; larger is refused with 552 5.3.4 while it streams in, before it is parsed.',
+  },
+  {
+    key: 'smtpMaxHeaderFields',
+    env: 'SWITCHBOARD_SMTP_MAX_HEADER_FIELDS',
+    type: 'integer',
+    default: 1000,
+    description:
+      'Most header fields in the header section of a mail or of any of its MIME parts; more is refused with 552 5.3.4.',
+  },
+  {
+    key: 'smtpMaxMimeDepth',
+    env: 'SWITCHBOARD_SMTP_MAX_MIME_DEPTH',
+    type: 'integer',
+    default: 100,
+    description:
+      "Deepest nesting of multiparts and embedded messages in a mail (Postfix's mime_nesting_limit is 100 too); deeper is refused with 554 5.6.0.",
+  },
+  {
+    key: 'smtpMaxMimeParts',
+    env: 'SWITCHBOARD_SMTP_MAX_MIME_PARTS',
+    type: 'integer',
+    default: 500,
+    description:
+      'Most MIME body parts in a mail, counted at every level; more is refused with 554 5.6.0 before parsing. Intake stores at most 100 parts of a message whatever this says.',
+  },
+  {
     key: 'logLevel',
     env: 'SWITCHBOARD_LOG_LEVEL',
     type: 'string',

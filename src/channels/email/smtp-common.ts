@@ -1,10 +1,17 @@
 import { simpleParser, type ParsedMail } from 'mailparser';
 import type { SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
 import { isSwitchboardError, type SwitchboardError } from '../../core/errors.js';
+import { MimeGuard, type MimeLimits } from './mime-guard.js';
 
 export interface SmtpOptions {
   maxMessageBytes: number;
   maxRecipients: number;
+  /** Structure limits checked while DATA streams in, before the parser (mime-guard.ts). */
+  mime: MimeLimits;
+  /** Connections one client address may hold open at once on one port (connection-limits.ts). */
+  maxConnectionsPerIp: number;
+  /** MAIL and RCPT commands one connection may send before it reaches DATA. */
+  maxCommandsBeforeData: number;
   hostname: string;
   /** Local domains: `fax.<domain>` addresses are the email-to-fax gateway. */
   domains: readonly string[];
@@ -56,8 +63,20 @@ export function recipientLimit(session: SMTPServerSession, max: number): Error |
 }
 
 /**
- * The DATA handler both ports share: read the message (refusing it past the size limit),
- * parse it, hand it to `store`, and answer 250 only once `store` has committed it.
+ * A parser failure as a permanent refusal: the same bytes would fail again on a retry. mailparser
+ * marks its own bounds (header size per MIME node, number of nodes) with EMAXLEN.
+ */
+function unparseable(err: unknown): Error {
+  const e = err as Error & { code?: string };
+  return e.code === 'EMAXLEN'
+    ? smtpError(554, `5.6.0 the message is beyond the MIME parser's limits: ${e.message}`)
+    : smtpError(554, `5.6.0 the message could not be parsed: ${e.message}`);
+}
+
+/**
+ * The DATA handler both ports share: read the message (refusing it past the size limit or the
+ * MIME structure limits, keeping no bytes of a message that will be refused), parse it, hand it
+ * to `store`, and answer 250 only once `store` has committed it.
  */
 export function onMessage(
   options: SmtpOptions,
@@ -69,14 +88,33 @@ export function onMessage(
     callback: (err?: Error | null, message?: string) => void,
   ) => {
     const chunks: Buffer[] = [];
-    stream.on('data', (c: Buffer) => chunks.push(c));
+    const guard = new MimeGuard(options.mime);
+    stream.on('data', (c: Buffer) => {
+      // The rest is still read, as SMTP needs, but dropped: a refused message holds no memory.
+      if (stream.sizeExceeded || guard.refusal) {
+        chunks.length = 0;
+        return;
+      }
+      guard.write(c);
+      chunks.push(c);
+    });
     stream.on('end', () => {
       if (stream.sizeExceeded)
         return callback(
           smtpError(552, `5.3.4 the message is larger than ${options.maxMessageBytes} bytes`),
         );
+      const refusal = guard.end();
+      if (refusal) {
+        options.logger.warn(
+          { limit: refusal.limit, reply: refusal.message, remote: session.remoteAddress },
+          'mail refused: MIME structure',
+        );
+        return callback(smtpError(refusal.code, refusal.message));
+      }
       const raw = Buffer.concat(chunks);
+      chunks.length = 0;
       simpleParser(raw, { skipHtmlToText: true, skipTextToHtml: true, skipImageLinks: true })
+        .catch((err: unknown) => Promise.reject(unparseable(err)))
         .then((mail) => store(mail, session, raw))
         .then(
           () => callback(null, 'Message stored'),

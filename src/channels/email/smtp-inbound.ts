@@ -3,6 +3,7 @@ import type { Directory } from '../../directory/directory.js';
 import type { Intake } from '../../intake/intake.js';
 import { isFaxDomain } from './fax-address.js';
 import type { MailAuthenticator } from './mail-auth.js';
+import { limitConnections } from './connection-limits.js';
 import { mailParts } from './mime-parts.js';
 import { onMessage, recipientLimit, replyFor, smtpError, type SmtpOptions } from './smtp-common.js';
 
@@ -78,6 +79,7 @@ export function createSmtpInbound(
       );
     }),
   });
+  limitConnections(server, options);
   server.on('error', (err) => options.logger.warn({ err: err.message }, 'SMTP connection error'));
   return server;
 }

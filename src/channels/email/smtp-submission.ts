@@ -3,6 +3,7 @@ import type { Directory } from '../../directory/directory.js';
 import type { Intake } from '../../intake/intake.js';
 import { faxRecipient, isFaxDomain } from './fax-address.js';
 import { faxParts } from './fax-mail.js';
+import { limitConnections } from './connection-limits.js';
 import { mailParts } from './mime-parts.js';
 import { onMessage, recipientLimit, smtpError, type SmtpOptions } from './smtp-common.js';
 
@@ -92,6 +93,7 @@ export function createSmtpSubmission(
       );
     }),
   });
+  limitConnections(server, options);
   server.on('error', (err) =>
     options.logger.warn({ err: err.message }, 'SMTP submission connection error'),
   );
