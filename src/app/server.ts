@@ -20,6 +20,9 @@ import { WebhookResource } from '../channels/webhook/webhook-resource.js';
 import { createSmtpInbound } from '../channels/email/smtp-inbound.js';
 import { createSmtpSubmission } from '../channels/email/smtp-submission.js';
 import { SmtpResource } from '../channels/email/smtp-resource.js';
+import { BounceAddresses } from '../channels/email/bounce-address.js';
+import { MxResolver } from '../channels/email/mx-resolver.js';
+import { TransportPool } from '../channels/email/transport-pool.js';
 import type { OutboundResource } from '../core/delivery.js';
 import { open, seal } from '../lib/aead.js';
 import { newId } from '../lib/ids.js';
@@ -67,6 +70,29 @@ function linkKey(keys: KeyRing): Buffer {
   return createHmac('sha256', keys.get([...keys.ids()].sort()[0]!))
     .update('switchboard signed links v1')
     .digest();
+}
+
+/** The key of VERP bounce-address tags: from the link key, kept apart by its own label. */
+function bounceKey(keys: KeyRing): Buffer {
+  return createHmac('sha256', linkKey(keys)).update('switchboard bounce addresses v1').digest();
+}
+
+/** The outbound SMTP resource: MX lookups, pooled transports, VERP, the local DKIM key. */
+function smtpResource(config: Config, bounces: BounceAddresses): SmtpResource {
+  return new SmtpResource({
+    hostname: config.domains[0] ?? 'localhost',
+    mx: new MxResolver({ servers: config.dnsServers }),
+    transports: new TransportPool(),
+    bounces,
+    dkim:
+      config.dkimSelector && config.dkimKeyFile
+        ? {
+            selector: config.dkimSelector,
+            privateKey: readFileSync(config.dkimKeyFile, 'utf8'),
+            domains: config.domains,
+          }
+        : null,
+  });
 }
 
 function packageVersion(): string {
@@ -204,6 +230,8 @@ export async function startServer(
     database.reader,
   );
   const links = new LinkSigner(linkKey(keys));
+  const bounces = new BounceAddresses(bounceKey(keys), config.domains);
+  const smtpOut = smtpResource(config, bounces);
   let publicUrl = config.publicUrl ?? '';
   const receipts = new ReceiptWriter(
     directory,
@@ -220,7 +248,7 @@ export async function startServer(
       blobs,
       implementations: new Map<string, OutboundResource>([
         ['webhook', new WebhookResource()],
-        ['smtp', new SmtpResource(config.domains[0] ?? 'localhost')],
+        ['smtp', smtpOut],
       ]),
       accountActive: async (id) => (await directory.lookup(id))?.status === 'active',
       receipt: (delivery, status) => receipts.write(delivery, status),
@@ -361,6 +389,7 @@ export async function startServer(
         // Stop claiming deliveries and taking requests; let in-flight work (and its commits)
         // finish, then close the store.
         await dispatcher.stop();
+        smtpOut.close();
         await new Promise<void>((resolve) => smtp.close(() => resolve()));
         await new Promise<void>((resolve) => submission.close(() => resolve()));
         await http.close();

@@ -39,5 +39,8 @@ export interface Config {
   transcribeVoice: boolean;
   smtpPort: number;
   submissionPort: number;
+  dnsServers: string[];
+  dkimSelector: string | null;
+  dkimKeyFile: string | null;
   logLevel: string;
 }

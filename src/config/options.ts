@@ -309,6 +309,30 @@ export const OPTIONS = [
       'SMTP submission port (AUTH PLAIN/LOGIN after STARTTLS) for subscribers sending mail; 0 picks a free port.',
   },
   {
+    key: 'dnsServers',
+    env: 'SWITCHBOARD_DNS_SERVERS',
+    type: 'list',
+    default: [],
+    description:
+      'DNS servers for MX and address lookups of outgoing mail, as ip or ip:port ([v6]:port), comma-separated; empty uses the system resolvers.',
+  },
+  {
+    key: 'dkimSelector',
+    env: 'SWITCHBOARD_DKIM_SELECTOR',
+    type: 'string',
+    default: null,
+    description:
+      'DKIM selector for mail from the local domains; with dkimKeyFile, such mail is signed with d=<its From domain>. Publish the public key as TXT at <selector>._domainkey.<domain>.',
+  },
+  {
+    key: 'dkimKeyFile',
+    env: 'SWITCHBOARD_DKIM_KEY_FILE',
+    type: 'string',
+    default: null,
+    description: 'PEM private key file (RSA or Ed25519) for DKIM signing; see dkimSelector.',
+    secret: true,
+  },
+  {
     key: 'logLevel',
     env: 'SWITCHBOARD_LOG_LEVEL',
     type: 'string',

@@ -40,7 +40,10 @@ export function createSmtpInbound(
     },
     onData: onMessage(options, async (mail, session, bytes) => {
       const { type, subject, parts } = mailParts(mail);
-      const from = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
+      // The author (header From) rather than the return path, which is often a bounce address.
+      const from =
+        mail.from?.value[0]?.address ||
+        (session.envelope.mailFrom ? session.envelope.mailFrom.address : '');
       await intake.ingest(
         {
           type,
