@@ -21,6 +21,7 @@ import { createSmtpInbound } from '../channels/email/smtp-inbound.js';
 import { createSmtpSubmission } from '../channels/email/smtp-submission.js';
 import { SmtpResource } from '../channels/email/smtp-resource.js';
 import { BounceAddresses } from '../channels/email/bounce-address.js';
+import { DsnReceiver } from '../channels/email/dsn.js';
 import { MxResolver } from '../channels/email/mx-resolver.js';
 import { TransportPool } from '../channels/email/transport-pool.js';
 import type { OutboundResource } from '../core/delivery.js';
@@ -29,6 +30,7 @@ import { newId } from '../lib/ids.js';
 import { LinkSigner } from '../lib/link-signer.js';
 import { ReceiptWriter } from '../notify/receipts.js';
 import { Dispatcher } from '../queue/dispatcher.js';
+import { LateReports } from '../queue/late-reports.js';
 import { createHmac } from 'node:crypto';
 import { hostname } from 'node:os';
 import { migrate, openDatabase } from '../store/database.js';
@@ -359,7 +361,24 @@ export async function startServer(
         ? { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) }
         : undefined,
   };
-  const smtp = createSmtpInbound(directory, intake, smtpOptions);
+  const lateReports = new LateReports({
+    deliveries,
+    receipt: (delivery, status) => receipts.write(delivery, status),
+    failed(delivery) {
+      // Not counted in deliveriesFinished again: it was counted when it ended as S.
+      logger.info(
+        { delivery: delivery.id, recipient: delivery.recipient, error: delivery.lastError },
+        'delivery failed by a DSN',
+      );
+    },
+    error: (err, context) => logger.error({ err, context }, 'DSN handling error'),
+  });
+  const smtp = createSmtpInbound(
+    directory,
+    intake,
+    smtpOptions,
+    new DsnReceiver(bounces, lateReports, logger),
+  );
   const submission = createSmtpSubmission(directory, intake, smtpOptions);
   const smtpPort = await listenSmtp(smtp, config.smtpPort, config.httpHost);
   const submissionPort = await listenSmtp(submission, config.submissionPort, config.httpHost);

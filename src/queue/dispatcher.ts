@@ -13,6 +13,7 @@ import { backoffMs } from '../lib/backoff.js';
 import { newId } from '../lib/ids.js';
 import { ChannelPool } from '../router/channel-pool.js';
 import { route } from '../router/router.js';
+import { wantsReceipt } from './receipt-policy.js';
 
 export interface DispatcherOptions {
   /** This process's name on leases. */
@@ -343,7 +344,7 @@ export class Dispatcher {
   private async finish(delivery: Delivery, status: 'S' | 'F' | 'E'): Promise<void> {
     const seconds = (Date.now() - Date.parse(delivery.createdAt)) / 1000;
     this.deps.observer?.finished?.(delivery, status, seconds);
-    if (delivery.kind === 'message' && delivery.receipt && delivery.subscriberId) {
+    if (wantsReceipt(delivery)) {
       try {
         await this.deps.receipt(delivery, status);
       } catch (err) {

@@ -59,7 +59,12 @@ export function recipientLimit(session: SMTPServerSession, max: number): Error |
  */
 export function onMessage(
   options: SmtpOptions,
-  store: (mail: ParsedMail, session: SMTPServerSession, bytes: number) => Promise<void>,
+  store: (
+    mail: ParsedMail,
+    session: SMTPServerSession,
+    bytes: number,
+    raw: Buffer,
+  ) => Promise<void>,
 ) {
   return (
     stream: SMTPServerDataStream,
@@ -75,7 +80,7 @@ export function onMessage(
         );
       const raw = Buffer.concat(chunks);
       simpleParser(raw, { skipHtmlToText: true, skipTextToHtml: true, skipImageLinks: true })
-        .then((mail) => store(mail, session, raw.length))
+        .then((mail) => store(mail, session, raw.length, raw))
         .then(
           () => callback(null, 'Message stored'),
           (err: unknown) => {

@@ -1,6 +1,7 @@
 import { SMTPServer } from 'smtp-server';
 import type { Directory } from '../../directory/directory.js';
 import type { Intake } from '../../intake/intake.js';
+import type { DsnReceiver } from './dsn.js';
 import { mailParts } from './mime-parts.js';
 import { onMessage, recipientLimit, replyFor, smtpError, type SmtpOptions } from './smtp-common.js';
 
@@ -13,6 +14,7 @@ export function createSmtpInbound(
   directory: Directory,
   intake: Intake,
   options: SmtpOptions,
+  dsn?: DsnReceiver,
 ): SMTPServer {
   const server = new SMTPServer({
     name: options.hostname,
@@ -26,6 +28,8 @@ export function createSmtpInbound(
     onRcptTo(address, session, callback) {
       const limit = recipientLimit(session, options.maxRecipients);
       if (limit) return callback(limit);
+      const bounce = dsn?.recipient(address.address, session);
+      if (bounce !== undefined) return callback(bounce ?? undefined);
       directory.resolve(`mailto:${address.address}`).then(
         (resolution) => {
           if (resolution.kind === 'local') return callback();
@@ -38,7 +42,8 @@ export function createSmtpInbound(
         (err: unknown) => callback(replyFor(err)),
       );
     },
-    onData: onMessage(options, async (mail, session, bytes) => {
+    onData: onMessage(options, async (mail, session, bytes, raw) => {
+      if (await dsn?.message(raw, session)) return;
       const { type, subject, parts } = mailParts(mail);
       // The author (header From) rather than the return path, which is often a bounce address.
       const from =
