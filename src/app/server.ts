@@ -31,7 +31,7 @@ import { LinkSigner } from '../lib/link-signer.js';
 import { ReceiptWriter } from '../notify/receipts.js';
 import { Dispatcher } from '../queue/dispatcher.js';
 import { LateReports } from '../queue/late-reports.js';
-import { createHmac } from 'node:crypto';
+import { createHmac, createPrivateKey } from 'node:crypto';
 import { hostname } from 'node:os';
 import { migrate, openDatabase } from '../store/database.js';
 import { MessageRepository } from '../store/message-repository.js';
@@ -90,11 +90,22 @@ function smtpResource(config: Config, bounces: BounceAddresses): SmtpResource {
       config.dkimSelector && config.dkimKeyFile
         ? {
             selector: config.dkimSelector,
-            privateKey: readFileSync(config.dkimKeyFile, 'utf8'),
+            privateKey: dkimKey(config.dkimKeyFile),
             domains: config.domains,
           }
         : null,
   });
+}
+
+/** The DKIM key, checked at start-up: a bad one would otherwise fail every send, one by one. */
+function dkimKey(file: string): string {
+  try {
+    const pem = readFileSync(file, 'utf8');
+    if (createPrivateKey(pem).asymmetricKeyType !== 'rsa') throw new Error('not an RSA key');
+    return pem;
+  } catch (err) {
+    throw new Error(`SWITCHBOARD_DKIM_KEY_FILE ${file}: ${(err as Error).message}`);
+  }
 }
 
 function packageVersion(): string {

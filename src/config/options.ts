@@ -329,7 +329,8 @@ export const OPTIONS = [
     env: 'SWITCHBOARD_DKIM_KEY_FILE',
     type: 'string',
     default: null,
-    description: 'PEM private key file (RSA or Ed25519) for DKIM signing; see dkimSelector.',
+    description:
+      'PEM RSA private key file for DKIM signing (nodemailer signs rsa-sha256); see dkimSelector.',
     secret: true,
   },
   {
