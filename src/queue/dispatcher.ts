@@ -275,10 +275,11 @@ export class Dispatcher {
       startedAt: started.toISOString(),
       endedAt: ended.toISOString(),
     });
-    const failures = await this.deps.resources.recordResourceResult(
-      resource.id,
-      outcome.result === 'sent',
-    );
+    // A failure at the destination says nothing about the resource: it neither counts nor resets.
+    const failures =
+      outcome.result !== 'sent' && outcome.remote
+        ? 0
+        : await this.deps.resources.recordResourceResult(resource.id, outcome.result === 'sent');
     if (outcome.result !== 'sent' && failures >= this.options.failureLimit) {
       const reason = `${failures} attempts in a row failed; last: ${outcome.error}`;
       const disabled = await this.deps.resources.updateResource(resource.id, {

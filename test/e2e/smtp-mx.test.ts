@@ -69,6 +69,8 @@ before(async () => {
     SWITCHBOARD_DKIM_KEY_FILE: keyFile,
     SWITCHBOARD_DELIVERY_POLL_MS: '100',
     SWITCHBOARD_DELIVERY_RETRY_BASE_MS: '60000',
+    // Low, so that counting remote refusals against the resource would show.
+    SWITCHBOARD_RESOURCE_FAILURE_LIMIT: '2',
   });
   admin = new Client(a.url, ADMIN_TOKEN);
   const resource = await admin.post('/api/v1/resources', {
@@ -177,7 +179,7 @@ test('a domain without MX gets mail at its address record', async () => {
   assert.equal(mx.to('someone@plain.test').length, 1);
 });
 
-test('a null MX and a 5xx fail for good, each with a receipt to the sender', async () => {
+test('a null MX and a 5xx fail for good, each with a receipt, and leave the resource in service', async () => {
   const nullMx = await send('someone@null.test', 'Nowhere');
   assert.equal(nullMx.status, 'F');
   assert.match(nullMx.lastError, /null MX/);
@@ -190,4 +192,14 @@ test('a null MX and a 5xx fail for good, each with a receipt to the sender', asy
     );
     return ['Not delivered: Nowhere', 'Not delivered: Refused'].every((s) => subjects.includes(s));
   }, 'both receipts');
+  const resources = (await admin.get('/api/v1/resources')).body;
+  const direct = (resources.resources ?? resources).find(
+    (r: { name: string }) => r.name === 'direct',
+  );
+  assert.equal(
+    direct.status,
+    'A',
+    'refusals by other domains do not take MX delivery out of service',
+  );
+  assert.equal(direct.consecutiveFailures, 0);
 });

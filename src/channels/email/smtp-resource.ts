@@ -87,11 +87,18 @@ export class SmtpResource implements OutboundResource {
       ];
     } else {
       const route = await this.deps.mx.route(domain);
-      if (route.kind !== 'targets') return { result: route.kind, error: route.error };
+      // A domain without mail servers is that domain's trouble; a DNS lookup that fails is ours.
+      if (route.kind === 'failed') return { result: 'failed', error: route.error, remote: true };
+      if (route.kind === 'retry') return { result: 'retry', error: route.error };
       destination = `mx ${domain}`;
       targets = route.targets.map((t) => ({ ...base, ...t, port: config.port ?? 25 }));
     }
-    return this.destinations.run(destination, perDestination, () => this.tryInTurn(targets, mail));
+    const outcome = await this.destinations.run(destination, perDestination, () =>
+      this.tryInTurn(targets, mail),
+    );
+    // In MX mode every host is someone else's: their refusals and outages do not make this
+    // resource faulty. A smarthost's are the resource's own (a wrong password, say).
+    return mode === 'mx' && outcome.result !== 'sent' ? { ...outcome, remote: true } : outcome;
   }
 
   /** Shuts the pooled connections (server shutdown). */
