@@ -20,15 +20,21 @@ import { WebhookResource } from '../channels/webhook/webhook-resource.js';
 import { createSmtpInbound } from '../channels/email/smtp-inbound.js';
 import { createSmtpSubmission } from '../channels/email/smtp-submission.js';
 import { SmtpResource } from '../channels/email/smtp-resource.js';
+import type { ComposeContext } from '../channels/email/mail-composer.js';
 import { MailAuthenticator, parsePolicy } from '../channels/email/mail-auth.js';
 import { dnsLookup } from '../lib/dns-resolver.js';
+import { BounceAddresses } from '../channels/email/bounce-address.js';
+import { DsnReceiver } from '../channels/email/dsn.js';
+import { MxResolver } from '../channels/email/mx-resolver.js';
+import { TransportPool } from '../channels/email/transport-pool.js';
 import type { OutboundResource } from '../core/delivery.js';
 import { open, seal } from '../lib/aead.js';
 import { newId } from '../lib/ids.js';
 import { LinkSigner } from '../lib/link-signer.js';
 import { ReceiptWriter } from '../notify/receipts.js';
 import { Dispatcher } from '../queue/dispatcher.js';
-import { createHmac } from 'node:crypto';
+import { LateReports } from '../queue/late-reports.js';
+import { createHmac, createPrivateKey } from 'node:crypto';
 import { hostname } from 'node:os';
 import { migrate, openDatabase } from '../store/database.js';
 import { MessageRepository } from '../store/message-repository.js';
@@ -69,6 +75,50 @@ function linkKey(keys: KeyRing): Buffer {
   return createHmac('sha256', keys.get([...keys.ids()].sort()[0]!))
     .update('switchboard signed links v1')
     .digest();
+}
+
+/** The key of VERP bounce-address tags: from the link key, kept apart by its own label. */
+function bounceKey(keys: KeyRing): Buffer {
+  return createHmac('sha256', linkKey(keys)).update('switchboard bounce addresses v1').digest();
+}
+
+/** The outbound SMTP resource: MX lookups, pooled transports, VERP, the local DKIM key. */
+function smtpResource(
+  config: Config,
+  bounces: BounceAddresses,
+  compose: Pick<ComposeContext, 'sender' | 'speak'>,
+): SmtpResource {
+  const hostname = config.domains[0] ?? 'localhost';
+  return new SmtpResource({
+    hostname,
+    compose: {
+      ...compose,
+      hostname,
+      vpimDomains: config.vpimDomains.map((d) => d.toLowerCase()),
+    },
+    mx: new MxResolver({ servers: config.dnsServers }),
+    transports: new TransportPool(),
+    bounces,
+    dkim:
+      config.dkimSelector && config.dkimKeyFile
+        ? {
+            selector: config.dkimSelector,
+            privateKey: dkimKey(config.dkimKeyFile),
+            domains: config.domains,
+          }
+        : null,
+  });
+}
+
+/** The DKIM key, checked at start-up: a bad one would otherwise fail every send, one by one. */
+function dkimKey(file: string): string {
+  try {
+    const pem = readFileSync(file, 'utf8');
+    if (createPrivateKey(pem).asymmetricKeyType !== 'rsa') throw new Error('not an RSA key');
+    return pem;
+  } catch (err) {
+    throw new Error(`SWITCHBOARD_DKIM_KEY_FILE ${file}: ${(err as Error).message}`);
+  }
 }
 
 function packageVersion(): string {
@@ -206,6 +256,12 @@ export async function startServer(
     database.reader,
   );
   const links = new LinkSigner(linkKey(keys));
+  const bounces = new BounceAddresses(bounceKey(keys), config.domains);
+  const smtpOut = smtpResource(config, bounces, {
+    sender: (id) => directory.lookup(id),
+    speak: async (text, language, format) =>
+      (await media.convert(Buffer.from(text, 'utf8'), 'text/plain', format, { language })).content,
+  });
   let publicUrl = config.publicUrl ?? '';
   const receipts = new ReceiptWriter(
     directory,
@@ -222,17 +278,7 @@ export async function startServer(
       blobs,
       implementations: new Map<string, OutboundResource>([
         ['webhook', new WebhookResource()],
-        [
-          'smtp',
-          new SmtpResource({
-            hostname: config.domains[0] ?? 'localhost',
-            vpimDomains: config.vpimDomains.map((d) => d.toLowerCase()),
-            sender: (id) => directory.lookup(id),
-            speak: async (text, language, format) =>
-              (await media.convert(Buffer.from(text, 'utf8'), 'text/plain', format, { language }))
-                .content,
-          }),
-        ],
+        ['smtp', smtpOut],
       ]),
       rendition: async (message, index, format) =>
         (await mailbox.rendition(message.mailboxId, message.id, index, format)).content,
@@ -360,7 +406,22 @@ export async function startServer(
     hostname: smtpOptions.hostname,
     lookup: dnsLookup(config.dnsServers),
   });
-  const smtp = createSmtpInbound(directory, intake, smtpOptions, mailAuth);
+  const lateReports = new LateReports({
+    deliveries,
+    receipt: (delivery, status) => receipts.write(delivery, status),
+    failed(delivery) {
+      // Not counted in deliveriesFinished again: it was counted when it ended as S.
+      logger.info(
+        { delivery: delivery.id, recipient: delivery.recipient, error: delivery.lastError },
+        'delivery failed by a DSN',
+      );
+    },
+    error: (err, context) => logger.error({ err, context }, 'DSN handling error'),
+  });
+  const smtp = createSmtpInbound(directory, intake, smtpOptions, {
+    auth: mailAuth,
+    dsn: new DsnReceiver(bounces, lateReports, logger),
+  });
   const submission = createSmtpSubmission(directory, intake, smtpOptions);
   const smtpPort = await listenSmtp(smtp, config.smtpPort, config.httpHost);
   const submissionPort = await listenSmtp(submission, config.submissionPort, config.httpHost);
@@ -390,6 +451,7 @@ export async function startServer(
         // Stop claiming deliveries and taking requests; let in-flight work (and its commits)
         // finish, then close the store.
         await dispatcher.stop();
+        smtpOut.close();
         await new Promise<void>((resolve) => smtp.close(() => resolve()));
         await new Promise<void>((resolve) => submission.close(() => resolve()));
         await http.close();

@@ -49,5 +49,7 @@ export interface Config {
   smtpMaxHeaderFields: number;
   smtpMaxMimeDepth: number;
   smtpMaxMimeParts: number;
+  dkimSelector: string | null;
+  dkimKeyFile: string | null;
   logLevel: string;
 }

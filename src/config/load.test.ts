@@ -42,3 +42,24 @@ test('sizes, lists and booleans parse; nonsense is refused with the variable nam
   assert.throws(() => loadConfig({ SWITCHBOARD_ADMIN_TOKEN: 'short' }), /at least 16/);
   assert.throws(() => loadConfig({ SWITCHBOARD_TLS_CERT: '/x.pem' }), /set together/);
 });
+
+test('DNS servers are addresses with an optional port; the DKIM selector and key go together', () => {
+  assert.deepEqual(
+    loadConfig({ SWITCHBOARD_DNS_SERVERS: '192.0.2.53, 127.0.0.1:5353,[2001:db8::53]:53,::1' })
+      .dnsServers,
+    ['192.0.2.53', '127.0.0.1:5353', '[2001:db8::53]:53', '::1'],
+  );
+  assert.deepEqual(loadConfig({}).dnsServers, []);
+  for (const bad of ['dns.example', '192.0.2.53:', '1.2.3:53', '[nope]:53'])
+    assert.throws(
+      () => loadConfig({ SWITCHBOARD_DNS_SERVERS: bad }),
+      /SWITCHBOARD_DNS_SERVERS/,
+      bad,
+    );
+  assert.throws(() => loadConfig({ SWITCHBOARD_DKIM_SELECTOR: 's1' }), /set together/);
+  assert.equal(
+    loadConfig({ SWITCHBOARD_DKIM_SELECTOR: 's1', SWITCHBOARD_DKIM_KEY_FILE: '/k.pem' })
+      .dkimSelector,
+    's1',
+  );
+});

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import type { Config } from './config.js';
 import { OPTIONS, type OptionSpec } from './options.js';
 
@@ -97,6 +98,19 @@ function validate(config: Config): void {
         `SWITCHBOARD_NUMBER_RANGES: "${prefix}" is not an E.164 prefix such as +1555`,
       );
   config.domains = config.domains.map((d) => d.toLowerCase());
+  for (const server of config.dnsServers)
+    if (
+      !isIP(server) &&
+      !isIP(/^\[(.*)\](?::\d{1,5})?$/.exec(server)?.[1] ?? '') &&
+      !isIP(/^([\d.]+):\d{1,5}$/.exec(server)?.[1] ?? '')
+    )
+      throw new ConfigError(
+        `SWITCHBOARD_DNS_SERVERS: "${server}" is not an address such as 192.0.2.53, 192.0.2.53:5353 or [2001:db8::53]:53`,
+      );
+  if (Boolean(config.dkimSelector) !== Boolean(config.dkimKeyFile))
+    throw new ConfigError(
+      'SWITCHBOARD_DKIM_SELECTOR and SWITCHBOARD_DKIM_KEY_FILE must be set together',
+    );
   for (const key of [
     'deliveryPollMs',
     'deliveryLeaseSeconds',

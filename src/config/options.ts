@@ -330,7 +330,7 @@ export const OPTIONS = [
     type: 'list',
     default: [],
     description:
-      'DNS servers (`ip` or `ip:port`) for MX lookups and mail authentication; empty uses the system resolvers.',
+      'DNS servers for MX and address lookups of outgoing mail and the SPF/DKIM/DMARC checks of incoming mail, as ip or ip:port ([v6]:port), comma-separated; empty uses the system resolvers.',
   },
   {
     key: 'vpimDomains',
@@ -387,6 +387,23 @@ export const OPTIONS = [
     default: 500,
     description:
       'Most MIME body parts in a mail, counted at every level; more is refused with 554 5.6.0 before parsing. Intake stores at most 100 parts of a message whatever this says.',
+  },
+  {
+    key: 'dkimSelector',
+    env: 'SWITCHBOARD_DKIM_SELECTOR',
+    type: 'string',
+    default: null,
+    description:
+      'DKIM selector for mail from the local domains; with dkimKeyFile, such mail is signed with d=<its From domain>. Publish the public key as TXT at <selector>._domainkey.<domain>.',
+  },
+  {
+    key: 'dkimKeyFile',
+    env: 'SWITCHBOARD_DKIM_KEY_FILE',
+    type: 'string',
+    default: null,
+    description:
+      'PEM RSA private key file for DKIM signing (nodemailer signs rsa-sha256); see dkimSelector.',
+    secret: true,
   },
   {
     key: 'logLevel',

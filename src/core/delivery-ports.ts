@@ -42,6 +42,17 @@ export interface DeliveryStore {
       finishedAt?: string | null;
     },
   ): Promise<boolean>;
+  /**
+   * A report that arrives after the attempt, such as a DSN: appends it to the error log (under
+   * the delivery's last attempt), and with `fail` ends a delivery that had been handed on (X, A
+   * or S) as F. Gives the delivery as it is now and whether this call failed it; null when there
+   * is no such delivery.
+   */
+  recordLateReport(
+    id: string,
+    report: { at: string; resource: string | null; error: string },
+    fail: boolean,
+  ): Promise<{ delivery: Delivery; failed: boolean } | null>;
   get(id: string): Promise<Delivery | null>;
   list(query: DeliveryQuery): Promise<Delivery[]>;
   /** Operator actions; only from statuses where they make sense. */

@@ -108,11 +108,15 @@ export interface Cdr {
   endedAt: string;
 }
 
-/** What a resource reports after an attempt. */
+/**
+ * What a resource reports after an attempt. `remote` says the trouble lay with the destination
+ * (a recipient's mail servers, an unknown recipient), not with the resource: it does not count
+ * towards taking the resource out of service, or one dead domain could stop mail to every other.
+ */
 export type SendOutcome =
   | { result: 'sent'; units?: number; unit?: string; detail?: string }
-  | { result: 'retry'; error: string }
-  | { result: 'failed'; error: string };
+  | { result: 'retry'; error: string; remote?: boolean }
+  | { result: 'failed'; error: string; remote?: boolean };
 
 /** What a resource is handed: the delivery, its message with part contents, and a signing secret. */
 export interface SendRequest {

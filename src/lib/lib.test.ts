@@ -8,6 +8,7 @@ import { isId, newId } from './ids.js';
 import { TtlCache } from './ttl-cache.js';
 import { backoffMs } from './backoff.js';
 import { LinkSigner } from './link-signer.js';
+import { KeyedSemaphore } from './keyed-semaphore.js';
 
 test('seal and open: round trip, and any change to ciphertext, key or associated data is refused', () => {
   const key = randomBytes(32);
@@ -127,4 +128,33 @@ test('signed links verify only their own path, before they expire', () => {
   assert.equal(signer.verify('/a/1', 2001, sig, 1000), false);
   assert.equal(signer.verify('/a/1', 2000, sig, 3000), false, 'expired');
   assert.equal(new LinkSigner(Buffer.alloc(32, 8)).verify('/a/1', 2000, sig, 1000), false);
+});
+
+test('the keyed semaphore limits holders per key, not across keys, and forgets idle keys', async () => {
+  const limiter = new KeyedSemaphore();
+  const active = new Map<string, number>();
+  const peak = new Map<string, number>();
+  const work = (key: string) =>
+    limiter.run(key, 2, async () => {
+      active.set(key, (active.get(key) ?? 0) + 1);
+      peak.set(key, Math.max(peak.get(key) ?? 0, active.get(key)!));
+      await new Promise((r) => setTimeout(r, 5));
+      active.set(key, active.get(key)! - 1);
+      return key;
+    });
+  const results = await Promise.all([
+    ...Array.from({ length: 6 }, () => work('a.test')),
+    ...Array.from({ length: 3 }, () => work('b.test')),
+  ]);
+  assert.equal(results.length, 9);
+  assert.equal(peak.get('a.test'), 2);
+  assert.equal(peak.get('b.test'), 2);
+  assert.equal(limiter.keys, 0, 'no semaphore is kept for idle keys');
+  await assert.rejects(
+    limiter.run('c.test', 1, async () => {
+      throw new Error('boom');
+    }),
+    /boom/,
+  );
+  assert.equal(limiter.keys, 0, 'a failing holder gives its place back');
 });

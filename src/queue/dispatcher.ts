@@ -14,6 +14,7 @@ import { backoffMs } from '../lib/backoff.js';
 import { newId } from '../lib/ids.js';
 import { ChannelPool } from '../router/channel-pool.js';
 import { route } from '../router/router.js';
+import { wantsReceipt } from './receipt-policy.js';
 
 export interface DispatcherOptions {
   /** This process's name on leases. */
@@ -281,10 +282,11 @@ export class Dispatcher {
       startedAt: started.toISOString(),
       endedAt: ended.toISOString(),
     });
-    const failures = await this.deps.resources.recordResourceResult(
-      resource.id,
-      outcome.result === 'sent',
-    );
+    // A failure at the destination says nothing about the resource: it neither counts nor resets.
+    const failures =
+      outcome.result !== 'sent' && outcome.remote
+        ? 0
+        : await this.deps.resources.recordResourceResult(resource.id, outcome.result === 'sent');
     if (outcome.result !== 'sent' && failures >= this.options.failureLimit) {
       const reason = `${failures} attempts in a row failed; last: ${outcome.error}`;
       const disabled = await this.deps.resources.updateResource(resource.id, {
@@ -350,7 +352,7 @@ export class Dispatcher {
   private async finish(delivery: Delivery, status: 'S' | 'F' | 'E'): Promise<void> {
     const seconds = (Date.now() - Date.parse(delivery.createdAt)) / 1000;
     this.deps.observer?.finished?.(delivery, status, seconds);
-    if (delivery.kind === 'message' && delivery.receipt && delivery.subscriberId) {
+    if (wantsReceipt(delivery)) {
       try {
         await this.deps.receipt(delivery, status);
       } catch (err) {

@@ -28,6 +28,8 @@ export interface SecretSealer {
 }
 
 const DUE = ['P', 'D', 'R'];
+/** Statuses after a resource took the delivery: a later report can still fail it. */
+const HANDED_ON: readonly DeliveryStatus[] = ['X', 'A', 'S'];
 
 /** The queue, the resources and the CDRs on SQLite or PostgreSQL. */
 export class DeliveryRepository implements DeliveryStore, ResourceStore, CdrStore {
@@ -109,6 +111,59 @@ export class DeliveryRepository implements DeliveryStore, ResourceStore, CdrStor
       .where('lease_owner', '=', owner)
       .executeTakeFirst();
     return Number(result.numUpdatedRows) === 1;
+  }
+
+  async recordLateReport(
+    id: string,
+    report: { at: string; resource: string | null; error: string },
+    fail: boolean,
+  ): Promise<{ delivery: Delivery; failed: boolean } | null> {
+    // Read and write in one transaction, the row locked on PostgreSQL, so that two reports (or
+    // a report and the worker settling) never lose each other's log entries.
+    return this.db.transaction().execute(async (trx) => {
+      const row = await trx
+        .selectFrom('deliveries')
+        .selectAll()
+        .where('id', '=', id)
+        .$if(this.dialect === 'postgres', (q) => q.forUpdate())
+        .executeTakeFirst();
+      if (!row) return null;
+      const before = toDelivery(row as never);
+      const failed = fail && HANDED_ON.includes(before.status);
+      const entry = { ...report, attempt: before.attempts };
+      const errorLog = [...before.errorLog, entry];
+      const now = isoNow();
+      await trx
+        .updateTable('deliveries')
+        .set({
+          error_log: JSON.stringify(errorLog),
+          updated_at: now,
+          ...(failed
+            ? {
+                status: 'F',
+                last_error: entry.error,
+                finished_at: now,
+                lease_owner: null,
+                lease_until: null,
+              }
+            : {}),
+        })
+        .where('id', '=', id)
+        .execute();
+      const delivery: Delivery = failed
+        ? {
+            ...before,
+            status: 'F',
+            errorLog,
+            lastError: entry.error,
+            finishedAt: now,
+            leaseOwner: null,
+            leaseUntil: null,
+            updatedAt: now,
+          }
+        : { ...before, errorLog, updatedAt: now };
+      return { delivery, failed };
+    });
   }
 
   async get(id: string): Promise<Delivery | null> {

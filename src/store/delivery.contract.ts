@@ -10,6 +10,7 @@ import { Directory } from '../directory/directory.js';
 import { Intake } from '../intake/intake.js';
 import { BlobVault } from './blobs/blob-vault.js';
 import { KeyRing } from './blobs/key-ring.js';
+import { newId } from '../lib/ids.js';
 import { migrate, openDatabase, type DatabaseHandle } from './database.js';
 import { DeliveryRepository } from './delivery-repository.js';
 import { MessageRepository } from './message-repository.js';
@@ -185,6 +186,41 @@ export function deliveryContract(name: string, prepare: () => Promise<string | n
         (await queue.countByStatus()).map((c) => [c.status, c.count]),
       );
       assert.ok(counts.R! >= 2);
+    });
+
+    test('a late report notes itself in the log and fails only a delivery that was handed on', async () => {
+      const entry = (error: string) => ({ at: now, resource: 'dsn', error });
+      const [sent] = await enqueue(['tel:+4930030']);
+      await queue.claim('node-1', 10, new Date().toISOString(), soon);
+      await queue.settle(sent!, 'node-1', { status: 'S', finishedAt: now });
+
+      const delayed = await queue.recordLateReport(sent!, entry('delayed: 4.4.1'), false);
+      assert.equal(delayed!.failed, false);
+      assert.equal(delayed!.delivery.status, 'S');
+      const failed = await queue.recordLateReport(sent!, entry('failed: 5.1.1 unknown'), true);
+      assert.equal(failed!.failed, true);
+      const stored = (await queue.get(sent!))!;
+      assert.equal(stored.status, 'F');
+      assert.equal(stored.lastError, 'failed: 5.1.1 unknown');
+      assert.ok(stored.finishedAt);
+      assert.deepEqual(
+        stored.errorLog.map((e) => [e.attempt, e.error]),
+        [
+          [1, 'delayed: 4.4.1'],
+          [1, 'failed: 5.1.1 unknown'],
+        ],
+      );
+      assert.deepEqual(failed!.delivery, stored, 'the answer is the stored delivery');
+
+      const again = await queue.recordLateReport(sent!, entry('failed: twice'), true);
+      assert.equal(again!.failed, false, 'a failed delivery is not failed twice');
+      assert.equal((await queue.get(sent!))!.errorLog.length, 3);
+
+      const [waiting] = await enqueue(['tel:+4930031'], { scheduledAt: soon });
+      const early = await queue.recordLateReport(waiting!, entry('failed: too early'), true);
+      assert.equal(early!.failed, false, 'not yet handed on: noted, not failed');
+      assert.equal((await queue.get(waiting!))!.status, 'P');
+      assert.equal(await queue.recordLateReport(newId(), entry('x'), true), null);
     });
 
     test('resources keep their secret sealed; failures count up and reset', async () => {

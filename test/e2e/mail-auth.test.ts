@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { dkimSign } from 'mailauth/lib/dkim/sign.js';
-import { DnsServer } from './dns-server.js';
+import { TestDnsServer } from './dns-server.js';
 import { Client, ServerProcess, subscriberClient } from './harness.js';
 import { eventually } from './receiver.js';
 import { swaks } from './swaks.js';
@@ -15,7 +15,7 @@ import { swaks } from './swaks.js';
  * the message, and the operator's policy (here: follow the sender's DMARC policy) decides
  * whether failing mail is refused, filed as junk or delivered.
  */
-let dns: DnsServer;
+let dns: TestDnsServer;
 let server: ServerProcess;
 let ann: { client: Client; id: string };
 const dir = mkdtempSync(join(tmpdir(), 'switchboard-mailauth-'));
@@ -23,7 +23,7 @@ const dkimKey = generateKeyPairSync('rsa', { modulusLength: 2048 });
 
 before(async () => {
   const publicKey = dkimKey.publicKey.export({ type: 'spki', format: 'der' }).toString('base64');
-  dns = await DnsServer.start({
+  dns = await TestDnsServer.start({
     // 127.0.0.1 is this machine: the sending client of every test here.
     'good.test': { TXT: ['v=spf1 ip4:127.0.0.1 -all'] },
     '_dmarc.good.test': { TXT: ['v=DMARC1; p=reject'] },

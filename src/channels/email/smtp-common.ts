@@ -80,7 +80,12 @@ function unparseable(err: unknown): Error {
  */
 export function onMessage(
   options: SmtpOptions,
-  store: (mail: ParsedMail, session: SMTPServerSession, raw: Buffer) => Promise<void>,
+  store: (
+    mail: ParsedMail,
+    session: SMTPServerSession,
+    bytes: number,
+    raw: Buffer,
+  ) => Promise<void>,
 ) {
   return (
     stream: SMTPServerDataStream,
@@ -115,7 +120,7 @@ export function onMessage(
       chunks.length = 0;
       simpleParser(raw, { skipHtmlToText: true, skipTextToHtml: true, skipImageLinks: true })
         .catch((err: unknown) => Promise.reject(unparseable(err)))
-        .then((mail) => store(mail, session, raw))
+        .then((mail) => store(mail, session, raw.length, raw))
         .then(
           () => callback(null, 'Message stored'),
           (err: unknown) => {

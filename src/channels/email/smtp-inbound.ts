@@ -4,6 +4,7 @@ import type { Intake } from '../../intake/intake.js';
 import { isFaxDomain } from './fax-address.js';
 import type { MailAuthenticator } from './mail-auth.js';
 import { limitConnections } from './connection-limits.js';
+import type { DsnReceiver } from './dsn.js';
 import { mailParts } from './mime-parts.js';
 import { onMessage, recipientLimit, replyFor, smtpError, type SmtpOptions } from './smtp-common.js';
 
@@ -16,7 +17,7 @@ export function createSmtpInbound(
   directory: Directory,
   intake: Intake,
   options: SmtpOptions,
-  auth: MailAuthenticator | null = null,
+  checks: { auth?: MailAuthenticator; dsn?: DsnReceiver } = {},
 ): SMTPServer {
   const server = new SMTPServer({
     name: options.hostname,
@@ -30,6 +31,8 @@ export function createSmtpInbound(
     onRcptTo(address, session, callback) {
       const limit = recipientLimit(session, options.maxRecipients);
       if (limit) return callback(limit);
+      const bounce = checks.dsn?.recipient(address.address, session);
+      if (bounce !== undefined) return callback(bounce ?? undefined);
       if (isFaxDomain(address.address, options.domains))
         return callback(
           smtpError(550, '5.7.1 faxes are sent through the submission port, signed in (AUTH)'),
@@ -46,13 +49,16 @@ export function createSmtpInbound(
         (err: unknown) => callback(replyFor(err)),
       );
     },
-    onData: onMessage(options, async (mail, session, raw) => {
+    onData: onMessage(options, async (mail, session, _bytes, raw) => {
+      if (await checks.dsn?.message(raw, session)) return;
       const { type, subject, durationMs, parts } = mailParts(mail);
-      const from = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
-      const verdict = await auth?.check(raw, {
+      const envelopeFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
+      // The author (header From) rather than the return path, which is often a bounce address.
+      const from = mail.from?.value[0]?.address || envelopeFrom;
+      const verdict = await checks.auth?.check(raw, {
         ip: session.remoteAddress,
         helo: session.hostNameAppearsAs,
-        sender: from,
+        sender: envelopeFrom,
       });
       if (verdict?.failure)
         options.logger.warn(
