@@ -33,5 +33,5 @@ $sudo chmod 755 "$policy"
 
 export DEBIAN_FRONTEND=noninteractive
 echo "postfix postfix/main_mailer_type select No configuration" | $sudo debconf-set-selections
-install() { $sudo apt-get install -y -qq --no-install-recommends postfix >&2; }
-install || { $sudo apt-get update -qq >&2 && install; }
+apt_install() { $sudo apt-get install -y -qq --no-install-recommends postfix >&2; }
+apt_install || { $sudo apt-get update -qq >&2 && apt_install; }
