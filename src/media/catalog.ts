@@ -16,6 +16,7 @@ import {
 import { ffmpegAudioConverters } from './converters/ffmpeg-audio.js';
 import { faxG3NormalPng, faxG3Png, faxG4Png, jpegFax, pngFax } from './converters/images.js';
 import { espeakTts, pocketsphinxAsr } from './converters/speech.js';
+import { waveform } from './converters/waveform.js';
 
 /** Every converter Switchboard ships; the planner chains them. */
 export function allConverters(): Converter[] {
@@ -23,6 +24,7 @@ export function allConverters(): Converter[] {
     ...ffmpegAudioConverters(),
     espeakTts,
     pocketsphinxAsr,
+    waveform,
     htmlText,
     textPdf,
     pdfFaxG3,

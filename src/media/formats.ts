@@ -5,7 +5,7 @@
  */
 export interface FormatInfo {
   key: string;
-  kind: 'audio' | 'text' | 'document' | 'image';
+  kind: 'audio' | 'text' | 'document' | 'image' | 'data';
   description: string;
   /** File extension for tools that infer the format from it. */
   extension: string;
@@ -62,6 +62,12 @@ export const FORMATS: readonly FormatInfo[] = [
   },
   { key: 'audio/mpeg', kind: 'audio', extension: 'mp3', description: 'MP3 (email attachments)' },
   { key: 'text/plain', kind: 'text', extension: 'txt', description: 'Plain text, UTF-8' },
+  {
+    key: 'application/vnd.switchboard.peaks+json',
+    kind: 'data',
+    extension: 'json',
+    description: 'Waveform peaks of a recording and its exact duration, for players',
+  },
   { key: 'text/html', kind: 'text', extension: 'html', description: 'HTML' },
   { key: 'application/pdf', kind: 'document', extension: 'pdf', description: 'PDF' },
   {

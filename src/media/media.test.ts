@@ -13,6 +13,7 @@ import { plan } from './planner.js';
 import { streamAudio } from './streaming.js';
 import { enhanceVoice } from './converters/ffmpeg-audio.js';
 import { withCover } from './cover-page.js';
+import { peaksOf } from './converters/waveform.js';
 
 const LIMITS: ConversionLimits = {
   timeoutMs: 60_000,
@@ -478,4 +479,11 @@ describe('every converter on a real sample', () => {
     }
     assert.equal(new Set(ran).size, allConverters().length);
   });
+});
+
+test('waveform peaks: one level per slice, loud where the recording is loud', () => {
+  const samples = new Int16Array(8000);
+  for (let i = 4000; i < 8000; i++) samples[i] = i % 2 ? 16384 : -16384;
+  const peaks = peaksOf(samples, 4);
+  assert.deepEqual(peaks, [0, 0, 0.5, 0.5]);
 });

@@ -11,6 +11,7 @@ import { TestDnsServer } from './dns-server.js';
 import { ADMIN_TOKEN, Client, ServerProcess, subscriberClient } from './harness.js';
 import { eventually } from './receiver.js';
 import { SmtpReceiver } from './smtp-receiver.js';
+import { swaks } from './swaks.js';
 
 /**
  * Switchboard A delivers straight to MX hosts found through a DNS server the test runs, to SMTP
@@ -146,6 +147,38 @@ test('mail goes to the MX host over STARTTLS, with its parts, a VERP return path
   assert.ok(!tampered.equals(got.raw));
   // mailauth calls a body hash mismatch "neutral" (RFC 6376 6.1.3 leaves the label open).
   assert.notEqual(broken.results[0]?.status.result, 'pass', 'the signature covers the body');
+});
+
+test('a mail client submits with AUTH; the mail reaches the MX host signed and the signature verifies there', async () => {
+  const sent = await swaks(a.submissionPort, [
+    '--tls',
+    '--auth',
+    'PLAIN',
+    '--auth-user',
+    'ann@a.test',
+    '--auth-password',
+    'Ann long password',
+    '--from',
+    'ann@a.test',
+    '--to',
+    'client@b.test',
+    '--header',
+    'Subject: From my mail program',
+    '--body',
+    'Sent with swaks over the submission port.',
+  ]);
+  assert.equal(sent.code, 0, sent.out);
+  const got = await eventually(async () => mx.to('client@b.test')[0], 'the mail at the MX host');
+  const mail = await simpleParser(got.raw);
+  assert.equal(mail.subject, 'From my mail program');
+  assert.equal(mail.from?.value[0]?.address, 'ann@a.test');
+  const resolver = new Resolver();
+  resolver.setServers([dns.address]);
+  const verdict = await dkimVerify(got.raw, {
+    resolver: (name: string, rr: string) => resolver.resolve(name, rr) as never,
+  });
+  assert.equal(verdict.results[0]?.signingDomain, 'a.test');
+  assert.equal(verdict.results[0]?.status.result, 'pass', JSON.stringify(verdict.results[0]));
 });
 
 test('pooled connections, at most perDestination of them to one domain at a time', async () => {
