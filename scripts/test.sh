@@ -8,6 +8,7 @@ step() { printf '\n== %s\n' "$*"; }
 
 step "Debian tools for media conversion"
 scripts/ensure-debian-tools.sh
+scripts/ensure-browser.sh
 
 step "build"
 npm run --silent build
@@ -16,8 +17,9 @@ step "lint and format"
 npx eslint .
 npx prettier --check . >/dev/null || { npx prettier --check .; exit 1; }
 
-step "typecheck (src, tests, bench)"
+step "typecheck (src, tests, bench, web)"
 npx tsc -p tsconfig.check.json
+npx tsc -p web/tsconfig.json
 
 step "import rules (DESIGN.md layering)"
 npx depcruise src --config .dependency-cruiser.cjs

@@ -1,4 +1,5 @@
 import swagger from '@fastify/swagger';
+import { webApp } from './web-app.js';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { readFileSync } from 'node:fs';
@@ -102,6 +103,7 @@ export async function buildHttpServer(deps: HttpServerDeps): Promise<FastifyInst
   });
 
   await app.register(restApi, { ...deps.api, prefix: '/api/v1' });
+  await app.register(webApp);
 
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));

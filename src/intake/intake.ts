@@ -16,6 +16,7 @@ import { Batcher } from '../lib/batcher.js';
 import { newId } from '../lib/ids.js';
 import { isoNow } from '../lib/time.js';
 import { audioDurationMs } from '../media/duration.js';
+import { documentPages } from '../media/pages.js';
 import { planNotices } from '../notify/rules.js';
 import { searchTextOf } from './search-text.js';
 
@@ -242,7 +243,7 @@ export class Intake {
         expiresAt: envelope.expiresAt ?? null,
         durationMs,
         authResults: envelope.authResults ?? null,
-        pages: envelope.pages ?? null,
+        pages: envelope.pages ?? faxPages(envelope.type, parts),
       },
       size,
       parts: partRecords,
@@ -263,4 +264,14 @@ function recordingLength(type: string, parts: IncomingPart[]): number | null {
   if (type !== 'voice' && type !== 'ivm') return null;
   const audio = parts.find((p) => p.contentType.toLowerCase().startsWith('audio/'));
   return audio ? audioDurationMs(audio.contentType, audio.content) : null;
+}
+
+/** A fax's page count, when its sender did not say: read from its first document. */
+function faxPages(type: string, parts: IncomingPart[]): number | null {
+  if (type !== 'fax') return null;
+  for (const p of parts) {
+    const pages = documentPages(p.contentType, p.content);
+    if (pages) return pages;
+  }
+  return null;
 }

@@ -118,6 +118,7 @@ const ALIASES: Record<string, string> = {
   g4: 'image/tiff;application=faxg4',
   'fax-normal': 'image/tiff;application=faxg3;resolution=normal',
   png: 'image/png',
+  peaks: 'application/vnd.switchboard.peaks+json',
   jpeg: 'image/jpeg',
   jpg: 'image/jpeg',
 };

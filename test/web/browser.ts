@@ -1,0 +1,41 @@
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+/** Debian's Chromium: the only browser the tests use (never a downloaded one). */
+export const CHROMIUM = '/usr/bin/chromium';
+
+/**
+ * Headless Chromium as root on a closed network: no sandbox (root), no background traffic to
+ * Google's hosts, autoplay allowed so a test can press play, and a fake microphone when given.
+ */
+export async function launchBrowser(options: { fakeAudio?: string } = {}): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--autoplay-policy=no-user-gesture-required',
+      ...(options.fakeAudio
+        ? [
+            '--use-fake-ui-for-media-stream',
+            '--use-fake-device-for-media-stream',
+            `--use-file-for-fake-audio-capture=${options.fakeAudio}`,
+          ]
+        : []),
+    ],
+  });
+}
+
+/** Signs in through the form, as a person would. */
+export async function signIn(page: Page, url: string, address: string, password: string) {
+  await page.goto(url);
+  await page.getByLabel(/Address|Adresse/).fill(address);
+  await page.getByLabel(/Password|Passwort/).fill(password);
+  await page.getByRole('button', { name: /Sign in|Anmelden/ }).click();
+  await page.locator('.topbar').waitFor();
+}
