@@ -4,6 +4,9 @@ import { I18n, LANGUAGES, translator } from './i18n';
 import { SignIn } from './screens/sign-in';
 import { Inbox } from './screens/inbox';
 import { MessageView } from './screens/message-view';
+import { Compose } from './screens/compose';
+import { Settings } from './screens/settings';
+import { Console } from './screens/console';
 
 const LANGUAGE_KEY = 'switchboard.language';
 
@@ -78,6 +81,12 @@ export function App() {
               <a href="#/" aria-current={route.screen === 'inbox' ? 'page' : undefined}>
                 {t('nav.inbox')}
               </a>
+              <a href="#/compose" aria-current={route.screen === 'compose' ? 'page' : undefined}>
+                {t('nav.compose')}
+              </a>
+              <a href="#/settings" aria-current={route.screen === 'settings' ? 'page' : undefined}>
+                {t('nav.settings')}
+              </a>
               {me.role === 'admin' && (
                 <a href="#/console" aria-current={route.screen === 'console' ? 'page' : undefined}>
                   {t('nav.console')}
@@ -106,6 +115,12 @@ export function App() {
           <main>
             {route.screen === 'm' && route.id ? (
               <MessageView id={route.id} me={me} />
+            ) : route.screen === 'compose' ? (
+              <Compose me={me} params={route.params} />
+            ) : route.screen === 'settings' ? (
+              <Settings me={me} params={route.params} />
+            ) : route.screen === 'console' && me.role === 'admin' ? (
+              <Console me={me} params={route.params} />
             ) : (
               <Inbox route={route} />
             )}

@@ -72,6 +72,9 @@ const en = {
   'error.offline':
     'The server cannot be reached. Check your connection; the page retries by itself.',
   'live.connected': 'Live',
+  // compose
+  // settings
+  // console
 };
 
 export type TextKey = keyof typeof en;
@@ -145,6 +148,9 @@ const de: Partial<Record<TextKey, string>> = {
   'error.offline':
     'Der Server ist nicht erreichbar. Bitte die Verbindung prüfen; die Seite versucht es selbst erneut.',
   'live.connected': 'Live',
+  // compose
+  // settings
+  // console
 };
 
 export const LANGUAGES: Record<string, { name: string; texts: Partial<Record<TextKey, string>> }> =

@@ -1,0 +1,7 @@
+import type { Me } from '../api';
+import { useI18n } from '../i18n';
+
+export function Console(_props: { me: Me; params: URLSearchParams }) {
+  const { t } = useI18n();
+  return <h1>{t('nav.console')}</h1>;
+}
