@@ -23,6 +23,7 @@ import { SmtpResource } from '../channels/email/smtp-resource.js';
 import type { ComposeContext } from '../channels/email/mail-composer.js';
 import { MailAuthenticator, parsePolicy } from '../channels/email/mail-auth.js';
 import { dnsLookup } from '../lib/dns-resolver.js';
+import { audioDurationMs } from '../media/duration.js';
 import { BounceAddresses } from '../channels/email/bounce-address.js';
 import { DsnReceiver } from '../channels/email/dsn.js';
 import { MxResolver } from '../channels/email/mx-resolver.js';
@@ -197,6 +198,7 @@ export async function startServer(
   });
   let wakeQueue = () => {};
   let transcribe: (result: IngestResult) => void = () => {};
+  const media = createMediaService(config);
   const intake = new Intake(
     directory,
     messages,
@@ -223,8 +225,12 @@ export async function startServer(
           transcribe(result);
       },
     },
+    async (contentType, content) =>
+      audioDurationMs(
+        'audio/wav',
+        (await media.convert(content, contentType, 'audio/wav', {})).content,
+      ),
   );
-  const media = createMediaService(config);
   const mailbox = new MailboxService(messages, blobs, bus, undefined, mediaPort(media));
   /** Transcripts in the background, through the bounded conversion pool; a failure is logged, not fatal. */
   transcribe = (result) => {

@@ -50,6 +50,11 @@ export class Intake {
     private readonly bus: Bus,
     private readonly limits: IntakeLimits,
     private readonly observer: IntakeObserver = {},
+    /** Measures a recording whose header does not say its length (WebM, MP3), by decoding it. */
+    private readonly measure: (
+      contentType: string,
+      content: Buffer,
+    ) => Promise<number | null> = async () => null,
   ) {
     this.batcher = new Batcher(async (records) => {
       const started = process.hrtime.bigint();
@@ -155,6 +160,20 @@ export class Intake {
     return out;
   }
 
+  /**
+   * A voice message's length, when its sender did not say: read from its first recording's
+   * header, else measured by decoding it; a recording nobody can decode has no length.
+   */
+  private async recordingLength(type: string, parts: IncomingPart[]): Promise<number | null> {
+    if (type !== 'voice' && type !== 'ivm') return null;
+    const audio = parts.find((p) => p.contentType.toLowerCase().startsWith('audio/'));
+    if (!audio) return null;
+    return (
+      audioDurationMs(audio.contentType, audio.content) ??
+      (await this.measure(audio.contentType, audio.content).catch(() => null))
+    );
+  }
+
   private async prepare(envelope: Envelope, parts: IncomingPart[]): Promise<IngestRecord> {
     const size = this.validate(envelope, parts);
     const from = parseAddress(envelope.from).uri;
@@ -216,7 +235,7 @@ export class Intake {
       }
     }
 
-    const durationMs = envelope.durationMs ?? recordingLength(envelope.type, parts);
+    const durationMs = envelope.durationMs ?? (await this.recordingLength(envelope.type, parts));
     if (!envelope.intoMailbox)
       deliveries.push(...(await this.notices(envelope, from, copies, durationMs)));
 
@@ -257,13 +276,6 @@ export class Intake {
           : null,
     };
   }
-}
-
-/** A voice message's length, when its sender did not say: read from its first recording. */
-function recordingLength(type: string, parts: IncomingPart[]): number | null {
-  if (type !== 'voice' && type !== 'ivm') return null;
-  const audio = parts.find((p) => p.contentType.toLowerCase().startsWith('audio/'));
-  return audio ? audioDurationMs(audio.contentType, audio.content) : null;
 }
 
 /** A fax's page count, when its sender did not say: read from its first document. */

@@ -73,6 +73,24 @@ const en = {
     'The server cannot be reached. Check your connection; the page retries by itself.',
   'live.connected': 'Live',
   // compose
+  'compose.to': 'To',
+  'compose.toHint': 'Addresses or numbers, separated by commas',
+  'compose.subject': 'Subject',
+  'compose.text': 'Message',
+  'compose.voice': 'Voice message',
+  'compose.attach': 'Attach files',
+  'compose.remove': 'Remove',
+  'compose.send': 'Send',
+  'compose.sending': 'Sending…',
+  'compose.needRecipient': 'Add at least one recipient.',
+  'compose.empty': 'Write something, record a voice message or attach a file first.',
+  'recorder.record': 'Record',
+  'recorder.stop': 'Stop',
+  'recorder.level': 'Microphone level',
+  'recorder.again': 'Record again',
+  'recorder.discard': 'Discard',
+  'recorder.noMicrophone':
+    'No microphone is available. Allow microphone access in the browser and try again.',
   // settings
   // console
 };
@@ -149,6 +167,25 @@ const de: Partial<Record<TextKey, string>> = {
     'Der Server ist nicht erreichbar. Bitte die Verbindung prüfen; die Seite versucht es selbst erneut.',
   'live.connected': 'Live',
   // compose
+  'compose.to': 'An',
+  'compose.toHint': 'Adressen oder Nummern, durch Kommas getrennt',
+  'compose.subject': 'Betreff',
+  'compose.text': 'Nachricht',
+  'compose.voice': 'Sprachnachricht',
+  'compose.attach': 'Dateien anhängen',
+  'compose.remove': 'Entfernen',
+  'compose.send': 'Senden',
+  'compose.sending': 'Wird gesendet…',
+  'compose.needRecipient': 'Bitte mindestens einen Empfänger angeben.',
+  'compose.empty':
+    'Bitte zuerst etwas schreiben, eine Sprachnachricht aufnehmen oder eine Datei anhängen.',
+  'recorder.record': 'Aufnehmen',
+  'recorder.stop': 'Stopp',
+  'recorder.level': 'Mikrofonpegel',
+  'recorder.again': 'Neu aufnehmen',
+  'recorder.discard': 'Verwerfen',
+  'recorder.noMicrophone':
+    'Kein Mikrofon verfügbar. Bitte den Mikrofonzugriff im Browser erlauben und erneut versuchen.',
   // settings
   // console
 };

@@ -1,7 +1,180 @@
-import type { Me } from '../api';
+import { useEffect, useState } from 'preact/hooks';
+import { api, partUrl, type Me, type Message } from '../api';
+import { navigate } from '../app';
+import { Recorder, type Recording } from '../components/recorder';
 import { useI18n } from '../i18n';
 
-export function Compose(_props: { me: Me; params: URLSearchParams }) {
+interface Attachment {
+  filename: string;
+  contentType: string;
+  blob: Blob;
+}
+
+/** What people type as an address, as the API's URI: +49... is a number, a@b a mailbox. */
+export function toUri(address: string): string {
+  const a = address.trim();
+  if (/^[a-z]+:/i.test(a)) return a;
+  if (/^\+?[0-9 ()./-]+$/.test(a)) return `tel:${a.replace(/[^0-9+]/g, '')}`;
+  return `mailto:${a}`;
+}
+
+async function base64(blob: Blob): Promise<string> {
+  const bytes = new Uint8Array(await blob.arrayBuffer());
+  let binary = '';
+  for (let i = 0; i < bytes.length; i += 0x8000)
+    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(binary);
+}
+
+/** A new message: text to one or many, a voice recording made here, files; reply and forward too. */
+export function Compose({ params }: { me: Me; params: URLSearchParams }) {
   const { t } = useI18n();
-  return <h1>{t('nav.compose')}</h1>;
+  const [to, setTo] = useState(params.get('to') ?? '');
+  const [subject, setSubject] = useState(params.get('subject') ?? '');
+  const [text, setText] = useState('');
+  const [recording, setRecording] = useState<Recording | null>(null);
+  const [files, setFiles] = useState<Attachment[]>([]);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  // Forwarding carries the original's parts along as attachments.
+  const forward = params.get('forward');
+  useEffect(() => {
+    if (!forward) return;
+    void (async () => {
+      const original = await api<Message>('GET', `/messages/${encodeURIComponent(forward)}`);
+      setSubject(`Fwd: ${original.subject ?? ''}`.trim());
+      const parts = original.parts.filter((p) => p.derivedFrom === null);
+      const loaded: Attachment[] = [];
+      for (const p of parts) {
+        const blob = await (await fetch(partUrl(original.id, p.index))).blob();
+        loaded.push({
+          filename: p.filename ?? `part-${p.index}`,
+          contentType: p.contentType,
+          blob,
+        });
+      }
+      setFiles(loaded);
+    })().catch((err: Error) => setError(t('error.generic', { detail: err.message })));
+  }, [forward]);
+
+  const send = async (e: Event) => {
+    e.preventDefault();
+    const recipients = to
+      .split(/[,;]/)
+      .map((a) => a.trim())
+      .filter(Boolean);
+    if (recipients.length === 0) return setError(t('compose.needRecipient'));
+    if (!text.trim() && !recording && files.length === 0) return setError(t('compose.empty'));
+    setBusy(true);
+    setError(null);
+    try {
+      const attachments = [];
+      if (recording)
+        attachments.push({
+          filename: `voice-message.${recording.type.includes('ogg') ? 'ogg' : 'webm'}`,
+          contentType: recording.type,
+          content: await base64(recording.blob),
+        });
+      for (const f of files)
+        attachments.push({
+          filename: f.filename,
+          contentType: f.contentType,
+          content: await base64(f.blob),
+        });
+      await api('POST', '/messages', {
+        to: recipients.map(toUri),
+        type: recording ? 'voice' : 'email',
+        ...(subject ? { subject } : {}),
+        ...(text.trim() ? { text } : {}),
+        ...(attachments.length ? { attachments } : {}),
+      });
+      navigate('/?folder=sent');
+    } catch (err) {
+      setError(t('error.generic', { detail: (err as Error).message }));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form class="compose" onSubmit={send} aria-labelledby="compose-title">
+      <h1 id="compose-title">{t('nav.compose')}</h1>
+      <label>
+        {t('compose.to')}
+        <input
+          name="to"
+          type="text"
+          required
+          placeholder={t('compose.toHint')}
+          value={to}
+          onInput={(e) => setTo((e.target as HTMLInputElement).value)}
+        />
+      </label>
+      <label>
+        {t('compose.subject')}
+        <input
+          name="subject"
+          type="text"
+          value={subject}
+          onInput={(e) => setSubject((e.target as HTMLInputElement).value)}
+        />
+      </label>
+      <label>
+        {t('compose.text')}
+        <textarea
+          name="text"
+          rows={6}
+          value={text}
+          onInput={(e) => setText((e.target as HTMLTextAreaElement).value)}
+        />
+      </label>
+      <fieldset>
+        <legend>{t('compose.voice')}</legend>
+        <Recorder onChange={setRecording} />
+      </fieldset>
+      <label>
+        {t('compose.attach')}
+        <input
+          type="file"
+          multiple
+          onChange={(e) => {
+            const list = [...((e.target as HTMLInputElement).files ?? [])];
+            setFiles([
+              ...files,
+              ...list.map((f) => ({
+                filename: f.name,
+                contentType: f.type || 'application/octet-stream',
+                blob: f,
+              })),
+            ]);
+          }}
+        />
+      </label>
+      {files.length > 0 && (
+        <ul class="attached">
+          {files.map((f, i) => (
+            <li>
+              {f.filename}{' '}
+              <button
+                type="button"
+                class="link"
+                onClick={() => setFiles(files.filter((_, j) => j !== i))}
+              >
+                {t('compose.remove')}
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
+      <button type="submit" class="primary" disabled={busy}>
+        {busy ? t('compose.sending') : t('compose.send')}
+      </button>
+    </form>
+  );
 }

@@ -86,6 +86,15 @@ export function MessageView({ id }: { id: string; me: Me }) {
         </dl>
       </header>
       <div class="actions" role="toolbar" aria-label="actions">
+        <a
+          class="button"
+          href={`#/compose?${new URLSearchParams({ to: shown(message.from), subject: `Re: ${message.subject ?? ''}`.trim() })}`}
+        >
+          {t('action.reply')}
+        </a>
+        <a class="button" href={`#/compose?${new URLSearchParams({ forward: message.id })}`}>
+          {t('action.forward')}
+        </a>
         <button type="button" onClick={() => change({ read: !message.read })}>
           {message.read ? t('action.markUnread') : t('action.markRead')}
         </button>
