@@ -39,3 +39,14 @@ export async function signIn(page: Page, url: string, address: string, password:
   await page.getByRole('button', { name: /Sign in|Anmelden/ }).click();
   await page.locator('.topbar').waitFor();
 }
+
+/**
+ * Keeps a picture of the page for the docs when SWITCHBOARD_SCREENSHOTS names a folder
+ * (`SWITCHBOARD_SCREENSHOTS=docs/screenshots npm test`); otherwise does nothing, so that test
+ * runs never change tracked files.
+ */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  const folder = process.env.SWITCHBOARD_SCREENSHOTS;
+  if (!folder) return;
+  await page.screenshot({ path: `${folder}/${name}.png`, fullPage: false });
+}

@@ -9,7 +9,7 @@ import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { chirp, wavOf } from '../e2e/audio-fixtures.js';
 import { Client, ServerProcess, subscriberClient } from '../e2e/harness.js';
-import { launchBrowser, signIn } from './browser.js';
+import { launchBrowser, screenshot, signIn } from './browser.js';
 
 /**
  * The web app in Debian's Chromium against a started server: Ann reads what Bob sends her
@@ -85,6 +85,10 @@ test('a voice message appears without a reload, plays, and the speed control cha
   await page.locator('select[name="speed"]').selectOption('1.5');
   assert.equal(await page.evaluate(() => document.querySelector('audio')!.playbackRate), 1.5);
   assert.equal(await page.evaluate(() => document.querySelector('audio')!.paused), false);
+  await screenshot(page, 'player');
+  await page.goto(`${server.url}/#/`);
+  await row.waitFor();
+  await screenshot(page, 'inbox');
 });
 
 test('a multi-page fax TIFF shows its pages one after the other', async () => {
@@ -133,6 +137,8 @@ test('a multi-page fax TIFF shows its pages one after the other', async () => {
   assert.equal(await page.locator('.fax-page img').getAttribute('data-page'), '2');
   await loaded();
   const second = await page.locator('.fax-page img').screenshot();
+  await page.evaluate(() => scrollTo(0, 0));
+  await screenshot(page, 'fax');
   assert.ok(!first.equals(second), 'the second page is another picture');
   assert.equal(await page.getByRole('button', { name: 'Next page' }).isDisabled(), true);
 });
@@ -205,4 +211,25 @@ test('another subscriber’s message stays out of reach, by URL and by API', asy
     return r.status;
   }, bobId);
   assert.equal(status, 404);
+});
+
+test('reads on a phone screen and works with the keyboard alone', async () => {
+  const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true });
+  await signIn(phone, server.url, 'ann@a.test', 'Ann long password');
+  await phone.locator('.messages li').first().waitFor();
+  // Mobile browsers widen the layout to fit what overflows, so compare with the screen itself.
+  const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - 390);
+  assert.ok(overflow <= 0, `nothing wider than the screen (${overflow}px over)`);
+  await screenshot(phone, 'inbox-phone');
+  // Tab from the search box through the filters to the first message, and open it with Enter.
+  await phone.getByRole('searchbox').focus();
+  let focused = '';
+  for (let i = 0; i < 30 && !focused.startsWith('#/m/'); i++) {
+    await phone.keyboard.press('Tab');
+    focused = await phone.evaluate(() => document.activeElement?.getAttribute('href') ?? '');
+  }
+  assert.match(focused, /^#\/m\//, 'a message link takes the focus');
+  await phone.keyboard.press('Enter');
+  await phone.locator('article.message').waitFor();
+  await phone.close();
 });

@@ -21,8 +21,12 @@ export function MessageView({ id }: { id: string; me: Me }) {
       setError(t('error.generic', { detail: err.message })),
     );
   useEffect(() => {
+    // Opening a message reads it.
     void load().then(() =>
-      api('PATCH', `/messages/${encodeURIComponent(id)}`, { read: true }).catch(() => undefined),
+      api<Message>('PATCH', `/messages/${encodeURIComponent(id)}`, { read: true }).then(
+        setMessage,
+        () => undefined,
+      ),
     );
   }, [id]);
 
