@@ -8,7 +8,7 @@ step() { printf '\n== %s\n' "$*"; }
 
 step "Debian tools for media conversion"
 scripts/ensure-debian-tools.sh
-scripts/ensure-browser.sh
+scripts/ensure-test-peers.sh
 
 step "build"
 npm run --silent build

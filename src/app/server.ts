@@ -20,6 +20,9 @@ import { WebhookResource } from '../channels/webhook/webhook-resource.js';
 import { createSmtpInbound } from '../channels/email/smtp-inbound.js';
 import { createSmtpSubmission } from '../channels/email/smtp-submission.js';
 import { SmtpResource } from '../channels/email/smtp-resource.js';
+import { NonceIssuer, type DigestAlgorithm } from '../channels/sip/protocol/digest.js';
+import { Registrar } from '../channels/sip/registrar.js';
+import { SipServer } from '../channels/sip/sip-server.js';
 import type { ComposeContext } from '../channels/email/mail-composer.js';
 import { MailAuthenticator, parsePolicy } from '../channels/email/mail-auth.js';
 import { dnsLookup } from '../lib/dns-resolver.js';
@@ -45,7 +48,7 @@ import { createMediaService, mediaPort } from './media.js';
 import { createMetrics } from './metrics.js';
 
 export interface RunningServer {
-  ports: { http: number; smtp: number; submission: number };
+  ports: { http: number; smtp: number; submission: number; sip: number };
   url: string;
   logger: Logger;
   close(): Promise<void>;
@@ -154,6 +157,17 @@ async function listenSmtp(server: SMTPServer, port: number, host: string): Promi
     server.listen(port, host, () => resolve());
   });
   return (server.server.address() as AddressInfo).port;
+}
+
+/** The configured digest algorithms, checked: a typo must stop the start, not lock phones out. */
+function digestAlgorithms(names: string[]): DigestAlgorithm[] {
+  const known: DigestAlgorithm[] = ['MD5', 'SHA-256'];
+  const chosen = names.map((n) => known.find((k) => k === n.toUpperCase()));
+  if (chosen.length === 0 || chosen.some((a) => !a))
+    throw new Error(
+      `SWITCHBOARD_SIP_DIGEST_ALGORITHMS: use MD5 and/or SHA-256, not "${names.join(',')}"`,
+    );
+  return chosen as DigestAlgorithm[];
 }
 
 export function createLogger(config: Config): Logger {
@@ -429,6 +443,39 @@ export async function startServer(
     dsn: new DsnReceiver(bounces, lateReports, logger),
   });
   const submission = createSmtpSubmission(directory, intake, smtpOptions);
+  const registrar = new Registrar(
+    directory,
+    new NonceIssuer(createHmac('sha256', linkKey(keys)).update('sip nonces').digest()),
+    {
+      realm: config.domains[0] ?? 'switchboard',
+      algorithms: digestAlgorithms(config.sipDigestAlgorithms),
+      minExpires: config.sipRegisterMinExpires,
+      maxExpires: config.sipRegisterMaxExpires,
+    },
+    {
+      registered: (b) =>
+        logger.info(
+          {
+            subscriber: b.subscriberId,
+            contact: b.contact,
+            via: `${b.transport} ${b.address}:${b.port}`,
+          },
+          'phone registered',
+        ),
+      refused: (reason, peer, username) =>
+        logger.warn(
+          { username, remote: `${peer.address}:${peer.port}`, reason },
+          'SIP registration refused',
+        ),
+    },
+  );
+  const sip = new SipServer(registrar, {
+    host: config.httpHost,
+    port: config.sipPort,
+    maxMessageBytes: config.sipMaxMessageBytes,
+    logger,
+  });
+  const sipPort = await sip.listen();
   const smtpPort = await listenSmtp(smtp, config.smtpPort, config.httpHost);
   const submissionPort = await listenSmtp(submission, config.submissionPort, config.httpHost);
   // Written whole and renamed into place: scripts waiting for the file never read half of it.
@@ -436,7 +483,14 @@ export async function startServer(
   await writeFile(
     `${portsFile}.tmp`,
     JSON.stringify(
-      { http: port, smtp: smtpPort, submission: submissionPort, url, pid: process.pid },
+      {
+        http: port,
+        smtp: smtpPort,
+        submission: submissionPort,
+        sip: sipPort,
+        url,
+        pid: process.pid,
+      },
       null,
       2,
     ) + '\n',
@@ -449,7 +503,7 @@ export async function startServer(
 
   let closing: Promise<void> | null = null;
   return {
-    ports: { http: port, smtp: smtpPort, submission: submissionPort },
+    ports: { http: port, smtp: smtpPort, submission: submissionPort, sip: sipPort },
     url,
     logger,
     close() {
@@ -458,6 +512,7 @@ export async function startServer(
         // finish, then close the store.
         await dispatcher.stop();
         smtpOut.close();
+        await sip.close();
         await new Promise<void>((resolve) => smtp.close(() => resolve()));
         await new Promise<void>((resolve) => submission.close(() => resolve()));
         await http.close();

@@ -39,6 +39,11 @@ export interface Config {
   transcribeVoice: boolean;
   smtpPort: number;
   submissionPort: number;
+  sipPort: number;
+  sipMaxMessageBytes: number;
+  sipDigestAlgorithms: string[];
+  sipRegisterMinExpires: number;
+  sipRegisterMaxExpires: number;
   mailAuthPolicy: string;
   mailTrustedNetworks: string[];
   dnsServers: string[];

@@ -309,6 +309,45 @@ export const OPTIONS = [
       'SMTP submission port (AUTH PLAIN/LOGIN after STARTTLS) for subscribers sending mail; 0 picks a free port.',
   },
   {
+    key: 'sipPort',
+    env: 'SWITCHBOARD_SIP_PORT',
+    type: 'integer',
+    default: 5060,
+    description:
+      'SIP port, UDP and TCP, for phones and trunks; 0 picks a free port. Listens on SWITCHBOARD_HTTP_HOST.',
+  },
+  {
+    key: 'sipMaxMessageBytes',
+    env: 'SWITCHBOARD_SIP_MAX_MESSAGE_BYTES',
+    type: 'size',
+    default: 65535,
+    description:
+      'Largest SIP message taken; larger ones are dropped (UDP) or the connection closed (TCP).',
+  },
+  {
+    key: 'sipDigestAlgorithms',
+    env: 'SWITCHBOARD_SIP_DIGEST_ALGORITHMS',
+    type: 'list',
+    default: ['MD5'],
+    description:
+      'Digest challenges offered to phones, in this order: MD5 (RFC 2617) and/or SHA-256 (RFC 8760). Both are always verified; what is offered is what phones use. Some phones (Debian baresip 1.0 among them) refuse to register at all when any challenge names an algorithm they do not know, so the default offers MD5 alone; use SHA-256,MD5 when all your phones understand both.',
+  },
+  {
+    key: 'sipRegisterMinExpires',
+    env: 'SWITCHBOARD_SIP_REGISTER_MIN_EXPIRES',
+    type: 'integer',
+    default: 60,
+    description:
+      'Shortest registration a phone may ask for, in seconds (shorter gets 423 Interval Too Brief).',
+  },
+  {
+    key: 'sipRegisterMaxExpires',
+    env: 'SWITCHBOARD_SIP_REGISTER_MAX_EXPIRES',
+    type: 'integer',
+    default: 3600,
+    description: 'Longest registration granted, in seconds; longer requests are shortened to this.',
+  },
+  {
     key: 'mailAuthPolicy',
     env: 'SWITCHBOARD_MAIL_AUTH_POLICY',
     type: 'string',

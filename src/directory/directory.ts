@@ -259,6 +259,34 @@ export class Directory {
     return this.sessions.deleteSession(sha256Hex(token));
   }
 
+  /**
+   * The digest credentials of a SIP user in a realm: the subscriber whose SIP URI (or number)
+   * the user name is, with the HA1 values kept for them. Null for unknown, inactive or
+   * secret-less users, so all of those get the same refusal.
+   */
+  async sipCredentials(
+    username: string,
+    realm: string,
+  ): Promise<{ subscriber: Subscriber; md5: string | null; sha256: string | null } | null> {
+    const candidates = [`sip:${username}@${realm}`];
+    if (/^\+?[0-9]{3,15}$/.test(username))
+      candidates.push(`tel:${username.startsWith('+') ? username : `+${username}`}`);
+    for (const address of candidates) {
+      let subscriber: Subscriber | null = null;
+      try {
+        subscriber = await this.findByAddress(address);
+      } catch (err) {
+        if (!(err instanceof SwitchboardError)) throw err;
+      }
+      if (!subscriber || subscriber.status !== 'active') continue;
+      const credentials = await this.subscribers.getCredentials(subscriber.id);
+      if (!credentials || credentials.sipRealm !== realm) continue;
+      if (!credentials.sipHa1Md5 && !credentials.sipHa1Sha256) continue;
+      return { subscriber, md5: credentials.sipHa1Md5, sha256: credentials.sipHa1Sha256 };
+    }
+    return null;
+  }
+
   async verifyPassword(subscriberId: string, password: string): Promise<boolean> {
     const credentials = await this.subscribers.getCredentials(subscriberId);
     return credentials?.passwordHash ? verifySecret(password, credentials.passwordHash) : false;

@@ -18,6 +18,7 @@ export class ServerProcess {
   url = '';
   smtpPort = 0;
   submissionPort = 0;
+  sipPort = 0;
   output = '';
 
   constructor(
@@ -43,6 +44,7 @@ export class ServerProcess {
         SWITCHBOARD_HTTP_PORT: '0',
         SWITCHBOARD_SMTP_PORT: '0',
         SWITCHBOARD_SUBMISSION_PORT: '0',
+        SWITCHBOARD_SIP_PORT: '0',
         SWITCHBOARD_ADMIN_TOKEN: ADMIN_TOKEN,
         SWITCHBOARD_LOG_LEVEL: 'warn',
         SWITCHBOARD_DATABASE_URL: '',
@@ -64,10 +66,12 @@ export class ServerProcess {
       url: string;
       smtp: number;
       submission: number;
+      sip: number;
     };
     this.url = written.url;
     this.smtpPort = written.smtp;
     this.submissionPort = written.submission;
+    this.sipPort = written.sip;
   }
 
   /** SIGTERM (graceful) or SIGKILL (a crash); resolves when the process is gone. */

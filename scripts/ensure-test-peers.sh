@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Real peers the test suite talks to, from Debian: Chromium (the web app's browser tests, driven
+# by playwright-core; no browser is ever downloaded from elsewhere) and baresip (a SIP phone for
+# the telephony tests). Installed when missing; needs root (or sudo) for apt-get.
+set -euo pipefail
+declare -A need=([chromium]=chromium [baresip]=baresip-core)
+missing=()
+for cmd in "${!need[@]}"; do command -v "$cmd" >/dev/null 2>&1 || missing+=("${need[$cmd]}"); done
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "installing Debian packages for the tests' peers: ${missing[*]}" >&2
+sudo=""
+[ "$(id -u)" = 0 ] || sudo="sudo"
+policy=/usr/sbin/policy-rc.d created=0
+if [ ! -e "$policy" ]; then printf '#!/bin/sh\nexit 101\n' | $sudo tee "$policy" >/dev/null; $sudo chmod +x "$policy"; created=1; fi
+export DEBIAN_FRONTEND=noninteractive
+# shellcheck disable=SC2086
+$sudo apt-get install -y -qq ${missing[*]} >&2 || { $sudo apt-get update -qq >&2 && $sudo apt-get install -y -qq ${missing[*]} >&2; }
+[ "$created" = 1 ] && $sudo rm -f "$policy"
+true

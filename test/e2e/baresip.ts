@@ -1,0 +1,55 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** A free UDP/TCP port number on loopback for baresip's own SIP socket. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+/**
+ * Runs Debian's baresip (a real SIP phone) with one account pointed at Switchboard for a few
+ * seconds and gives back what it printed. baresip's account syntax splits on spaces, so the
+ * secret must not contain any.
+ */
+export async function baresipRegister(options: {
+  user: string;
+  domain: string;
+  secret: string;
+  sipPort: number;
+  transport?: 'udp' | 'tcp';
+  seconds?: number;
+}): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'switchboard-baresip-'));
+  const transport = options.transport ?? 'udp';
+  const own = await freePort();
+  writeFileSync(
+    join(dir, 'config'),
+    [
+      'poll_method epoll',
+      `sip_listen 127.0.0.1:${own}`,
+      'module_path /usr/lib/baresip/modules',
+      'module g711.so',
+      'module_app account.so',
+      '',
+    ].join('\n'),
+  );
+  writeFileSync(
+    join(dir, 'accounts'),
+    `<sip:${options.user}@${options.domain};transport=${transport}>;auth_pass=${options.secret};outbound="sip:127.0.0.1:${options.sipPort};transport=${transport}";regint=600\n`,
+  );
+  return new Promise((resolve) => {
+    execFile(
+      'baresip',
+      ['-f', dir, '-t', String(options.seconds ?? 3)],
+      { timeout: 20_000 },
+      (_err, stdout, stderr) => resolve(`${stdout}${stderr}`),
+    );
+  });
+}

@@ -1,0 +1,157 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { after, before, test } from 'node:test';
+import { digestResponse, parseDigest } from '../../src/channels/sip/protocol/digest.js';
+import { ADMIN_TOKEN, Client, ServerProcess } from './harness.js';
+import { baresipRegister } from './baresip.js';
+import { SipTestClient } from './sip-client.js';
+
+/**
+ * Phones register with digest authentication: Debian's baresip (MD5, the default challenge)
+ * with the right and a wrong secret, and a bare client doing SHA-256 over UDP and TCP against a
+ * server that offers it. Malformed input is dropped and the server keeps answering.
+ */
+let server: ServerProcess;
+let sha: ServerProcess;
+const SECRET = 'phone-secret-1';
+
+async function addAnn(s: ServerProcess) {
+  const admin = new Client(s.url, ADMIN_TOKEN);
+  const added = await admin.post('/api/v1/subscribers', {
+    name: 'Ann',
+    addresses: ['sip:ann@a.test', 'tel:+15550001'],
+    password: 'Ann long password',
+    sipSecret: SECRET,
+  });
+  assert.equal(added.status, 201, JSON.stringify(added.body));
+}
+
+before(async () => {
+  server = await ServerProcess.start({ SWITCHBOARD_DOMAINS: 'a.test' });
+  sha = await ServerProcess.start({
+    SWITCHBOARD_DOMAINS: 'a.test',
+    SWITCHBOARD_SIP_DIGEST_ALGORITHMS: 'SHA-256,MD5',
+  });
+  await addAnn(server);
+  await addAnn(sha);
+});
+after(async () => {
+  await server.dispose();
+  await sha.dispose();
+});
+
+test('baresip registers with its SIP secret over UDP and TCP; a wrong secret is refused', async () => {
+  const ok = await baresipRegister({
+    user: 'ann',
+    domain: 'a.test',
+    secret: SECRET,
+    sipPort: server.sipPort,
+  });
+  assert.match(ok, /ann@a\.test: \{0\/UDP\/v4\} 200 OK \(Switchboard\) \[1 binding\]/, ok);
+  const tcp = await baresipRegister({
+    user: 'ann',
+    domain: 'a.test',
+    secret: SECRET,
+    sipPort: server.sipPort,
+    transport: 'tcp',
+  });
+  assert.match(tcp, /ann@a\.test: \{0\/TCP\/v4\} 200 OK \(Switchboard\)/, tcp);
+  const wrong = await baresipRegister({
+    user: 'ann',
+    domain: 'a.test',
+    secret: 'guessed-secret',
+    sipPort: server.sipPort,
+  });
+  assert.match(wrong, /403 Forbidden \(Switchboard\)/, wrong);
+  assert.doesNotMatch(wrong, /200 OK/);
+});
+
+/** REGISTER, take the challenge of the given algorithm, answer it with HA1 from the secret. */
+async function register(
+  client: SipTestClient,
+  algorithm: 'SHA-256' | 'MD5',
+  secret: string,
+  expires = 600,
+) {
+  const base: Array<[string, string]> = [
+    ['From', '<sip:ann@a.test>;tag=t1'],
+    ['To', '<sip:ann@a.test>'],
+    ['Call-ID', `reg-${client.transport}-${algorithm}@test`],
+    ['Contact', `<sip:ann@127.0.0.1:${client.localPort}>;expires=${expires}`],
+  ];
+  const first = await client.request('REGISTER', 'sip:a.test', [...base, ['CSeq', '1 REGISTER']]);
+  assert.equal(first?.status, 401);
+  const challenges = first!.headers.lines('www-authenticate').map((v) => parseDigest(v)!);
+  assert.deepEqual(
+    challenges.map((c) => c.algorithm),
+    ['SHA-256', 'MD5'],
+    'SHA-256 offered first on this server',
+  );
+  const c = challenges.find((x) => x.algorithm === algorithm)!;
+  const hash = algorithm === 'SHA-256' ? 'sha256' : 'md5';
+  const ha1 = createHash(hash).update(`ann:a.test:${secret}`).digest('hex');
+  const response = digestResponse({
+    algorithm,
+    ha1,
+    nonce: c.nonce!,
+    method: 'REGISTER',
+    uri: 'sip:a.test',
+    qop: 'auth',
+    nc: '00000001',
+    cnonce: 'abc123',
+  });
+  return client.request('REGISTER', 'sip:a.test', [
+    ...base,
+    ['CSeq', '2 REGISTER'],
+    [
+      'Authorization',
+      `Digest username="ann", realm="a.test", nonce="${c.nonce}", uri="sip:a.test", algorithm=${algorithm}, qop=auth, nc=00000001, cnonce="abc123", response="${response}"`,
+    ],
+  ]);
+}
+
+test('SHA-256 digest over UDP and TCP; too short an interval gets 423; a wrong secret 403', async () => {
+  for (const transport of ['UDP', 'TCP'] as const) {
+    const client = await new SipTestClient(transport, sha.sipPort).open();
+    const ok = await register(client, 'SHA-256', SECRET);
+    assert.equal(ok?.status, 200, `${transport}: ${ok?.status} ${ok?.reason}`);
+    assert.match(
+      ok!.headers.get('contact')!,
+      new RegExp(`<sip:ann@127\\.0\\.0\\.1:${client.localPort}>;expires=(600|599)`),
+    );
+    const md5 = await register(client, 'MD5', SECRET);
+    assert.equal(md5?.status, 200);
+    assert.equal((await register(client, 'SHA-256', SECRET, 5))?.status, 423);
+    assert.equal((await register(client, 'SHA-256', 'not-the-secret'))?.status, 403);
+    client.close();
+  }
+});
+
+test('malformed SIP is dropped without an answer and the server keeps serving', async () => {
+  const client = await new SipTestClient('UDP', server.sipPort).open();
+  const options = () =>
+    client.request('OPTIONS', 'sip:a.test', [
+      ['From', '<sip:probe@b.test>;tag=p'],
+      ['To', '<sip:a.test>'],
+      ['Call-ID', `probe-${Math.random()}`],
+      ['CSeq', '1 OPTIONS'],
+    ]);
+  assert.equal((await options())?.status, 200);
+  for (const junk of [
+    'INVITE sip:x SIP/2.0\r\n\r\n',
+    'REGISTER sip:a.test SIP/7.0\r\nVia: x\r\n\r\n',
+    '\u0000\u0001garbage\r\n\r\n',
+    `OPTIONS sip:a.test SIP/2.0\r\n${'X-Long: y\r\n'.repeat(500)}\r\n`,
+  ])
+    client.raw(Buffer.from(junk, 'latin1'));
+  assert.equal((await options())?.status, 200, 'still answering');
+  const unknown = await client.request('SUBSCRIBE', 'sip:ann@a.test', [
+    ['From', '<sip:probe@b.test>;tag=p'],
+    ['To', '<sip:ann@a.test>'],
+    ['Call-ID', 'sub-1'],
+    ['CSeq', '1 SUBSCRIBE'],
+  ]);
+  assert.equal(unknown?.status, 501, 'not implemented yet, said so');
+  client.close();
+  assert.match(server.output, /SIP message refused/);
+});
