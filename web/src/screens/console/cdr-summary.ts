@@ -48,7 +48,8 @@ export function summarize(
   const currencies = new Set<string>();
   const add = (into: Map<string, Map<string, number>>, day: string, ch: string, n: number) => {
     const row = into.get(day) ?? new Map<string, number>();
-    row.set(ch, (row.get(ch) ?? 0) + n);
+    // Prices are exact to a millionth (the server counts micros); floats would drift off that.
+    row.set(ch, Math.round(((row.get(ch) ?? 0) + n) * 1e6) / 1e6);
     into.set(day, row);
   };
   for (const c of cdrs) {
