@@ -104,6 +104,16 @@ test('a resource going out of service shows without a reload, and Enable brings 
   await page.locator('tr[data-resource="hook-de"][data-status="A"]').waitFor();
   assert.equal((await admin.get(`/api/v1/resources/${ids['hook-de']}`)).body.status, 'A');
   await eventually(async () => (await statusOf(broken)) === 'S', 'the failed message to go out');
+
+  // A slow receiver keeps a channel busy long enough for the page to see it.
+  hook.delayMs = 3000;
+  const slow = await send({ to: ['tel:+4930333'], subject: 'Slow', text: 'takes a while' });
+  await row.locator('.bitmap .slot.busy').waitFor({ timeout: 5000 });
+  assert.equal(await row.locator('.bitmap').getAttribute('aria-label'), '1 of 4 channels busy');
+  assert.equal(await row.locator('.bitmap').getAttribute('data-bitmap'), '1000');
+  hook.delayMs = 0;
+  await eventually(async () => (await statusOf(slow)) === 'S', 'the slow message to go out');
+  await row.locator('.bitmap .slot.busy').waitFor({ state: 'detached' });
 });
 
 test('the queue lists a delivery by status; Hold holds it and Retry sends it', async () => {
@@ -123,6 +133,17 @@ test('the queue lists a delivery by status; Hold holds it and Retry sends it', a
   assert.match(await held.innerText(), /operator/, 'the hold reason shows');
   assert.equal(await page.locator('.status-counts a[data-status="H"] .count').innerText(), '1');
   assert.equal(await held.getByRole('button', { name: 'Hold' }).count(), 0, 'already held');
+  const depths = (await admin.get('/api/v1/deliveries/depths')).body;
+  assert.deepEqual(
+    depths.statuses.find((c: any) => c.status === 'H'),
+    { status: 'H', count: 1 },
+  );
+  assert.deepEqual(
+    depths.resources.find((c: any) => c.status === 'H'),
+    { resourceId: null, status: 'H', count: 1 },
+    'never routed, so held outside any resource',
+  );
+  assert.ok(depths.resources.every((c: any) => !['S', 'F', 'E'].includes(c.status)));
 
   await held.getByRole('button', { name: 'Retry' }).click();
   await page.getByText('The delivery to +4930222 is ready to be sent again').waitFor();
@@ -139,8 +160,8 @@ test('usage shows bars for today per resource, and the CSV link downloads the ro
   await eventually(async () => (await statusOf(paris)) === 'S', 'the Paris delivery');
   const cdrs = (await admin.get('/api/v1/cdrs')).body.cdrs as any[];
   const onDe = cdrs.filter((c) => c.resourceId === ids['hook-de']);
-  // Break failed once then went out, and Later went out: three attempts, two of them paid.
-  assert.equal(onDe.length, 3);
+  // Break failed once then went out; Slow and Later went out: four attempts, three of them paid.
+  assert.equal(onDe.length, 4);
 
   await page.goto(`${server.url}/#/console?tab=cdrs`);
   const d = new Date();
@@ -149,14 +170,14 @@ test('usage shows bars for today per resource, and the CSV link downloads the ro
   await attempts.locator(`g.day[data-day="${today}"] rect.bar`).first().waitFor();
   const bar = (chart: typeof attempts, channel: string) =>
     chart.locator(`g.day[data-day="${today}"] rect.bar[data-channel="${channel}"]`);
-  assert.equal(await bar(attempts, 'hook-de').getAttribute('data-value'), '3');
+  assert.equal(await bar(attempts, 'hook-de').getAttribute('data-value'), '4');
   assert.equal(await bar(attempts, 'hook-fr').getAttribute('data-value'), '1');
-  assert.equal(Number(await bar(cost, 'hook-de').getAttribute('data-value')), 0.1);
+  assert.equal(Number(await bar(cost, 'hook-de').getAttribute('data-value')), 0.15);
   assert.equal(Number(await bar(cost, 'hook-fr').getAttribute('data-value')), 0.02);
   assert.ok(
     Number(await bar(attempts, 'hook-de').getAttribute('height')) >
       Number(await bar(attempts, 'hook-fr').getAttribute('height')),
-    'three attempts stand taller than one',
+    'four attempts stand taller than one',
   );
   assert.equal(
     await page.locator('svg.chart rect.bar').count(),
@@ -164,7 +185,7 @@ test('usage shows bars for today per resource, and the CSV link downloads the ro
     'no bars on days without traffic',
   );
   await page.locator('select[name="by"]').selectOption('type');
-  assert.equal(await bar(attempts, 'webhook').getAttribute('data-value'), '4');
+  assert.equal(await bar(attempts, 'webhook').getAttribute('data-value'), '5');
   await page.locator('select[name="by"]').selectOption('resource');
   if (SHOTS) await page.screenshot({ path: join(SHOTS, 'console-cdrs.png'), fullPage: true });
 
