@@ -61,6 +61,13 @@ export interface DeliveryStore {
   /** Puts deliveries held for want of a resource back to ready. */
   releaseHeld(reason: string, now: string): Promise<number>;
   countByStatus(): Promise<Array<{ status: string; count: number }>>;
+  /**
+   * Unfinished deliveries (P, H, D, R, X, A) per resource and status: how much work waits on or
+   * runs through each resource. resourceId is null for work no resource has taken yet.
+   */
+  countOpenByResource(): Promise<
+    Array<{ resourceId: string | null; status: string; count: number }>
+  >;
   /** Deliveries in flight (X) per resource, across all processes. */
   inFlightByResource(): Promise<Map<string, number>>;
 }

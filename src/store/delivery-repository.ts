@@ -1,11 +1,12 @@
 import { sql, type Kysely } from 'kysely';
-import type {
-  Cdr,
-  Delivery,
-  DeliveryStatus,
-  NewResource,
-  Resource,
-  ResourcePatch,
+import {
+  FINAL_STATUSES,
+  type Cdr,
+  type Delivery,
+  type DeliveryStatus,
+  type NewResource,
+  type Resource,
+  type ResourcePatch,
 } from '../core/delivery.js';
 import type {
   CdrQuery,
@@ -230,6 +231,22 @@ export class DeliveryRepository implements DeliveryStore, ResourceStore, CdrStor
       .groupBy('status')
       .execute();
     return rows.map((r) => ({ status: r.status, count: Number(r.count) }));
+  }
+
+  async countOpenByResource(): Promise<
+    Array<{ resourceId: string | null; status: string; count: number }>
+  > {
+    const rows = await this.reader
+      .selectFrom('deliveries')
+      .select(['resource_id', 'status', (eb) => eb.fn.countAll<number>().as('count')])
+      .where('status', 'not in', FINAL_STATUSES)
+      .groupBy(['resource_id', 'status'])
+      .execute();
+    return rows.map((r) => ({
+      resourceId: r.resource_id ?? null,
+      status: r.status,
+      count: Number(r.count),
+    }));
   }
 
   async inFlightByResource(): Promise<Map<string, number>> {

@@ -186,6 +186,15 @@ export function deliveryContract(name: string, prepare: () => Promise<string | n
         (await queue.countByStatus()).map((c) => [c.status, c.count]),
       );
       assert.ok(counts.R! >= 2);
+      const open = await queue.countOpenByResource();
+      assert.ok(
+        open.every((c) => !['S', 'F', 'E'].includes(c.status)),
+        'finished deliveries are not queue depth',
+      );
+      assert.equal(
+        open.filter((c) => c.status === 'R').reduce((n, c) => n + c.count, 0),
+        counts.R,
+      );
     });
 
     test('a late report notes itself in the log and fails only a delivery that was handed on', async () => {

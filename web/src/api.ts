@@ -96,6 +96,15 @@ export function partUrl(
   return `/api/v1/messages/${encodeURIComponent(messageId)}/parts/${index}?${q}`;
 }
 
+/**
+ * A link to a GET endpoint that a plain <a download> can follow: like partUrl, the token rides in
+ * the query because a link cannot send an Authorization header.
+ */
+export function apiLink(path: string, params: Record<string, string> = {}): string {
+  const q = new URLSearchParams({ ...params, token: savedToken() ?? '' });
+  return `/api/v1${path}?${q}`;
+}
+
 /** The live event stream of the signed-in mailbox. */
 export function mailboxEvents(onEvent: (event: { type: string; messageId?: string }) => void) {
   const source = new EventSource(`/api/v1/events?token=${encodeURIComponent(savedToken() ?? '')}`);

@@ -66,6 +66,8 @@ export const cdrRoutes: FastifyPluginAsyncTypebox<RestApiDeps> = async (app, dep
             to: Type.Optional(Type.String({ format: 'date-time' })),
             format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv')])),
             limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000, default: 10_000 })),
+            // A download link cannot send a header: the token may ride in the query, as for parts.
+            token: Type.Optional(Type.String()),
           },
           { additionalProperties: false },
         ),

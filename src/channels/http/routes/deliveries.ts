@@ -92,6 +92,43 @@ export const deliveryRoutes: FastifyPluginAsyncTypebox<RestApiDeps> = async (app
   );
 
   app.get(
+    '/deliveries/depths',
+    {
+      schema: {
+        tags: ['deliveries'],
+        summary: 'Queue depth: deliveries per status, and unfinished ones per resource (admins)',
+        response: {
+          200: Type.Object({
+            statuses: Type.Array(Type.Object({ status: Type.String(), count: Type.Integer() }), {
+              description: 'Every status that has deliveries, finished ones included',
+            }),
+            resources: Type.Array(
+              Type.Object({
+                resourceId: OrNull(Type.String(), {
+                  description: 'null: work no resource has taken yet',
+                }),
+                status: Type.String(),
+                count: Type.Integer(),
+              }),
+              { description: 'Unfinished deliveries (P, H, D, R, X, A) per resource and status' },
+            ),
+          }),
+          401: Problem,
+          403: Problem,
+        },
+      },
+    },
+    async (request) => {
+      requireAdmin(request.principal);
+      const [statuses, resources] = await Promise.all([
+        deps.deliveries.countByStatus(),
+        deps.deliveries.countOpenByResource(),
+      ]);
+      return { statuses, resources };
+    },
+  );
+
+  app.get(
     '/deliveries/:id',
     {
       schema: {
