@@ -10,10 +10,12 @@ import { launchBrowser, signIn } from './browser.js';
 /**
  * The operator's console in Debian's Chromium: Olga (an admin) watches a resource fail and come
  * back, holds and retries a delivery, and reads the day's usage; Ann (a subscriber) never sees it.
- * With SCREENSHOTS=1 it also saves the pictures in docs/screenshots/.
+ * With SWITCHBOARD_SCREENSHOTS=docs/screenshots it also saves the pictures there.
  */
 const SECRET = 'console-test-hook-secret-0123';
-const SHOTS = process.env.SCREENSHOTS ? join(ROOT, 'docs', 'screenshots') : null;
+const SHOTS = process.env.SWITCHBOARD_SCREENSHOTS
+  ? join(ROOT, process.env.SWITCHBOARD_SCREENSHOTS)
+  : null;
 
 let server: ServerProcess;
 let browser: Browser;
