@@ -22,6 +22,8 @@ import { createSmtpSubmission } from '../channels/email/smtp-submission.js';
 import { SmtpResource } from '../channels/email/smtp-resource.js';
 import { NonceIssuer, type DigestAlgorithm } from '../channels/sip/protocol/digest.js';
 import { Registrar } from '../channels/sip/registrar.js';
+import { DigestGuard } from '../channels/sip/digest-guard.js';
+import { MessageWaiting } from '../channels/sip/message-waiting.js';
 import { SipServer } from '../channels/sip/sip-server.js';
 import type { ComposeContext } from '../channels/email/mail-composer.js';
 import { MailAuthenticator, parsePolicy } from '../channels/email/mail-auth.js';
@@ -443,17 +445,25 @@ export async function startServer(
     dsn: new DsnReceiver(bounces, lateReports, logger),
   });
   const submission = createSmtpSubmission(directory, intake, smtpOptions);
-  const registrar = new Registrar(
+  const sipGuard = new DigestGuard(
     directory,
     new NonceIssuer(createHmac('sha256', linkKey(keys)).update('sip nonces').digest()),
     {
       realm: config.domains[0] ?? 'switchboard',
       algorithms: digestAlgorithms(config.sipDigestAlgorithms),
-      minExpires: config.sipRegisterMinExpires,
-      maxExpires: config.sipRegisterMaxExpires,
     },
+    (reason, peer, username) =>
+      logger.warn(
+        { username, remote: `${peer.address}:${peer.port}`, reason },
+        'SIP authentication refused',
+      ),
+  );
+  const registrar = new Registrar(
+    sipGuard,
+    { minExpires: config.sipRegisterMinExpires, maxExpires: config.sipRegisterMaxExpires },
     {
-      registered: (b) =>
+      registered: (b) => {
+        messageWaiting.registered(b.subscriberId);
         logger.info(
           {
             subscriber: b.subscriberId,
@@ -461,20 +471,29 @@ export async function startServer(
             via: `${b.transport} ${b.address}:${b.port}`,
           },
           'phone registered',
-        ),
-      refused: (reason, peer, username) =>
-        logger.warn(
-          { username, remote: `${peer.address}:${peer.port}`, reason },
-          'SIP registration refused',
-        ),
+        );
+      },
     },
   );
-  const sip = new SipServer(registrar, {
+  const sip = new SipServer({
     host: config.httpHost,
     port: config.sipPort,
+    publicHost: config.sipPublicHost,
     maxMessageBytes: config.sipMaxMessageBytes,
     logger,
   });
+  const messageWaiting = new MessageWaiting({
+    guard: sipGuard,
+    transactions: sip.transactions,
+    bus,
+    counts: (id) => messages.waitingCounts(id),
+    bindings: (id) => registrar.bindingsOf(id),
+    local: () => sip.local(),
+    maxExpires: config.sipRegisterMaxExpires,
+    log: (event, detail) => logger.info(detail, event),
+  });
+  sip.handle('REGISTER', (request, peer) => registrar.register(request, peer));
+  sip.handle('SUBSCRIBE', (request, peer) => messageWaiting.subscribe(request, peer));
   const sipPort = await sip.listen();
   const smtpPort = await listenSmtp(smtp, config.smtpPort, config.httpHost);
   const submissionPort = await listenSmtp(submission, config.submissionPort, config.httpHost);
@@ -512,6 +531,7 @@ export async function startServer(
         // finish, then close the store.
         await dispatcher.stop();
         smtpOut.close();
+        messageWaiting.close();
         await sip.close();
         await new Promise<void>((resolve) => smtp.close(() => resolve()));
         await new Promise<void>((resolve) => submission.close(() => resolve()));

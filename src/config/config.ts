@@ -41,6 +41,7 @@ export interface Config {
   submissionPort: number;
   sipPort: number;
   sipMaxMessageBytes: number;
+  sipPublicHost: string | null;
   sipDigestAlgorithms: string[];
   sipRegisterMinExpires: number;
   sipRegisterMaxExpires: number;

@@ -317,6 +317,14 @@ export const OPTIONS = [
       'SIP port, UDP and TCP, for phones and trunks; 0 picks a free port. Listens on SWITCHBOARD_HTTP_HOST.',
   },
   {
+    key: 'sipPublicHost',
+    env: 'SWITCHBOARD_SIP_PUBLIC_HOST',
+    type: 'string',
+    default: null,
+    description:
+      "The host name or address phones reach the SIP port at, for Via and Contact of the requests Switchboard sends (NOTIFY); empty uses SWITCHBOARD_HTTP_HOST, or this machine's first outside IPv4 when that is a wildcard.",
+  },
+  {
     key: 'sipMaxMessageBytes',
     env: 'SWITCHBOARD_SIP_MAX_MESSAGE_BYTES',
     type: 'size',

@@ -72,6 +72,10 @@ export interface MessageStore {
     }>
   >;
   ping(): Promise<void>;
+  /** Inbox messages counted by type, read state and urgency: what message-waiting lights show. */
+  waitingCounts(
+    mailboxId: string,
+  ): Promise<Array<{ type: string; read: boolean; urgent: boolean; count: number }>>;
   /** Adds a rendition made from one of the message's parts; null when the message is gone. */
   addPart(
     mailboxId: string,

@@ -321,6 +321,22 @@ export class MessageRepository implements MessageStore {
     }));
   }
 
+  async waitingCounts(mailboxId: string) {
+    const rows = await this.reader
+      .selectFrom('messages')
+      .select((eb) => ['type', 'is_read', 'urgent', eb.fn.countAll<number>().as('count')])
+      .where('mailbox_id', '=', mailboxId)
+      .where('folder', '=', 'inbox')
+      .groupBy(['type', 'is_read', 'urgent'])
+      .execute();
+    return rows.map((r) => ({
+      type: r.type,
+      read: Number(r.is_read) === 1,
+      urgent: Number(r.urgent) === 1,
+      count: Number(r.count),
+    }));
+  }
+
   async markAccessed(mailboxId: string, id: string, at: string): Promise<void> {
     await this.db
       .updateTable('messages')

@@ -191,7 +191,11 @@ export function storeContract(name: string, prepare: () => Promise<string | null
         (await mailbox.get(bob.id, m.id)).accessedAt !== null,
         'reading marks the message accessed',
       );
+      assert.deepEqual(await messages.waitingCounts(bob.id), [
+        { type: 'email', read: false, urgent: false, count: 1 },
+      ]);
       const moved = await mailbox.update(bob.id, m.id, { folder: 'saved', read: true });
+      assert.deepEqual(await messages.waitingCounts(bob.id), [], 'only the inbox counts');
       assert.equal(moved.folder, 'saved');
       const counts = await mailbox.folders(bob.id);
       assert.deepEqual(

@@ -25,6 +25,10 @@ export async function baresipRegister(options: {
   sipPort: number;
   transport?: 'udp' | 'tcp';
   seconds?: number;
+  /** More baresip modules, e.g. mwi.so (subscribes to message-waiting). */
+  modules?: string[];
+  /** Print the SIP messages too (`-s`). */
+  trace?: boolean;
 }): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'switchboard-baresip-'));
   const transport = options.transport ?? 'udp';
@@ -37,6 +41,7 @@ export async function baresipRegister(options: {
       'module_path /usr/lib/baresip/modules',
       'module g711.so',
       'module_app account.so',
+      ...(options.modules ?? []).map((m) => `module_app ${m}`),
       '',
     ].join('\n'),
   );
@@ -47,7 +52,7 @@ export async function baresipRegister(options: {
   return new Promise((resolve) => {
     execFile(
       'baresip',
-      ['-f', dir, '-t', String(options.seconds ?? 3)],
+      ['-f', dir, '-t', String(options.seconds ?? 3), ...(options.trace ? ['-s'] : [])],
       { timeout: 20_000 },
       (_err, stdout, stderr) => resolve(`${stdout}${stderr}`),
     );

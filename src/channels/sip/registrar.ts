@@ -1,27 +1,14 @@
-import type { Subscriber } from '../../core/subscriber.js';
-import {
-  challenge,
-  NonceIssuer,
-  parseDigest,
-  verifyDigest,
-  type DigestAlgorithm,
-} from './protocol/digest.js';
+import type { DigestGuard } from './digest-guard.js';
 import type { SipRequest, SipResponse } from './protocol/message.js';
 import { parseNameAddr, parseUri } from './protocol/uri.js';
 import { responseTo } from './responses.js';
 import type { SipPeer } from './transport.js';
 
-/** What the registrar needs from the directory: digest credentials by SIP user name and realm. */
-export interface SipCredentialSource {
-  sipCredentials(
-    username: string,
-    realm: string,
-  ): Promise<{ subscriber: Subscriber; md5: string | null; sha256: string | null } | null>;
-}
-
 /** One phone's registration: where to reach it, until when. */
 export interface Binding {
   subscriberId: string;
+  /** The address of record the phone registered (the To URI). */
+  aor: string;
   contact: string;
   expiresAt: number;
   transport: 'UDP' | 'TCP';
@@ -32,16 +19,12 @@ export interface Binding {
 }
 
 export interface RegistrarOptions {
-  realm: string;
-  /** Challenges offered, in this order (clients take the first they support). */
-  algorithms: DigestAlgorithm[];
   minExpires: number;
   maxExpires: number;
 }
 
 export interface RegistrarEvents {
   registered?(binding: Binding): void;
-  refused?(reason: string, peer: Pick<SipPeer, 'address' | 'port'>, username: string | null): void;
 }
 
 /**
@@ -53,8 +36,7 @@ export class Registrar {
   private readonly bindings = new Map<string, Binding[]>();
 
   constructor(
-    private readonly directory: SipCredentialSource,
-    private readonly nonces: NonceIssuer,
+    private readonly guard: DigestGuard,
     private readonly options: RegistrarOptions,
     private readonly events: RegistrarEvents = {},
   ) {}
@@ -73,36 +55,8 @@ export class Registrar {
   }
 
   async register(request: SipRequest, peer: SipPeer): Promise<SipResponse> {
-    const realm = this.options.realm;
-    const challengeResponse = (stale = false) => {
-      const nonce = this.nonces.issue();
-      return responseTo(
-        request,
-        peer,
-        401,
-        this.options.algorithms.map((algorithm) => [
-          'WWW-Authenticate',
-          challenge({ realm, nonce, algorithm, stale }),
-        ]),
-      );
-    };
-    const authorization = request.headers
-      .lines('authorization')
-      .map(parseDigest)
-      .find((p) => p?.realm === realm);
-    if (!authorization?.username) return challengeResponse();
-    const freshness = this.nonces.check(authorization.nonce ?? '');
-    if (freshness === 'stale') return challengeResponse(true);
-    const refuse = (reason: string) => {
-      this.events.refused?.(reason, peer, authorization.username ?? null);
-      return responseTo(request, peer, 403);
-    };
-    if (freshness === 'invalid') return refuse('a nonce we did not issue');
-    const credentials = await this.directory.sipCredentials(authorization.username, realm);
-    const sha = (authorization.algorithm ?? 'MD5').toUpperCase() === 'SHA-256';
-    const ha1 = sha ? credentials?.sha256 : credentials?.md5;
-    if (!credentials || !ha1 || !verifyDigest(authorization, 'REGISTER', ha1))
-      return refuse('wrong user name or SIP secret');
+    const proven = await this.guard.check(request, peer);
+    if ('kind' in proven) return proven;
     // One may register only one's own address of record.
     let aor;
     try {
@@ -110,12 +64,16 @@ export class Registrar {
     } catch {
       return responseTo(request, peer, 400, [], { reason: 'Bad To URI' });
     }
-    if (aor.user !== authorization.username)
-      return refuse(`${aor.user} is not ${authorization.username}`);
-    return this.update(request, peer, credentials.subscriber.id);
+    if (aor.user !== proven.username) return responseTo(request, peer, 403);
+    return this.update(request, peer, proven.subscriber.id, `sip:${aor.user}@${aor.host}`);
   }
 
-  private update(request: SipRequest, peer: SipPeer, subscriberId: string): SipResponse {
+  private update(
+    request: SipRequest,
+    peer: SipPeer,
+    subscriberId: string,
+    aor: string,
+  ): SipResponse {
     const now = Date.now();
     const headerExpires = request.headers.get('expires');
     const callId = request.headers.get('call-id')!;
@@ -137,6 +95,7 @@ export class Registrar {
       if (asked === 0) continue;
       const binding: Binding = {
         subscriberId,
+        aor,
         contact: contact.uri,
         expiresAt: now + Math.min(asked, this.options.maxExpires) * 1000,
         transport: peer.transport,

@@ -1,40 +1,54 @@
+import { networkInterfaces } from 'node:os';
+import { ClientTransactions } from './client-transactions.js';
 import type { SipRequest, SipResponse } from './protocol/message.js';
 import { DEFAULT_SIP_LIMITS } from './protocol/message.js';
 import { parseVia } from './protocol/uri.js';
-import type { Registrar } from './registrar.js';
 import { responseTo } from './responses.js';
 import { SipTransport, type SipPeer } from './transport.js';
 
 export interface SipServerOptions {
   host: string;
   port: number;
+  /** The host phones reach us at, for Via and Contact; null to work it out from `host`. */
+  publicHost: string | null;
   maxMessageBytes: number;
   logger: { info(o: object, m: string): void; warn(o: object, m: string): void };
 }
 
-const ALLOW = 'REGISTER, OPTIONS';
+export type SipHandler = (request: SipRequest, peer: SipPeer) => Promise<SipResponse> | SipResponse;
+
 /** How long a non-INVITE server transaction keeps its answer for retransmissions (Timer J, 64*T1). */
 const TRANSACTION_MS = 32_000;
 
+/** A wildcard listen address says nothing to a phone: use this machine's first outside IPv4. */
+function reachableHost(host: string): string {
+  if (host !== '0.0.0.0' && host !== '::') return host;
+  for (const list of Object.values(networkInterfaces()))
+    for (const i of list ?? []) if (i.family === 'IPv4' && !i.internal) return i.address;
+  return '127.0.0.1';
+}
+
 /**
  * The SIP side of Switchboard: one transport (UDP and TCP), non-INVITE server transactions that
- * answer retransmissions from memory, and dispatch by method. What is not implemented gets 501,
- * malformed input is logged and dropped, and no request can crash the process.
+ * answer retransmissions from memory, client transactions for what we send, and dispatch by
+ * method. What is not implemented gets 501; malformed input is logged and dropped; no request
+ * can crash the process.
  */
 export class SipServer {
   private readonly transport: SipTransport;
+  readonly transactions: ClientTransactions;
+  private readonly handlers = new Map<string, SipHandler>();
   private readonly answered = new Map<string, { response: SipResponse | null; until: number }>();
   private sweeper: NodeJS.Timeout | null = null;
+  private boundPort = 0;
 
-  constructor(
-    private readonly registrar: Registrar,
-    private readonly options: SipServerOptions,
-  ) {
+  constructor(private readonly options: SipServerOptions) {
     this.transport = new SipTransport(
       { ...DEFAULT_SIP_LIMITS, maxMessageBytes: options.maxMessageBytes },
       {
         message: (message, peer) => {
           if (message.kind === 'request') void this.request(message, peer);
+          else this.transactions.response(message);
         },
         refused: (error, peer) =>
           options.logger.warn(
@@ -43,21 +57,47 @@ export class SipServer {
           ),
       },
     );
+    this.transactions = new ClientTransactions((target, message) =>
+      this.transport.sendTo(target, message),
+    );
+    this.handle('OPTIONS', (request, peer) =>
+      responseTo(request, peer, 200, [
+        ['Allow', this.allow()],
+        ['Accept', 'application/sdp'],
+      ]),
+    );
+  }
+
+  handle(method: string, handler: SipHandler): void {
+    this.handlers.set(method, handler);
+  }
+
+  /** Where phones reach this server. */
+  local(): { host: string; port: number } {
+    return {
+      host: this.options.publicHost ?? reachableHost(this.options.host),
+      port: this.boundPort,
+    };
   }
 
   async listen(): Promise<number> {
-    const port = await this.transport.listen(this.options.port, this.options.host);
+    this.boundPort = await this.transport.listen(this.options.port, this.options.host);
     this.sweeper = setInterval(() => {
       const now = Date.now();
       for (const [key, t] of this.answered) if (t.until < now) this.answered.delete(key);
     }, 5000);
     this.sweeper.unref();
-    return port;
+    return this.boundPort;
   }
 
   async close(): Promise<void> {
     if (this.sweeper) clearInterval(this.sweeper);
+    this.transactions.close();
     await this.transport.close();
+  }
+
+  private allow(): string {
+    return [...this.handlers.keys()].join(', ');
   }
 
   private async request(request: SipRequest, peer: SipPeer): Promise<void> {
@@ -78,7 +118,10 @@ export class SipServer {
     this.answered.set(key, { response: null, until: Date.now() + TRANSACTION_MS });
     let response: SipResponse;
     try {
-      response = await this.handle(request, peer);
+      const handler = this.handlers.get(request.method);
+      response = handler
+        ? await handler(request, peer)
+        : responseTo(request, peer, 501, [['Allow', this.allow()]]);
     } catch (err) {
       this.options.logger.warn(
         { err: (err as Error).message, method: request.method },
@@ -88,19 +131,5 @@ export class SipServer {
     }
     this.answered.set(key, { response, until: Date.now() + TRANSACTION_MS });
     peer.send(response);
-  }
-
-  private handle(request: SipRequest, peer: SipPeer): Promise<SipResponse> | SipResponse {
-    switch (request.method) {
-      case 'REGISTER':
-        return this.registrar.register(request, peer);
-      case 'OPTIONS':
-        return responseTo(request, peer, 200, [
-          ['Allow', ALLOW],
-          ['Accept', 'application/sdp'],
-        ]);
-      default:
-        return responseTo(request, peer, 501, [['Allow', ALLOW]]);
-    }
   }
 }

@@ -100,6 +100,31 @@ export class SipTransport {
     });
   }
 
+  /**
+   * Sends a request of ours to a phone: over UDP to its address, over TCP on the connection it
+   * opened (phones behind NAT can only be reached that way). False when no such connection is open.
+   */
+  sendTo(
+    target: { transport: 'UDP' | 'TCP'; address: string; port: number },
+    message: SipMessage,
+  ): boolean {
+    if (target.transport === 'UDP') {
+      if (!this.udp) return false;
+      this.udp.send(serialize(message), target.port, target.address);
+      return true;
+    }
+    for (const socket of this.connections)
+      if (
+        socket.remoteAddress === target.address &&
+        socket.remotePort === target.port &&
+        !socket.destroyed
+      ) {
+        socket.write(serialize(message));
+        return true;
+      }
+    return false;
+  }
+
   async close(): Promise<void> {
     for (const socket of this.connections) socket.destroy();
     await Promise.all([
