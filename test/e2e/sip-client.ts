@@ -24,6 +24,8 @@ export class SipTestClient {
       udp.on('message', (data) => this.deliver(parseDatagram(data)));
       await new Promise<void>((r) => udp.bind(0, '127.0.0.1', () => r()));
       this.localPort = udp.address().port;
+      // A failed assertion must not leave the test process waiting on this socket.
+      udp.unref();
       this.udp = udp;
     } else {
       const framer = new SipStreamFramer();
@@ -31,6 +33,7 @@ export class SipTestClient {
       await new Promise<void>((r, j) => tcp.once('connect', r).once('error', j));
       tcp.on('data', (c: Buffer) => framer.push(c).forEach((m) => this.deliver(m)));
       this.localPort = tcp.localPort ?? 0;
+      tcp.unref();
       this.tcp = tcp;
     }
     return this;

@@ -145,13 +145,22 @@ test('malformed SIP is dropped without an answer and the server keeps serving', 
   ])
     client.raw(Buffer.from(junk, 'latin1'));
   assert.equal((await options())?.status, 200, 'still answering');
-  const unknown = await client.request('SUBSCRIBE', 'sip:ann@a.test', [
+  const unknown = await client.request('MESSAGE', 'sip:ann@a.test', [
+    ['From', '<sip:probe@b.test>;tag=p'],
+    ['To', '<sip:ann@a.test>'],
+    ['Call-ID', 'msg-1'],
+    ['CSeq', '1 MESSAGE'],
+  ]);
+  const wrongEvent = await client.request('SUBSCRIBE', 'sip:ann@a.test', [
     ['From', '<sip:probe@b.test>;tag=p'],
     ['To', '<sip:ann@a.test>'],
     ['Call-ID', 'sub-1'],
     ['CSeq', '1 SUBSCRIBE'],
+    ['Event', 'presence'],
   ]);
-  assert.equal(unknown?.status, 501, 'not implemented yet, said so');
   client.close();
+  assert.equal(wrongEvent?.status, 489, 'only message-summary is offered');
+  assert.equal(unknown?.status, 501, 'not implemented yet, said so');
+  assert.match(unknown!.headers.get('allow')!, /REGISTER.*SUBSCRIBE/);
   assert.match(server.output, /SIP message refused/);
 });
