@@ -29,7 +29,7 @@ async function upload(who: Client, kind: string, contentType: string, body: Buff
   const res = await fetch(`${server.url}/api/v1/me/greetings/${kind}`, {
     method: 'PUT',
     headers: { authorization: `Bearer ${who.token}`, 'content-type': contentType },
-    body,
+    body: typeof body === 'string' ? body : new Uint8Array(body),
   });
   return {
     status: res.status,
