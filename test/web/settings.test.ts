@@ -73,7 +73,6 @@ test('notification rules and quiet hours are saved', async () => {
   await notifications.getByLabel('Voice: Webhook').uncheck();
   await notifications.getByLabel(/Hold notices during quiet hours/).uncheck();
   await notifications.getByRole('button', { name: 'Save' }).click();
-  await page.waitForFunction(async () => true);
   for (let i = 0; i < 50; i++) {
     const prefs = (await me()).notificationPreferences;
     if (!prefs.quietHours) break;
