@@ -11,10 +11,12 @@ import { MailboxService } from '../core/mailbox.js';
 import type { IngestResult } from '../core/ingest.js';
 import type { SubscriberProfile } from '../core/subscriber.js';
 import { Directory } from '../directory/directory.js';
+import { Greetings } from '../directory/greetings.js';
 import { Intake } from '../intake/intake.js';
 import { BlobVault } from '../store/blobs/blob-vault.js';
 import { KeyRing, loadKeyRing } from '../store/blobs/key-ring.js';
 import { DeliveryRepository, type SecretSealer } from '../store/delivery-repository.js';
+import { GreetingRepository } from '../store/greeting-repository.js';
 import { partLinkPath } from '../channels/http/routes/links.js';
 import { WebhookResource } from '../channels/webhook/webhook-resource.js';
 import { createSmtpInbound } from '../channels/email/smtp-inbound.js';
@@ -248,6 +250,12 @@ export async function startServer(
       ),
   );
   const mailbox = new MailboxService(messages, blobs, bus, undefined, mediaPort(media));
+  const greetings = new Greetings(
+    new GreetingRepository(database.db, database.reader),
+    blobs,
+    mediaPort(media),
+    { maxBytes: config.greetingMaxBytes, maxSeconds: config.greetingMaxSeconds },
+  );
   /** Transcripts in the background, through the bounded conversion pool; a failure is logged, not fatal. */
   transcribe = (result) => {
     for (const copy of result.copies.filter((c) => c.folder !== 'sent'))
@@ -374,6 +382,7 @@ export async function startServer(
     ready: () => messages.ping(),
     api: {
       directory,
+      greetings,
       intake,
       mailbox,
       messages,

@@ -37,6 +37,8 @@ export interface Config {
   mediaMaxAudioSeconds: number;
   mediaConcurrency: number;
   transcribeVoice: boolean;
+  greetingMaxBytes: number;
+  greetingMaxSeconds: number;
   smtpPort: number;
   submissionPort: number;
   sipPort: number;

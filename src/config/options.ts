@@ -293,6 +293,21 @@ export const OPTIONS = [
       'Transcribe new voice messages automatically (pocketsphinx baseline; see docs/media.md for its accuracy), stored as derived text parts and indexed for search.',
   },
   {
+    key: 'greetingMaxBytes',
+    env: 'SWITCHBOARD_GREETING_MAX_BYTES',
+    type: 'size',
+    default: 10485760,
+    description:
+      'Largest greeting (unavailable, busy, name) a subscriber may upload or record, as sent; more is refused with 413.',
+  },
+  {
+    key: 'greetingMaxSeconds',
+    env: 'SWITCHBOARD_GREETING_MAX_SECONDS',
+    type: 'integer',
+    default: 120,
+    description: 'Longest greeting a subscriber may upload or record; longer is refused with 413.',
+  },
+  {
     key: 'smtpPort',
     env: 'SWITCHBOARD_SMTP_PORT',
     type: 'integer',

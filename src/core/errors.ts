@@ -11,6 +11,7 @@ export type ErrorKind =
   | 'no-mailbox'
   | 'quota-exceeded'
   | 'too-large'
+  | 'unsupported-media-type'
   | 'not-acceptable'
   | 'unavailable';
 

@@ -25,6 +25,12 @@ export const FORMATS: readonly FormatInfo[] = [
     description: 'Linear PCM WAV, 16 kHz mono (speech recognition input)',
   },
   {
+    key: 'audio/wav;rate=8000',
+    kind: 'audio',
+    extension: 'wav',
+    description: 'Linear PCM WAV, 8 kHz mono (greetings and prompts played on a call)',
+  },
+  {
     key: 'audio/wav;codec=pcmu',
     kind: 'audio',
     extension: 'wav',
@@ -97,6 +103,7 @@ const BY_KEY = new Map(FORMATS.map((f) => [f.key, f]));
 const ALIASES: Record<string, string> = {
   wav: 'audio/wav',
   pcm: 'audio/wav',
+  slin: 'audio/wav;rate=8000',
   ulaw: 'audio/wav;codec=pcmu',
   mulaw: 'audio/wav;codec=pcmu',
   pcmu: 'audio/wav;codec=pcmu',

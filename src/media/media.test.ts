@@ -129,6 +129,7 @@ describe('audio converters (ffmpeg) on real speech', () => {
     ['ulaw', 'pcm_mulaw', []],
     ['alaw', 'pcm_alaw', []],
     ['audio/wav;rate=16000', 'pcm_s16le', []],
+    ['slin', 'pcm_s16le', []],
     ['gsm', 'gsm', ['-f', 'gsm', '-ar', '8000']],
     ['g726', 'adpcm_g726le', ['-f', 'g726le', '-code_size', '4', '-ar', '8000']],
     ['opus', 'opus', []],
@@ -425,6 +426,7 @@ describe('every converter on a real sample', () => {
     samples.set('audio/wav', speech);
     for (const f of [
       'audio/wav;rate=16000',
+      'audio/wav;rate=8000',
       'audio/wav;codec=pcmu',
       'audio/wav;codec=pcma',
       'audio/gsm',

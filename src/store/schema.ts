@@ -87,6 +87,20 @@ export interface BlobsTable {
   created_at: string;
 }
 
+/** A subscriber's greeting of one kind; both blobs are in `blobs`, sealed like message parts. */
+export interface GreetingsTable {
+  subscriber_id: string;
+  kind: string;
+  content_type: string;
+  size: number;
+  sha256: string;
+  duration_ms: number;
+  playable_type: string;
+  playable_size: number;
+  playable_sha256: string;
+  updated_at: string;
+}
+
 export interface DeliveriesTable {
   id: string;
   message_id: string;
@@ -171,6 +185,7 @@ export interface Database {
   messages: MessagesTable;
   parts: PartsTable;
   blobs: BlobsTable;
+  greetings: GreetingsTable;
   deliveries: DeliveriesTable;
   resources: ResourcesTable;
   cdrs: CdrsTable;

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { deliveryContract } from './delivery.contract.js';
+import { greetingContract } from './greeting.contract.js';
 import { storeContract } from './store.contract.js';
 
 /**
@@ -22,3 +23,4 @@ async function emptyDatabase(): Promise<string> {
 
 storeContract('PostgreSQL', emptyDatabase);
 deliveryContract('PostgreSQL', emptyDatabase);
+greetingContract('PostgreSQL', emptyDatabase);

@@ -4,12 +4,15 @@ import type { Resource } from '../../core/delivery.js';
 import type { BlobStore, Bus, MessageStore } from '../../core/ports.js';
 import type { LinkSigner } from '../../lib/link-signer.js';
 import type { Directory } from '../../directory/directory.js';
+import type { Greetings } from '../../directory/greetings.js';
 import type { Intake } from '../../intake/intake.js';
 import type { Principal, PrincipalResolver } from './principal.js';
 
 /** What the REST API needs from the rest of Switchboard, handed in by the composition root. */
 export interface RestApiDeps {
   directory: Directory;
+  /** The subscriber's greetings callers hear; audio in, normalized for telephony. */
+  greetings: Greetings;
   intake: Intake;
   mailbox: MailboxService;
   messages: MessageStore;

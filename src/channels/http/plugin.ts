@@ -8,6 +8,7 @@ import { resourceRoutes } from './routes/resources.js';
 import { documentRoutes } from './routes/documents.js';
 import { formatRoutes } from './routes/formats.js';
 import { eventRoutes } from './routes/events.js';
+import { greetingRoutes } from './routes/greetings.js';
 import { meRoutes } from './routes/me.js';
 import { messageRoutes } from './routes/messages.js';
 import { partRoutes } from './routes/parts.js';
@@ -25,6 +26,7 @@ export const restApi: FastifyPluginAsyncTypebox<RestApiDeps> = async (app, optio
   for (const routes of [
     sessionRoutes,
     meRoutes,
+    greetingRoutes,
     messageRoutes,
     partRoutes,
     composeRoutes,

@@ -18,6 +18,7 @@ const KINDS: Record<ErrorKind, { status: number; title: string }> = {
   'not-found': { status: 404, title: 'Not found' },
   conflict: { status: 409, title: 'Conflict' },
   'too-large': { status: 413, title: 'Too large' },
+  'unsupported-media-type': { status: 415, title: 'Unsupported media type' },
   'not-acceptable': { status: 406, title: 'Format not available' },
   'no-mailbox': { status: 422, title: 'No such mailbox' },
   'quota-exceeded': { status: 422, title: 'Mailbox full' },

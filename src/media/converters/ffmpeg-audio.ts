@@ -8,6 +8,10 @@ const AUDIO: Record<string, { input: string[]; output: string[] }> = {
     input: [],
     output: ['-ar', '16000', '-ac', '1', '-c:a', 'pcm_s16le', '-f', 'wav'],
   },
+  'audio/wav;rate=8000': {
+    input: [],
+    output: ['-ar', '8000', '-ac', '1', '-c:a', 'pcm_s16le', '-f', 'wav'],
+  },
   'audio/wav;codec=pcmu': {
     input: [],
     output: ['-ar', '8000', '-ac', '1', '-c:a', 'pcm_mulaw', '-f', 'wav'],

@@ -3,6 +3,7 @@ import type { Dialect } from '../schema.js';
 import { initial } from './001-initial.js';
 import { delivery } from './002-delivery.js';
 import { mailAuth } from './003-mail-auth.js';
+import { greetings } from './004-greetings.js';
 
 /** One ordered set of migrations for both databases; a migration branches on dialect where SQL differs. */
 export function migrationProvider(dialect: Dialect): MigrationProvider {
@@ -12,6 +13,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '001-initial': initial(dialect),
         '002-delivery': delivery(dialect),
         '003-mail-auth': mailAuth(dialect),
+        '004-greetings': greetings(dialect),
       };
     },
   };
