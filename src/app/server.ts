@@ -26,6 +26,8 @@ import { NonceIssuer, type DigestAlgorithm } from '../channels/sip/protocol/dige
 import { Registrar } from '../channels/sip/registrar.js';
 import { DigestGuard } from '../channels/sip/digest-guard.js';
 import { MessageWaiting } from '../channels/sip/message-waiting.js';
+import { VoicemailCalls } from '../channels/sip/calls/voicemail-calls.js';
+import { wavSamples } from '../channels/sip/media/wav-file.js';
 import { SipServer } from '../channels/sip/sip-server.js';
 import type { ComposeContext } from '../channels/email/mail-composer.js';
 import { MailAuthenticator, parsePolicy } from '../channels/email/mail-auth.js';
@@ -172,6 +174,22 @@ function digestAlgorithms(names: string[]): DigestAlgorithm[] {
       `SWITCHBOARD_SIP_DIGEST_ALGORITHMS: use MD5 and/or SHA-256, not "${names.join(',')}"`,
     );
   return chosen as DigestAlgorithm[];
+}
+
+/** What callers hear when the subscriber recorded no greeting of their own. */
+const DEFAULT_GREETING = (language: string) =>
+  language.startsWith('de')
+    ? 'Der Teilnehmer ist nicht erreichbar. Bitte sprechen Sie nach dem Signalton.'
+    : 'The person you are calling is not available. Please leave a message after the tone.';
+
+/** The address a call's Request-URI names: a number as tel:, a SIP user in one of our domains. */
+function callTarget(uri: string, domains: string[]): string | null {
+  const m = /^sips?:([^@;]+)@([^;:>]+)/i.exec(uri);
+  if (!m) return null;
+  const user = decodeURIComponent(m[1]!);
+  if (/^\+?[0-9]{3,15}$/.test(user)) return `tel:${user.startsWith('+') ? user : `+${user}`}`;
+  const host = m[2]!.toLowerCase();
+  return `sip:${user}@${domains.includes(host) ? host : (domains[0] ?? host)}`;
 }
 
 export function createLogger(config: Config): Logger {
@@ -503,6 +521,70 @@ export async function startServer(
   });
   sip.handle('REGISTER', (request, peer) => registrar.register(request, peer));
   sip.handle('SUBSCRIBE', (request, peer) => messageWaiting.subscribe(request, peer));
+  const recordings = join(config.dataDir, 'recordings');
+  mkdirSync(recordings, { recursive: true });
+  const spokenGreetings = new Map<string, Promise<Int16Array>>();
+  const defaultGreeting = (language: string): Promise<Int16Array> => {
+    let made = spokenGreetings.get(language);
+    if (!made) {
+      made = media
+        .convert(
+          Buffer.from(DEFAULT_GREETING(language), 'utf8'),
+          'text/plain',
+          'audio/wav;rate=8000',
+          { language },
+        )
+        .then((r) => wavSamples(r.content));
+      made.catch(() => spokenGreetings.delete(language));
+      spokenGreetings.set(language, made);
+    }
+    return made;
+  };
+  const voicemail = new VoicemailCalls({
+    mailboxFor: async (uri) => {
+      const target = callTarget(uri, config.domains);
+      if (!target) return null;
+      const resolution = await directory.resolve(target);
+      if (resolution.kind !== 'local') return null;
+      if (resolution.target.kind === 'dynamic')
+        return {
+          subscriberId: '',
+          address: resolution.target.address,
+          language: config.defaultLanguage,
+        };
+      const owner = await directory.lookup(resolution.target.subscriberId);
+      return owner
+        ? { subscriberId: owner.id, address: resolution.target.address, language: owner.language }
+        : null;
+    },
+    greeting: async (subscriberId) => {
+      if (!subscriberId) return null;
+      const audio = await greetings
+        .audio(subscriberId, 'unavailable', 'audio/wav;rate=8000')
+        .catch(() => null);
+      return audio ? wavSamples(audio.content) : null;
+    },
+    defaultGreeting,
+    store: async (m) => {
+      await intake.ingest({ type: 'voice', from: m.from, to: [m.to], durationMs: m.durationMs }, [
+        { contentType: 'audio/wav', filename: 'voicemail.wav', content: readFileSync(m.file) },
+      ]);
+    },
+    transactions: sip.transactions,
+    local: () => sip.local(),
+    rtpHost: () => sip.local().host,
+    recordingsDir: recordings,
+    maxRecordingMs: config.voicemailMaxSeconds * 1000,
+    minRecordingMs: config.voicemailMinMs,
+    log: (event, detail) => logger.info(detail, event),
+  });
+  sip.handle('INVITE', (request, peer) => voicemail.invite(request, peer));
+  // Made now rather than during the first call, where the caller would wait through it.
+  void defaultGreeting(config.defaultLanguage).catch((err: unknown) =>
+    logger.warn({ err }, 'the spoken default greeting could not be made'),
+  );
+  sip.onAck((request) => voicemail.ack(request));
+  sip.handle('BYE', (request, peer) => voicemail.bye(request, peer));
   const sipPort = await sip.listen();
   const smtpPort = await listenSmtp(smtp, config.smtpPort, config.httpHost);
   const submissionPort = await listenSmtp(submission, config.submissionPort, config.httpHost);

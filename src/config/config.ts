@@ -46,6 +46,8 @@ export interface Config {
   sipPublicHost: string | null;
   sipDigestAlgorithms: string[];
   sipRegisterMinExpires: number;
+  voicemailMaxSeconds: number;
+  voicemailMinMs: number;
   sipRegisterMaxExpires: number;
   mailAuthPolicy: string;
   mailTrustedNetworks: string[];

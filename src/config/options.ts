@@ -356,6 +356,21 @@ export const OPTIONS = [
       'Digest challenges offered to phones, in this order: MD5 (RFC 2617) and/or SHA-256 (RFC 8760). Both are always verified; what is offered is what phones use. Some phones (Debian baresip 1.0 among them) refuse to register at all when any challenge names an algorithm they do not know, so the default offers MD5 alone; use SHA-256,MD5 when all your phones understand both.',
   },
   {
+    key: 'voicemailMaxSeconds',
+    env: 'SWITCHBOARD_VOICEMAIL_MAX_SECONDS',
+    type: 'integer',
+    default: 180,
+    description:
+      'Longest voice message a caller may leave; at the limit the call is ended and the message kept.',
+  },
+  {
+    key: 'voicemailMinMs',
+    env: 'SWITCHBOARD_VOICEMAIL_MIN_MS',
+    type: 'integer',
+    default: 1000,
+    description: 'Recordings shorter than this (hang-ups right after the beep) are discarded.',
+  },
+  {
     key: 'sipRegisterMinExpires',
     env: 'SWITCHBOARD_SIP_REGISTER_MIN_EXPIRES',
     type: 'integer',

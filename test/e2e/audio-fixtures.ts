@@ -79,3 +79,62 @@ export function correlation(a: Int16Array, b: Int16Array, maxLag = 800): number 
   }
   return best;
 }
+
+/** Normalised correlation of two equally long stretches. */
+function similarity(
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  from: number,
+  to: number,
+  lag: number,
+): number {
+  let ab = 0;
+  let aa = 0;
+  let bb = 0;
+  for (let i = from; i < to; i++) {
+    const x = a[i]!;
+    const y = b[i + lag]!;
+    ab += x * y;
+    aa += x * x;
+    bb += y * y;
+  }
+  return ab / Math.sqrt(aa * bb || 1);
+}
+
+/**
+ * Where `recording` (a piece of what was played, started at an unknown point) sits in
+ * `reference`, and how alike the two are there: found on 10 ms loudness envelopes first (cheap
+ * over seconds of lag), then to the sample. Gives the correlation and the offset in samples.
+ */
+export function locate(
+  reference: Int16Array,
+  recording: Int16Array,
+): { r: number; offset: number } {
+  const envelope = (x: Int16Array) => {
+    const out = new Float64Array(Math.floor(x.length / 80));
+    for (let w = 0; w < out.length; w++) {
+      let e = 0;
+      for (let i = w * 80; i < (w + 1) * 80; i++) e += x[i]! * x[i]!;
+      out[w] = Math.sqrt(e / 80);
+    }
+    return out;
+  };
+  const er = envelope(reference);
+  const ec = envelope(recording);
+  let best = { r: -1, lag: 0 };
+  for (let lag = 0; lag + ec.length / 2 <= er.length; lag++) {
+    const n = Math.min(ec.length, er.length - lag);
+    const r = similarity(ec, er, 0, n, lag);
+    if (r > best.r) best = { r, lag };
+  }
+  let fine = { r: -1, offset: 0 };
+  for (let d = -160; d <= 160; d++) {
+    const offset = best.lag * 80 + d;
+    if (offset < 0) continue;
+    const n = Math.min(recording.length, reference.length - offset);
+    if (n < 800) continue;
+    const r = similarity(recording, reference, 0, n, offset);
+    if (r > fine.r) fine = { r, offset };
+  }
+  return fine;
+}

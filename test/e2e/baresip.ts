@@ -58,3 +58,46 @@ export async function baresipRegister(options: {
     );
   });
 }
+
+/**
+ * baresip as a caller: dials `uri` through Switchboard, plays `source` (a WAV, 8 kHz mono) as
+ * its microphone and hangs up when the file ends; gives back what it printed.
+ */
+export async function baresipCall(options: {
+  uri: string;
+  sipPort: number;
+  source: string;
+  from?: string;
+  transport?: 'udp' | 'tcp';
+}): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'switchboard-baresip-call-'));
+  const transport = options.transport ?? 'udp';
+  const own = await freePort();
+  writeFileSync(
+    join(dir, 'config'),
+    [
+      'poll_method epoll',
+      `sip_listen 127.0.0.1:${own}`,
+      'module_path /usr/lib/baresip/modules',
+      'module g711.so',
+      'module aufile.so',
+      'module_app account.so',
+      'module_app menu.so',
+      `audio_source aufile,${options.source}`,
+      `audio_player aufile,${join(dir, 'heard.wav')}`,
+      '',
+    ].join('\n'),
+  );
+  writeFileSync(
+    join(dir, 'accounts'),
+    `<${options.from ?? 'sip:carol@b.test'};transport=${transport}>;regint=0;outbound="sip:127.0.0.1:${options.sipPort};transport=${transport}"\n`,
+  );
+  return new Promise((resolve) => {
+    execFile(
+      'baresip',
+      ['-f', dir, '-e', `/dial ${options.uri}`, '-t', '40'],
+      { timeout: 60_000 },
+      (_err, stdout, stderr) => resolve(`${stdout}${stderr}`),
+    );
+  });
+}

@@ -25,6 +25,7 @@ export const REASONS: Record<number, string> = {
   487: 'Request Terminated',
   488: 'Not Acceptable Here',
   489: 'Bad Event',
+  491: 'Request Pending',
   500: 'Server Internal Error',
   501: 'Not Implemented',
   503: 'Service Unavailable',

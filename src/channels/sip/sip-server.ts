@@ -41,6 +41,7 @@ export class SipServer {
   private readonly answered = new Map<string, { response: SipResponse | null; until: number }>();
   private sweeper: NodeJS.Timeout | null = null;
   private boundPort = 0;
+  private ackHandler: ((request: SipRequest) => void) | null = null;
 
   constructor(private readonly options: SipServerOptions) {
     this.transport = new SipTransport(
@@ -72,6 +73,11 @@ export class SipServer {
     this.handlers.set(method, handler);
   }
 
+  /** ACKs (which get no answer) go here. */
+  onAck(handler: (request: SipRequest) => void): void {
+    this.ackHandler = handler;
+  }
+
   /** Where phones reach this server. */
   local(): { host: string; port: number } {
     return {
@@ -97,7 +103,7 @@ export class SipServer {
   }
 
   private allow(): string {
-    return [...this.handlers.keys()].join(', ');
+    return [...this.handlers.keys(), ...(this.ackHandler ? ['ACK'] : [])].join(', ');
   }
 
   private async request(request: SipRequest, peer: SipPeer): Promise<void> {
@@ -109,7 +115,10 @@ export class SipServer {
     } catch {
       return peer.send(responseTo(request, peer, 400, [], { reason: 'Bad Via' }));
     }
-    if (request.method === 'ACK') return;
+    // ACK has no answer (RFC 3261 17.1.1.3); it ends the INVITE's 2xx retransmissions.
+    if (request.method === 'ACK') return this.ackHandler?.(request);
+    // Stops the caller retransmitting the INVITE while we prepare the call.
+    if (request.method === 'INVITE') peer.send(responseTo(request, peer, 100));
     const seen = this.answered.get(key);
     if (seen) {
       if (seen.response) peer.send(seen.response);

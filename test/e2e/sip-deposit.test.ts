@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { decodeToPcm, locate } from './audio-fixtures.js';
+import { baresipCall } from './baresip.js';
+import { Client, ServerProcess, subscriberClient } from './harness.js';
+import { eventually } from './receiver.js';
+
+/**
+ * Leaving a voicemail with a real SIP phone: baresip calls Ann's SIP URI and her number, hears
+ * the greeting and the beep, "speaks" an espeak-ng recording and hangs up; a voice message of
+ * about that length is in Ann's mailbox and its audio is what baresip played.
+ */
+let server: ServerProcess;
+let ann: { client: Client; id: string };
+const dir = mkdtempSync(join(tmpdir(), 'switchboard-deposit-'));
+const source = join(dir, 'caller.wav');
+let speech: Int16Array;
+
+before(async () => {
+  const spoken = join(dir, 'spoken.wav');
+  execFileSync('espeak-ng', [
+    '-w',
+    join(dir, 'raw.wav'),
+    'This is Carol calling about the harbour crane. It arrives on Tuesday at nine in the morning. Please call me back.',
+  ]);
+  execFileSync('sox', [join(dir, 'raw.wav'), '-r', '8000', '-c', '1', '-b', '16', spoken]);
+  // Callers speak after the beep: silence while the greeting plays, then the message.
+  execFileSync('sox', [spoken, source, 'pad', '8', '1']);
+  speech = decodeToPcm(readFileSync(spoken));
+  server = await ServerProcess.start({
+    SWITCHBOARD_DOMAINS: 'a.test',
+    SWITCHBOARD_LOG_LEVEL: 'info',
+  });
+  ann = await subscriberClient(server, {
+    name: 'Ann',
+    addresses: ['sip:ann@a.test', 'tel:+15550001'],
+  });
+});
+after(() => server.dispose());
+
+async function deposited(count: number) {
+  return eventually(async () => {
+    const list = (await ann.client.get('/api/v1/messages?type=voice')).body.messages;
+    return list.length >= count ? list[0] : undefined;
+  }, `voice message ${count}`);
+}
+
+test('a call to the subscriber leaves a voice message: the greeting plays, the recording is the caller’s', async () => {
+  const out = await baresipCall({ uri: 'sip:ann@a.test', sipPort: server.sipPort, source });
+  assert.match(out, /Call with sip:ann@a\.test.* terminated/, out.slice(-1500));
+  const message = await deposited(1);
+  assert.equal(message.type, 'voice');
+  assert.equal(message.from, 'sip:carol@b.test');
+  const total = (speech.length / 8000) * 1000 + 9000;
+  // Recorded from the beep (after the greeting) to the hang-up.
+  assert.ok(
+    message.durationMs > speech.length / 8 && message.durationMs < total,
+    `durationMs ${message.durationMs}`,
+  );
+  const wav = await ann.client.get(`/api/v1/messages/${message.id}/parts/1`);
+  const recorded = decodeToPcm(wav.body);
+  const { r } = locate(decodeToPcm(readFileSync(source)), recorded);
+  assert.ok(r > 0.9, `the recording is the caller's audio (r=${r.toFixed(3)})`);
+  assert.match(server.output, /voicemail stored/);
+});
+
+test('a call to the subscriber’s number over TCP works the same way', async () => {
+  const out = await baresipCall({
+    uri: 'sip:+15550001@a.test',
+    sipPort: server.sipPort,
+    source,
+    transport: 'tcp',
+  });
+  assert.match(out, /terminated/, out.slice(-1500));
+  const message = await deposited(2);
+  assert.ok(message.durationMs > speech.length / 8, `durationMs ${message.durationMs}`);
+});
+
+test('a call to nobody gets 404 and stores nothing', async () => {
+  const out = await baresipCall({ uri: 'sip:nobody@a.test', sipPort: server.sipPort, source });
+  assert.match(out, /404 Not Found/, out.slice(-1500));
+});
