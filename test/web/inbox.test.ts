@@ -154,7 +154,12 @@ test('search finds a message by a word in its body', async () => {
   await page.getByRole('searchbox').fill('quayside');
   await page.getByRole('button', { name: 'Search' }).click();
   await page.waitForFunction(() => location.hash.includes('q=quayside'));
-  await page.locator('.messages li').first().waitFor();
+  // The folder's list stays on screen until the search answers: wait for the list to change.
+  await page
+    .waitForFunction(() => document.querySelectorAll('.messages li').length === 1, undefined, {
+      timeout: 10_000,
+    })
+    .catch(() => undefined);
   const subjects = await page.locator('.messages li .subject').allInnerTexts();
   assert.deepEqual(subjects, ['Harbour']);
 });
