@@ -69,6 +69,8 @@ export async function baresipCall(options: {
   source: string;
   from?: string;
   transport?: 'udp' | 'tcp';
+  /** Offer only this codec (baresip's audio_codecs account parameter), e.g. PCMA. */
+  codec?: string;
 }): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'switchboard-baresip-call-'));
   const transport = options.transport ?? 'udp';
@@ -90,7 +92,7 @@ export async function baresipCall(options: {
   );
   writeFileSync(
     join(dir, 'accounts'),
-    `<${options.from ?? 'sip:carol@b.test'};transport=${transport}>;regint=0;outbound="sip:127.0.0.1:${options.sipPort};transport=${transport}"\n`,
+    `<${options.from ?? 'sip:carol@b.test'};transport=${transport}>;regint=0;outbound="sip:127.0.0.1:${options.sipPort};transport=${transport}"${options.codec ? `;audio_codecs=${options.codec}` : ''}\n`,
   );
   return new Promise((resolve) => {
     execFile(

@@ -68,16 +68,23 @@ test('a call to the subscriber leaves a voice message: the greeting plays, the r
   assert.match(server.output, /voicemail stored/);
 });
 
-test('a call to the subscriber’s number over TCP works the same way', async () => {
+test('a call to the subscriber’s number over TCP, offering only PCMA, works the same way', async () => {
   const out = await baresipCall({
     uri: 'sip:+15550001@a.test',
     sipPort: server.sipPort,
     source,
     transport: 'tcp',
+    codec: 'PCMA',
   });
   assert.match(out, /terminated/, out.slice(-1500));
   const message = await deposited(2);
   assert.ok(message.durationMs > speech.length / 8, `durationMs ${message.durationMs}`);
+  assert.match(server.output, /"codec":"PCMA","msg":"voicemail call answered"/);
+  const recorded = decodeToPcm(
+    (await ann.client.get(`/api/v1/messages/${message.id}/parts/1`)).body,
+  );
+  const { r } = locate(decodeToPcm(readFileSync(source)), recorded);
+  assert.ok(r > 0.9, `A-law both ways keeps the caller's audio (r=${r.toFixed(3)})`);
 });
 
 test('a call to nobody gets 404 and stores nothing', async () => {
