@@ -22,13 +22,6 @@ import { WebhookResource } from '../channels/webhook/webhook-resource.js';
 import { createSmtpInbound } from '../channels/email/smtp-inbound.js';
 import { createSmtpSubmission } from '../channels/email/smtp-submission.js';
 import { SmtpResource } from '../channels/email/smtp-resource.js';
-import { NonceIssuer, type DigestAlgorithm } from '../channels/sip/protocol/digest.js';
-import { Registrar } from '../channels/sip/registrar.js';
-import { DigestGuard } from '../channels/sip/digest-guard.js';
-import { MessageWaiting } from '../channels/sip/message-waiting.js';
-import { VoicemailCalls } from '../channels/sip/calls/voicemail-calls.js';
-import { wavSamples } from '../channels/sip/media/wav-file.js';
-import { SipServer } from '../channels/sip/sip-server.js';
 import type { ComposeContext } from '../channels/email/mail-composer.js';
 import { MailAuthenticator, parsePolicy } from '../channels/email/mail-auth.js';
 import { dnsLookup } from '../lib/dns-resolver.js';
@@ -50,6 +43,7 @@ import { migrate, openDatabase } from '../store/database.js';
 import { MessageRepository } from '../store/message-repository.js';
 import { SubscriberRepository } from '../store/subscriber-repository.js';
 import { buildHttpServer } from './http-server.js';
+import { startSipSide } from './sip-side.js';
 import { createMediaService, mediaPort } from './media.js';
 import { createMetrics } from './metrics.js';
 
@@ -163,33 +157,6 @@ async function listenSmtp(server: SMTPServer, port: number, host: string): Promi
     server.listen(port, host, () => resolve());
   });
   return (server.server.address() as AddressInfo).port;
-}
-
-/** The configured digest algorithms, checked: a typo must stop the start, not lock phones out. */
-function digestAlgorithms(names: string[]): DigestAlgorithm[] {
-  const known: DigestAlgorithm[] = ['MD5', 'SHA-256'];
-  const chosen = names.map((n) => known.find((k) => k === n.toUpperCase()));
-  if (chosen.length === 0 || chosen.some((a) => !a))
-    throw new Error(
-      `SWITCHBOARD_SIP_DIGEST_ALGORITHMS: use MD5 and/or SHA-256, not "${names.join(',')}"`,
-    );
-  return chosen as DigestAlgorithm[];
-}
-
-/** What callers hear when the subscriber recorded no greeting of their own. */
-const DEFAULT_GREETING = (language: string) =>
-  language.startsWith('de')
-    ? 'Der Teilnehmer ist nicht erreichbar. Bitte sprechen Sie nach dem Signalton.'
-    : 'The person you are calling is not available. Please leave a message after the tone.';
-
-/** The address a call's Request-URI names: a number as tel:, a SIP user in one of our domains. */
-function callTarget(uri: string, domains: string[]): string | null {
-  const m = /^sips?:([^@;]+)@([^;:>]+)/i.exec(uri);
-  if (!m) return null;
-  const user = decodeURIComponent(m[1]!);
-  if (/^\+?[0-9]{3,15}$/.test(user)) return `tel:${user.startsWith('+') ? user : `+${user}`}`;
-  const host = m[2]!.toLowerCase();
-  return `sip:${user}@${domains.includes(host) ? host : (domains[0] ?? host)}`;
 }
 
 export function createLogger(config: Config): Logger {
@@ -472,120 +439,18 @@ export async function startServer(
     dsn: new DsnReceiver(bounces, lateReports, logger),
   });
   const submission = createSmtpSubmission(directory, intake, smtpOptions);
-  const sipGuard = new DigestGuard(
-    directory,
-    new NonceIssuer(createHmac('sha256', linkKey(keys)).update('sip nonces').digest()),
-    {
-      realm: config.domains[0] ?? 'switchboard',
-      algorithms: digestAlgorithms(config.sipDigestAlgorithms),
-    },
-    (reason, peer, username) =>
-      logger.warn(
-        { username, remote: `${peer.address}:${peer.port}`, reason },
-        'SIP authentication refused',
-      ),
-  );
-  const registrar = new Registrar(
-    sipGuard,
-    { minExpires: config.sipRegisterMinExpires, maxExpires: config.sipRegisterMaxExpires },
-    {
-      registered: (b) => {
-        messageWaiting.registered(b.subscriberId);
-        logger.info(
-          {
-            subscriber: b.subscriberId,
-            contact: b.contact,
-            via: `${b.transport} ${b.address}:${b.port}`,
-          },
-          'phone registered',
-        );
-      },
-    },
-  );
-  const sip = new SipServer({
-    host: config.httpHost,
-    port: config.sipPort,
-    publicHost: config.sipPublicHost,
-    maxMessageBytes: config.sipMaxMessageBytes,
+  const sipSide = await startSipSide({
+    config,
     logger,
-  });
-  const messageWaiting = new MessageWaiting({
-    guard: sipGuard,
-    transactions: sip.transactions,
+    directory,
+    messages,
     bus,
-    counts: (id) => messages.waitingCounts(id),
-    bindings: (id) => registrar.bindingsOf(id),
-    local: () => sip.local(),
-    maxExpires: config.sipRegisterMaxExpires,
-    log: (event, detail) => logger.info(detail, event),
+    intake,
+    greetings,
+    media,
+    nonceKey: createHmac('sha256', linkKey(keys)).update('sip nonces').digest(),
   });
-  sip.handle('REGISTER', (request, peer) => registrar.register(request, peer));
-  sip.handle('SUBSCRIBE', (request, peer) => messageWaiting.subscribe(request, peer));
-  const recordings = join(config.dataDir, 'recordings');
-  mkdirSync(recordings, { recursive: true });
-  const spokenGreetings = new Map<string, Promise<Int16Array>>();
-  const defaultGreeting = (language: string): Promise<Int16Array> => {
-    let made = spokenGreetings.get(language);
-    if (!made) {
-      made = media
-        .convert(
-          Buffer.from(DEFAULT_GREETING(language), 'utf8'),
-          'text/plain',
-          'audio/wav;rate=8000',
-          { language },
-        )
-        .then((r) => wavSamples(r.content));
-      made.catch(() => spokenGreetings.delete(language));
-      spokenGreetings.set(language, made);
-    }
-    return made;
-  };
-  const voicemail = new VoicemailCalls({
-    mailboxFor: async (uri) => {
-      const target = callTarget(uri, config.domains);
-      if (!target) return null;
-      const resolution = await directory.resolve(target);
-      if (resolution.kind !== 'local') return null;
-      if (resolution.target.kind === 'dynamic')
-        return {
-          subscriberId: '',
-          address: resolution.target.address,
-          language: config.defaultLanguage,
-        };
-      const owner = await directory.lookup(resolution.target.subscriberId);
-      return owner
-        ? { subscriberId: owner.id, address: resolution.target.address, language: owner.language }
-        : null;
-    },
-    greeting: async (subscriberId) => {
-      if (!subscriberId) return null;
-      const audio = await greetings
-        .audio(subscriberId, 'unavailable', 'audio/wav;rate=8000')
-        .catch(() => null);
-      return audio ? wavSamples(audio.content) : null;
-    },
-    defaultGreeting,
-    store: async (m) => {
-      await intake.ingest({ type: 'voice', from: m.from, to: [m.to], durationMs: m.durationMs }, [
-        { contentType: 'audio/wav', filename: 'voicemail.wav', content: readFileSync(m.file) },
-      ]);
-    },
-    transactions: sip.transactions,
-    local: () => sip.local(),
-    rtpHost: () => sip.local().host,
-    recordingsDir: recordings,
-    maxRecordingMs: config.voicemailMaxSeconds * 1000,
-    minRecordingMs: config.voicemailMinMs,
-    log: (event, detail) => logger.info(detail, event),
-  });
-  sip.handle('INVITE', (request, peer) => voicemail.invite(request, peer));
-  // Made now rather than during the first call, where the caller would wait through it.
-  void defaultGreeting(config.defaultLanguage).catch((err: unknown) =>
-    logger.warn({ err }, 'the spoken default greeting could not be made'),
-  );
-  sip.onAck((request) => voicemail.ack(request));
-  sip.handle('BYE', (request, peer) => voicemail.bye(request, peer));
-  const sipPort = await sip.listen();
+  const sipPort = sipSide.port;
   const smtpPort = await listenSmtp(smtp, config.smtpPort, config.httpHost);
   const submissionPort = await listenSmtp(submission, config.submissionPort, config.httpHost);
   // Written whole and renamed into place: scripts waiting for the file never read half of it.
@@ -622,8 +487,7 @@ export async function startServer(
         // finish, then close the store.
         await dispatcher.stop();
         smtpOut.close();
-        messageWaiting.close();
-        await sip.close();
+        await sipSide.close();
         await new Promise<void>((resolve) => smtp.close(() => resolve()));
         await new Promise<void>((resolve) => submission.close(() => resolve()));
         await http.close();

@@ -1,3 +1,5 @@
+import { readWav } from './wav.js';
+
 /**
  * How long a recording plays, read from its bytes without decoding: the WAV header's data size
  * and byte rate, or the fixed bit rate of a raw telephony codec. Null when the bytes do not say.
@@ -25,21 +27,8 @@ export function audioDurationMs(contentType: string, content: Buffer): number | 
   }
 }
 
-/** Walks the RIFF chunks for `fmt ` (byte rate) and `data` (size; clipped to what arrived). */
+/** The data size over the byte rate the header gives. */
 function wavDurationMs(content: Buffer): number | null {
-  if (content.length < 12 || content.toString('latin1', 0, 4) !== 'RIFF') return null;
-  if (content.toString('latin1', 8, 12) !== 'WAVE') return null;
-  let byteRate = 0;
-  for (let at = 12; at + 8 <= content.length;) {
-    const id = content.toString('latin1', at, at + 4);
-    const size = content.readUInt32LE(at + 4);
-    if (id === 'fmt ' && at + 16 <= content.length) byteRate = content.readUInt32LE(at + 16);
-    if (id === 'data') {
-      if (!byteRate) return null;
-      const bytes = Math.min(size, content.length - at - 8);
-      return Math.round((bytes * 1000) / byteRate);
-    }
-    at += 8 + size + (size % 2);
-  }
-  return null;
+  const wav = readWav(content);
+  return wav?.byteRate ? Math.round((wav.data.length * 1000) / wav.byteRate) : null;
 }

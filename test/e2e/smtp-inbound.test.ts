@@ -7,34 +7,15 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, test } from 'node:test';
 import { Client, ServerProcess, subscriberClient } from './harness.js';
+import { swaks as sendWithSwaks } from './swaks.js';
 
 const run = promisify(execFile);
 let server: ServerProcess;
 let bob: { client: Client; id: string };
 const dir = mkdtempSync(join(tmpdir(), 'switchboard-smtp-'));
 
-/** Sends with swaks, a real SMTP client; gives its transcript and exit code. */
-async function swaks(
-  args: string[],
-  port = server.smtpPort,
-): Promise<{ code: number; out: string }> {
-  try {
-    const { stdout } = await run('swaks', [
-      '--server',
-      `127.0.0.1:${port}`,
-      '--helo',
-      'client.test',
-      '--timeout',
-      '20',
-      '--suppress-data',
-      ...args,
-    ]);
-    return { code: 0, out: stdout };
-  } catch (err) {
-    const e = err as { code: number; stdout: string };
-    return { code: e.code, out: e.stdout };
-  }
-}
+/** swaks against this test's server, the SMTP port unless told otherwise. */
+const swaks = (args: string[], port = server.smtpPort) => sendWithSwaks(port, args);
 
 before(async () => {
   server = await ServerProcess.start({

@@ -1,5 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { ConversionError, type Converter } from '../converter.js';
+import { readWav, samplesOf } from '../wav.js';
 
 /** The format of waveform peaks: what a player draws, computed once on the server. */
 export const PEAKS_FORMAT = 'application/vnd.switchboard.peaks+json';
@@ -19,27 +20,6 @@ export function peaksOf(samples: Int16Array, bars = BARS): number[] {
   return peaks;
 }
 
-/** The samples of a 16-bit PCM WAV file (the planner hands this converter audio/wav). */
-function pcmOf(wav: Buffer): { samples: Int16Array; rate: number; channels: number } {
-  let rate = 0;
-  let channels = 1;
-  for (let at = 12; at + 8 <= wav.length;) {
-    const id = wav.toString('latin1', at, at + 4);
-    const size = wav.readUInt32LE(at + 4);
-    if (id === 'fmt ') {
-      channels = wav.readUInt16LE(at + 10);
-      rate = wav.readUInt32LE(at + 12);
-    }
-    if (id === 'data') {
-      const bytes = Math.min(size, wav.length - at - 8) & ~1;
-      const copy = Buffer.from(wav.subarray(at + 8, at + 8 + bytes));
-      return { samples: new Int16Array(copy.buffer, copy.byteOffset, bytes / 2), rate, channels };
-    }
-    at += 8 + size + (size % 2);
-  }
-  throw new ConversionError('the WAV file has no audio data', 'bad-input');
-}
-
 /** audio/wav → waveform peaks and the exact duration, as JSON. */
 export const waveform: Converter = {
   id: 'waveform',
@@ -47,7 +27,10 @@ export const waveform: Converter = {
   to: PEAKS_FORMAT,
   cost: 1,
   async convert(input, output) {
-    const { samples, rate, channels } = pcmOf(await readFile(input));
+    const wav = readWav(await readFile(input));
+    if (!wav) throw new ConversionError('the WAV file has no audio data', 'bad-input');
+    const { rate, channels } = wav;
+    const samples = samplesOf(wav.data);
     const durationMs = rate ? Math.round((samples.length / channels / rate) * 1000) : null;
     await writeFile(output, JSON.stringify({ durationMs, peaks: peaksOf(samples) }));
   },

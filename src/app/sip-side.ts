@@ -1,0 +1,188 @@
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { VoicemailCalls } from '../channels/sip/calls/voicemail-calls.js';
+import { DigestGuard } from '../channels/sip/digest-guard.js';
+import { wavSamples } from '../channels/sip/media/wav-file.js';
+import { MessageWaiting } from '../channels/sip/message-waiting.js';
+import { NonceIssuer, type DigestAlgorithm } from '../channels/sip/protocol/digest.js';
+import { Registrar } from '../channels/sip/registrar.js';
+import { SipServer } from '../channels/sip/sip-server.js';
+import type { Config } from '../config/config.js';
+import type { Bus } from '../core/ports.js';
+import type { Directory } from '../directory/directory.js';
+import type { Greetings } from '../directory/greetings.js';
+import type { Intake } from '../intake/intake.js';
+import type { MessageRepository } from '../store/message-repository.js';
+import type { createMediaService } from './media.js';
+
+/** The configured digest algorithms, checked: a typo must stop the start, not lock phones out. */
+function digestAlgorithms(names: string[]): DigestAlgorithm[] {
+  const known: DigestAlgorithm[] = ['MD5', 'SHA-256'];
+  const chosen = names.map((n) => known.find((k) => k === n.toUpperCase()));
+  if (chosen.length === 0 || chosen.some((a) => !a))
+    throw new Error(
+      `SWITCHBOARD_SIP_DIGEST_ALGORITHMS: use MD5 and/or SHA-256, not "${names.join(',')}"`,
+    );
+  return chosen as DigestAlgorithm[];
+}
+
+/** What callers hear when the subscriber recorded no greeting of their own. */
+const DEFAULT_GREETING = (language: string) =>
+  language.startsWith('de')
+    ? 'Der Teilnehmer ist nicht erreichbar. Bitte sprechen Sie nach dem Signalton.'
+    : 'The person you are calling is not available. Please leave a message after the tone.';
+
+/** The address a call's Request-URI names: a number as tel:, a SIP user in one of our domains. */
+function callTarget(uri: string, domains: string[]): string | null {
+  const m = /^sips?:([^@;]+)@([^;:>]+)/i.exec(uri);
+  if (!m) return null;
+  const user = decodeURIComponent(m[1]!);
+  if (/^\+?[0-9]{3,15}$/.test(user)) return `tel:${user.startsWith('+') ? user : `+${user}`}`;
+  const host = m[2]!.toLowerCase();
+  return `sip:${user}@${domains.includes(host) ? host : (domains[0] ?? host)}`;
+}
+
+export interface SipSideDeps {
+  config: Config;
+  logger: Logger;
+  directory: Directory;
+  messages: MessageRepository;
+  bus: Bus;
+  intake: Intake;
+  greetings: Greetings;
+  media: ReturnType<typeof createMediaService>;
+  /** Key for the stateless digest nonces. */
+  nonceKey: Buffer;
+}
+
+/**
+ * The telephone side, wired: SIP transport, digest guard, registrar, message-waiting lights and
+ * voicemail calls on one SipServer. Gives the port it listens on and how to stop it.
+ */
+export async function startSipSide(
+  d: SipSideDeps,
+): Promise<{ port: number; close(): Promise<void> }> {
+  const { config, logger, directory, messages, bus, intake, greetings, media, nonceKey } = d;
+  const sipGuard = new DigestGuard(
+    directory,
+    new NonceIssuer(nonceKey),
+    {
+      realm: config.domains[0] ?? 'switchboard',
+      algorithms: digestAlgorithms(config.sipDigestAlgorithms),
+    },
+    (reason, peer, username) =>
+      logger.warn(
+        { username, remote: `${peer.address}:${peer.port}`, reason },
+        'SIP authentication refused',
+      ),
+  );
+  const registrar = new Registrar(
+    sipGuard,
+    { minExpires: config.sipRegisterMinExpires, maxExpires: config.sipRegisterMaxExpires },
+    {
+      registered: (b) => {
+        messageWaiting.registered(b.subscriberId);
+        logger.info(
+          {
+            subscriber: b.subscriberId,
+            contact: b.contact,
+            via: `${b.transport} ${b.address}:${b.port}`,
+          },
+          'phone registered',
+        );
+      },
+    },
+  );
+  const sip = new SipServer({
+    host: config.httpHost,
+    port: config.sipPort,
+    publicHost: config.sipPublicHost,
+    maxMessageBytes: config.sipMaxMessageBytes,
+    logger,
+  });
+  const messageWaiting = new MessageWaiting({
+    guard: sipGuard,
+    transactions: sip.transactions,
+    bus,
+    counts: (id) => messages.waitingCounts(id),
+    bindings: (id) => registrar.bindingsOf(id),
+    local: () => sip.local(),
+    maxExpires: config.sipRegisterMaxExpires,
+    log: (event, detail) => logger.info(detail, event),
+  });
+  sip.handle('REGISTER', (request, peer) => registrar.register(request, peer));
+  sip.handle('SUBSCRIBE', (request, peer) => messageWaiting.subscribe(request, peer));
+  const recordings = join(config.dataDir, 'recordings');
+  mkdirSync(recordings, { recursive: true });
+  const spokenGreetings = new Map<string, Promise<Int16Array>>();
+  const defaultGreeting = (language: string): Promise<Int16Array> => {
+    let made = spokenGreetings.get(language);
+    if (!made) {
+      made = media
+        .convert(
+          Buffer.from(DEFAULT_GREETING(language), 'utf8'),
+          'text/plain',
+          'audio/wav;rate=8000',
+          { language },
+        )
+        .then((r) => wavSamples(r.content));
+      made.catch(() => spokenGreetings.delete(language));
+      spokenGreetings.set(language, made);
+    }
+    return made;
+  };
+  const voicemail = new VoicemailCalls({
+    mailboxFor: async (uri) => {
+      const target = callTarget(uri, config.domains);
+      if (!target) return null;
+      const resolution = await directory.resolve(target);
+      if (resolution.kind !== 'local') return null;
+      if (resolution.target.kind === 'dynamic')
+        return {
+          subscriberId: '',
+          address: resolution.target.address,
+          language: config.defaultLanguage,
+        };
+      const owner = await directory.lookup(resolution.target.subscriberId);
+      return owner
+        ? { subscriberId: owner.id, address: resolution.target.address, language: owner.language }
+        : null;
+    },
+    greeting: async (subscriberId) => {
+      if (!subscriberId) return null;
+      const audio = await greetings
+        .audio(subscriberId, 'unavailable', 'audio/wav;rate=8000')
+        .catch(() => null);
+      return audio ? wavSamples(audio.content) : null;
+    },
+    defaultGreeting,
+    store: async (m) => {
+      await intake.ingest({ type: 'voice', from: m.from, to: [m.to], durationMs: m.durationMs }, [
+        { contentType: 'audio/wav', filename: 'voicemail.wav', content: readFileSync(m.file) },
+      ]);
+    },
+    transactions: sip.transactions,
+    local: () => sip.local(),
+    rtpHost: () => sip.local().host,
+    recordingsDir: recordings,
+    maxRecordingMs: config.voicemailMaxSeconds * 1000,
+    minRecordingMs: config.voicemailMinMs,
+    log: (event, detail) => logger.info(detail, event),
+  });
+  sip.handle('INVITE', (request, peer) => voicemail.invite(request, peer));
+  // Made now rather than during the first call, where the caller would wait through it.
+  void defaultGreeting(config.defaultLanguage).catch((err: unknown) =>
+    logger.warn({ err }, 'the spoken default greeting could not be made'),
+  );
+  sip.onAck((request) => voicemail.ack(request));
+  sip.handle('BYE', (request, peer) => voicemail.bye(request, peer));
+  const sipPort = await sip.listen();
+  return {
+    port: sipPort,
+    async close() {
+      messageWaiting.close();
+      await sip.close();
+    },
+  };
+}
