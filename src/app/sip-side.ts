@@ -1,6 +1,8 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import { identifyCaller } from '../channels/sip/calls/caller-identity.js';
+import { promptText, type PromptId } from '../channels/sip/calls/prompts.js';
 import { VoicemailCalls } from '../channels/sip/calls/voicemail-calls.js';
 import { DigestGuard } from '../channels/sip/digest-guard.js';
 import { wavSamples } from '../channels/sip/media/wav-file.js';
@@ -13,6 +15,7 @@ import type { Bus } from '../core/ports.js';
 import type { Directory } from '../directory/directory.js';
 import type { Greetings } from '../directory/greetings.js';
 import type { Intake } from '../intake/intake.js';
+import { networkList } from '../lib/networks.js';
 import type { MessageRepository } from '../store/message-repository.js';
 import type { createMediaService } from './media.js';
 
@@ -27,12 +30,6 @@ function digestAlgorithms(names: string[]): DigestAlgorithm[] {
   return chosen as DigestAlgorithm[];
 }
 
-/** What callers hear when the subscriber recorded no greeting of their own. */
-const DEFAULT_GREETING = (language: string) =>
-  language.startsWith('de')
-    ? 'Der Teilnehmer ist nicht erreichbar. Bitte sprechen Sie nach dem Signalton.'
-    : 'The person you are calling is not available. Please leave a message after the tone.';
-
 /** The address a call's Request-URI names: a number as tel:, a SIP user in one of our domains. */
 function callTarget(uri: string, domains: string[]): string | null {
   const m = /^sips?:([^@;]+)@([^;:>]+)/i.exec(uri);
@@ -41,6 +38,19 @@ function callTarget(uri: string, domains: string[]): string | null {
   if (/^\+?[0-9]{3,15}$/.test(user)) return `tel:${user.startsWith('+') ? user : `+${user}`}`;
   const host = m[2]!.toLowerCase();
   return `sip:${user}@${domains.includes(host) ? host : (domains[0] ?? host)}`;
+}
+
+/** Room left in a mailbox for a recording, in ms of 8 kHz 16-bit audio; null for no quota. */
+function roomFor(s: {
+  quotaBytes?: number | null;
+  quotaMessages?: number | null;
+  usedBytes?: number;
+  messageCount?: number;
+}): number | null {
+  if (s.quotaMessages != null && (s.messageCount ?? 0) >= s.quotaMessages) return 0;
+  if (s.quotaBytes == null) return null;
+  // The WAV header and the message's record take a little room besides the samples.
+  return Math.max(0, Math.floor((s.quotaBytes - (s.usedBytes ?? 0) - 4096) / 16));
 }
 
 export interface SipSideDeps {
@@ -64,11 +74,12 @@ export async function startSipSide(
   d: SipSideDeps,
 ): Promise<{ port: number; close(): Promise<void> }> {
   const { config, logger, directory, messages, bus, intake, greetings, media, nonceKey } = d;
+  const realm = config.domains[0] ?? 'switchboard';
   const sipGuard = new DigestGuard(
     directory,
     new NonceIssuer(nonceKey),
     {
-      realm: config.domains[0] ?? 'switchboard',
+      realm,
       algorithms: digestAlgorithms(config.sipDigestAlgorithms),
     },
     (reason, peer, username) =>
@@ -115,23 +126,27 @@ export async function startSipSide(
   sip.handle('SUBSCRIBE', (request, peer) => messageWaiting.subscribe(request, peer));
   const recordings = join(config.dataDir, 'recordings');
   mkdirSync(recordings, { recursive: true });
-  const spokenGreetings = new Map<string, Promise<Int16Array>>();
-  const defaultGreeting = (language: string): Promise<Int16Array> => {
-    let made = spokenGreetings.get(language);
+  const spoken = new Map<string, Promise<Int16Array>>();
+  const prompt = (id: PromptId, language: string): Promise<Int16Array> => {
+    const key = `${language}|${id}`;
+    let made = spoken.get(key);
     if (!made) {
       made = media
         .convert(
-          Buffer.from(DEFAULT_GREETING(language), 'utf8'),
+          Buffer.from(promptText(id, language), 'utf8'),
           'text/plain',
           'audio/wav;rate=8000',
-          { language },
+          {
+            language,
+          },
         )
         .then((r) => wavSamples(r.content));
-      made.catch(() => spokenGreetings.delete(language));
-      spokenGreetings.set(language, made);
+      made.catch(() => spoken.delete(key));
+      spoken.set(key, made);
     }
     return made;
   };
+  const trustedTrunks = networkList(config.sipTrustedTrunks, 'SWITCHBOARD_SIP_TRUSTED_TRUNKS');
   const voicemail = new VoicemailCalls({
     mailboxFor: async (uri) => {
       const target = callTarget(uri, config.domains);
@@ -143,38 +158,65 @@ export async function startSipSide(
           subscriberId: '',
           address: resolution.target.address,
           language: config.defaultLanguage,
+          roomMs: roomFor(resolution.target.profile),
         };
       const owner = await directory.lookup(resolution.target.subscriberId);
       return owner
-        ? { subscriberId: owner.id, address: resolution.target.address, language: owner.language }
+        ? {
+            subscriberId: owner.id,
+            address: resolution.target.address,
+            language: owner.language,
+            roomMs: roomFor(owner),
+          }
         : null;
     },
-    greeting: async (subscriberId) => {
-      if (!subscriberId) return null;
+    identify: (request, peer) =>
+      identifyCaller(request, peer, {
+        guard: sipGuard,
+        trustedTrunks,
+        isSubscriber: async (address) => {
+          const r = await directory.resolve(address).catch(() => null);
+          return r?.kind === 'local' && r.target.kind === 'existing';
+        },
+      }),
+    greeting: async (subscriberId, kind) => {
       const audio = await greetings
-        .audio(subscriberId, 'unavailable', 'audio/wav;rate=8000')
+        .audio(subscriberId, kind, 'audio/wav;rate=8000')
         .catch(() => null);
       return audio ? wavSamples(audio.content) : null;
     },
-    defaultGreeting,
+    prompt,
     store: async (m) => {
-      await intake.ingest({ type: 'voice', from: m.from, to: [m.to], durationMs: m.durationMs }, [
-        { contentType: 'audio/wav', filename: 'voicemail.wav', content: readFileSync(m.file) },
-      ]);
+      await intake.ingest(
+        {
+          type: 'voice',
+          from: m.from,
+          to: [m.to],
+          durationMs: m.durationMs,
+          urgent: m.urgent,
+          authResults: `${realm}; caller-id=${m.caller.verified ? 'pass' : 'none'} reason="${m.caller.basis}"`,
+        },
+        [{ contentType: 'audio/wav', filename: 'voicemail.wav', content: readFileSync(m.file) }],
+      );
     },
+    exits: { star: config.voicemailStarDestination, zero: config.voicemailZeroDestination },
     transactions: sip.transactions,
     local: () => sip.local(),
     rtpHost: () => sip.local().host,
     recordingsDir: recordings,
     maxRecordingMs: config.voicemailMaxSeconds * 1000,
     minRecordingMs: config.voicemailMinMs,
+    silenceMs: config.voicemailSilenceSeconds * 1000,
     log: (event, detail) => logger.info(detail, event),
   });
   sip.handle('INVITE', (request, peer) => voicemail.invite(request, peer));
+  sip.handle('CANCEL', (request, peer) => voicemail.cancel(request, peer));
+  sip.handle('NOTIFY', (request, peer) => voicemail.notify(request, peer));
   // Made now rather than during the first call, where the caller would wait through it.
-  void defaultGreeting(config.defaultLanguage).catch((err: unknown) =>
-    logger.warn({ err }, 'the spoken default greeting could not be made'),
-  );
+  for (const id of ['unavailable', 'busy', 'review-menu'] as const)
+    void prompt(id, config.defaultLanguage).catch((err: unknown) =>
+      logger.warn({ err, prompt: id }, 'a spoken prompt could not be made'),
+    );
   sip.onAck((request) => voicemail.ack(request));
   sip.handle('BYE', (request, peer) => voicemail.bye(request, peer));
   const sipPort = await sip.listen();

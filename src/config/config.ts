@@ -48,6 +48,10 @@ export interface Config {
   sipRegisterMinExpires: number;
   voicemailMaxSeconds: number;
   voicemailMinMs: number;
+  voicemailSilenceSeconds: number;
+  voicemailStarDestination: string | null;
+  voicemailZeroDestination: string | null;
+  sipTrustedTrunks: string[];
   sipRegisterMaxExpires: number;
   mailAuthPolicy: string;
   mailTrustedNetworks: string[];

@@ -361,7 +361,39 @@ export const OPTIONS = [
     type: 'integer',
     default: 180,
     description:
-      'Longest voice message a caller may leave; at the limit the call is ended and the message kept.',
+      'Longest voice message a caller may leave; at the limit the recording stops and the caller gets the review menu (hanging up keeps it).',
+  },
+  {
+    key: 'voicemailSilenceSeconds',
+    env: 'SWITCHBOARD_VOICEMAIL_SILENCE_SECONDS',
+    type: 'integer',
+    default: 10,
+    description:
+      'Silence that ends a recording (the silence itself is trimmed off); 0 records until #, the hang-up or the length limit.',
+  },
+  {
+    key: 'voicemailStarDestination',
+    env: 'SWITCHBOARD_VOICEMAIL_STAR_DESTINATION',
+    type: 'string',
+    default: null,
+    description:
+      'Where a caller pressing * during the greeting is transferred (a SIP or tel URI, sent as a REFER); empty: * just skips the greeting.',
+  },
+  {
+    key: 'voicemailZeroDestination',
+    env: 'SWITCHBOARD_VOICEMAIL_ZERO_DESTINATION',
+    type: 'string',
+    default: null,
+    description:
+      'Where a caller pressing 0 during the greeting is transferred, typically an operator or reception (a SIP or tel URI, sent as a REFER); empty: 0 just skips the greeting.',
+  },
+  {
+    key: 'sipTrustedTrunks',
+    env: 'SWITCHBOARD_SIP_TRUSTED_TRUNKS',
+    type: 'list',
+    default: [],
+    description:
+      "Networks (CIDR) of SIP trunks and media gateways trusted to assert callers' identities with P-Asserted-Identity (RFC 3325). From anywhere else a caller id is shown as given, unverified, and one claiming a subscriber's address must prove it with digest authentication.",
   },
   {
     key: 'voicemailMinMs',

@@ -1,7 +1,8 @@
-import { BlockList, isIPv6 } from 'node:net';
+import type { BlockList } from 'node:net';
 import { authenticate } from 'mailauth';
 import { invalid } from '../../core/errors.js';
 import type { DnsLookup } from '../../lib/dns-resolver.js';
+import { inNetworks, networkList } from '../../lib/networks.js';
 
 export const MAIL_AUTH_POLICIES = ['dmarc', 'reject', 'junk', 'accept', 'off'] as const;
 export type MailAuthPolicy = (typeof MAIL_AUTH_POLICIES)[number];
@@ -31,19 +32,6 @@ export function parsePolicy(value: string): MailAuthPolicy {
   );
 }
 
-function networks(cidrs: readonly string[]): BlockList {
-  const list = new BlockList();
-  for (const cidr of cidrs.filter((c) => c !== 'none')) {
-    const [net, bits] = cidr.split('/');
-    const type = isIPv6(net!) ? 'ipv6' : 'ipv4';
-    const prefix = bits === undefined ? (type === 'ipv6' ? 128 : 32) : Number(bits);
-    if (!net || !Number.isInteger(prefix))
-      throw invalid(`"${cidr}" in SWITCHBOARD_MAIL_TRUSTED_NETWORKS is not a network`);
-    list.addSubnet(net, prefix, type);
-  }
-  return list;
-}
-
 /**
  * SPF, DKIM and DMARC for mail arriving from the world (mailauth does the checking), and the
  * operator's policy on what failing mail gets. Mail from trusted networks (own relays) is not
@@ -53,7 +41,11 @@ export class MailAuthenticator {
   private readonly trusted: BlockList;
 
   constructor(private readonly options: MailAuthOptions) {
-    this.trusted = networks(options.trustedNetworks);
+    try {
+      this.trusted = networkList(options.trustedNetworks, 'SWITCHBOARD_MAIL_TRUSTED_NETWORKS');
+    } catch (err) {
+      throw invalid((err as Error).message);
+    }
   }
 
   async check(
@@ -62,7 +54,7 @@ export class MailAuthenticator {
   ): Promise<MailAuthVerdict | null> {
     if (this.options.policy === 'off') return null;
     const ip = client.ip.replace(/^::ffff:/, '');
-    if (this.trusted.check(ip, isIPv6(ip) ? 'ipv6' : 'ipv4')) return null;
+    if (inNetworks(this.trusted, ip)) return null;
     const result = await authenticate(raw, {
       ip,
       helo: client.helo,

@@ -41,9 +41,14 @@ export class DigestGuard {
     ) => void = () => undefined,
   ) {}
 
+  /**
+   * `asProxy` challenges with 407 and Proxy-Authenticate, as RFC 3261 22.3 has it for requests
+   * like INVITE that a proxy or a B2BUA (which is what voicemail is to the caller) authenticates.
+   */
   async check(
     request: SipRequest,
     peer: SipPeer,
+    asProxy = false,
   ): Promise<{ subscriber: Subscriber; username: string } | SipResponse> {
     const realm = this.options.realm;
     const challengeResponse = (stale = false) => {
@@ -51,15 +56,15 @@ export class DigestGuard {
       return responseTo(
         request,
         peer,
-        401,
+        asProxy ? 407 : 401,
         this.options.algorithms.map((algorithm) => [
-          'WWW-Authenticate',
+          asProxy ? 'Proxy-Authenticate' : 'WWW-Authenticate',
           challenge({ realm, nonce, algorithm, stale }),
         ]),
       );
     };
     const authorization = request.headers
-      .lines('authorization')
+      .lines(asProxy ? 'proxy-authorization' : 'authorization')
       .map(parseDigest)
       .find((p) => p?.realm === realm);
     if (!authorization?.username) return challengeResponse();

@@ -12,6 +12,7 @@ export const REASONS: Record<number, string> = {
   400: 'Bad Request',
   401: 'Unauthorized',
   403: 'Forbidden',
+  407: 'Proxy Authentication Required',
   404: 'Not Found',
   405: 'Method Not Allowed',
   408: 'Request Timeout',

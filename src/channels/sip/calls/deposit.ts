@@ -1,60 +1,140 @@
-import type { RtpSession } from '../media/rtp-session.js';
-import { beep } from '../media/rtp-session.js';
-import type { WavRecorder } from '../media/wav-file.js';
+import { DEPOSIT_FLOW, type DepositState, type Effect, type Sound } from './deposit-flow.js';
 
-/** Why a recording ended. */
-export type DepositEnd = 'caller-hung-up' | 'pound' | 'length-limit';
+/** What the flow needs from the call it runs in. */
+export interface DepositHooks {
+  /** The samples of a sound (prompts are spoken and cached; the recording is read back). */
+  sound(sound: Sound): Promise<Int16Array>;
+  /** Plays to the caller; resolves when played or when `signal` aborts. */
+  play(pcm: Int16Array, signal: AbortSignal): Promise<void>;
+  effect(effect: Effect): Promise<boolean>;
+  /** Whether the caller's audio is being kept now. */
+  recording(on: boolean): void;
+  /** Whether a state can be entered (an exit with no destination configured cannot). */
+  available(state: DepositState): boolean;
+  /** Each state entered, for the log. */
+  entered?(state: DepositState): void;
+}
+
+/** How a deposit ended: in which state, and whether the caller hung up there. */
+export interface DepositOutcome {
+  last: DepositState;
+  callerHungUp: boolean;
+  /** The recording should still be stored (the caller hung up where that keeps it). */
+  keep: boolean;
+}
+
+type Wake = { kind: 'key'; digit: string } | { kind: 'hang-up' } | { kind: 'end-recording' };
 
 /**
- * Leaving a message, as a sequence of states: the greeting plays (a key press skips it), the
- * beep, then recording until the caller hangs up, presses `#`, or the length limit. Audio is
- * written only while recording; what the caller says over the greeting is not kept.
+ * Runs DEPOSIT_FLOW for one call: enters a state, does its effect, plays its sounds (cut short
+ * by a key the state takes), waits, and moves on. Keys, the caller hanging up, silence and the
+ * length limit arrive as events from the call.
  */
 export class Deposit {
-  private state: 'greeting' | 'beep' | 'recording' | 'done' = 'greeting';
-  private readonly skip = new AbortController();
-  private finish: ((end: DepositEnd) => void) | null = null;
-  readonly ended: Promise<DepositEnd>;
+  private state: DepositState;
+  private wake: ((w: Wake) => void) | null = null;
+  private hungUp = false;
 
   constructor(
-    private readonly rtp: RtpSession,
-    private readonly recorder: WavRecorder,
-    private readonly maxMs: number,
+    private readonly hooks: DepositHooks,
+    start: DepositState,
+    private readonly maxRecordingMs: number,
   ) {
-    this.ended = new Promise((resolve) => (this.finish = resolve));
+    this.state = start;
   }
 
-  /** Plays the greeting and the beep, then records; `ended` says how it stopped. */
-  async run(greeting: Int16Array): Promise<DepositEnd> {
-    await this.rtp.play(greeting, this.skip.signal);
-    if (this.state === 'done') return this.ended;
-    this.state = 'beep';
-    await this.rtp.play(beep());
-    if (this.state !== 'beep') return this.ended;
-    this.state = 'recording';
-    const limit = setTimeout(() => this.end('length-limit'), this.maxMs);
-    const end = await this.ended;
-    clearTimeout(limit);
-    return end;
+  get current(): DepositState {
+    return this.state;
   }
 
-  audio(pcm: Int16Array): void {
-    if (this.state === 'recording') this.recorder.write(pcm);
+  async run(): Promise<DepositOutcome> {
+    let state = this.state;
+    while (state !== 'hang-up') {
+      this.state = state;
+      this.hooks.entered?.(state);
+      const step = DEPOSIT_FLOW[state];
+      if (this.hungUp) return this.outcome(step.hangUp === 'keep');
+      if (step.effect && !(await this.hooks.effect(step.effect))) {
+        state = step.failed ?? step.next;
+        continue;
+      }
+      const next = await this.perform(state);
+      if (next === null) return this.outcome(step.hangUp === 'keep');
+      state = next;
+    }
+    this.state = 'hang-up';
+    return { last: 'hang-up', callerHungUp: false, keep: false };
+  }
+
+  private outcome(keep: boolean): DepositOutcome {
+    return { last: this.state, callerHungUp: true, keep };
+  }
+
+  /** One state's sounds and waits; the next state, or null when the caller hung up. */
+  private async perform(state: Exclude<DepositState, 'hang-up'>): Promise<DepositState | null> {
+    const step = DEPOSIT_FLOW[state];
+    const cut = new AbortController();
+    let woken: Wake | null = null;
+    const woke = new Promise<Wake>((resolve) => {
+      this.wake = (w) => {
+        if (w.kind === 'key' && !this.takes(state, w.digit)) return;
+        if (w.kind === 'end-recording' && !step.record) return;
+        woken = w;
+        cut.abort();
+        resolve(w);
+      };
+    });
+    const limit = step.record
+      ? setTimeout(() => this.wake?.({ kind: 'end-recording' }), this.maxRecordingMs)
+      : null;
+    if (step.record) this.hooks.recording(true);
+    try {
+      const sounds = step.play ?? [];
+      const rounds = step.repeats ?? 1;
+      for (let round = 0; round < rounds && !woken; round++) {
+        for (const sound of sounds) {
+          if (woken) break;
+          await this.hooks.play(await this.hooks.sound(sound), cut.signal);
+        }
+        if (!woken && step.waitMs)
+          await Promise.race([woke, new Promise((r) => setTimeout(r, step.waitMs))]);
+      }
+      // A recording state has nothing to play: it lasts until a key, silence or the limit.
+      const end: Wake | null = woken ?? (step.record ? await woke : null);
+      if (!end) return step.next;
+      if (end.kind === 'hang-up') return null;
+      if (end.kind === 'end-recording') return step.next;
+      return this.target(state, end.digit);
+    } finally {
+      if (limit) clearTimeout(limit);
+      if (step.record) this.hooks.recording(false);
+      this.wake = null;
+    }
+  }
+
+  private target(state: Exclude<DepositState, 'hang-up'>, digit: string): DepositState | null {
+    const keys = DEPOSIT_FLOW[state].keys ?? {};
+    const listed = keys[digit];
+    if (listed && this.hooks.available(listed)) return listed;
+    const other = keys['other'];
+    return other && this.hooks.available(other) ? other : null;
+  }
+
+  private takes(state: Exclude<DepositState, 'hang-up'>, digit: string): boolean {
+    return this.target(state, digit) !== null;
   }
 
   digit(digit: string): void {
-    if (this.state === 'greeting') this.skip.abort();
-    else if (this.state === 'recording' && digit === '#') this.end('pound');
+    this.wake?.({ kind: 'key', digit });
   }
 
-  hungUp(): void {
-    this.end('caller-hung-up');
+  /** Silence or the length limit ends the recording (the call detects silence). */
+  endRecording(): void {
+    this.wake?.({ kind: 'end-recording' });
   }
 
-  private end(why: DepositEnd): void {
-    if (this.state === 'done') return;
-    this.state = 'done';
-    this.skip.abort();
-    this.finish?.(why);
+  hangUp(): void {
+    this.hungUp = true;
+    this.wake?.({ kind: 'hang-up' });
   }
 }

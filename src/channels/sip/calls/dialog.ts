@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { ClientTransactions, Target } from '../client-transactions.js';
 import { SipHeaders } from '../protocol/headers.js';
-import type { SipRequest } from '../protocol/message.js';
+import type { SipRequest, SipResponse } from '../protocol/message.js';
+import { parseNameAddr } from '../protocol/uri.js';
 
 /** Our side of an answered call (RFC 3261 12): what in-dialog requests we send need. */
 export interface Dialog {
@@ -16,16 +17,18 @@ export interface Dialog {
   cseq: number;
 }
 
-/** Sends BYE in a dialog (we hang up) and waits for the answer, or gives up after 32 s. */
-export function hangUp(
+/** Sends a request in a dialog and waits for its final answer (null after 32 s without one). */
+function inDialog(
   dialog: Dialog,
   transactions: ClientTransactions,
   via: { host: string; port: number },
-): Promise<unknown> {
+  method: string,
+  extra: Array<[string, string]> = [],
+): Promise<SipResponse | null> {
   dialog.cseq += 1;
   const request: SipRequest = {
     kind: 'request',
-    method: 'BYE',
+    method,
     uri: dialog.remoteTarget,
     headers: new SipHeaders([
       [
@@ -36,9 +39,38 @@ export function hangUp(
       ['From', dialog.local],
       ['To', dialog.remote],
       ['Call-ID', dialog.callId],
-      ['CSeq', `${dialog.cseq} BYE`],
+      ['CSeq', `${dialog.cseq} ${method}`],
+      ...extra,
     ]),
     body: Buffer.alloc(0),
   };
   return transactions.request(dialog.target, request);
+}
+
+/** Sends BYE in a dialog (we hang up) and waits for the answer, or gives up after 32 s. */
+export function hangUp(
+  dialog: Dialog,
+  transactions: ClientTransactions,
+  via: { host: string; port: number },
+): Promise<SipResponse | null> {
+  return inDialog(dialog, transactions, via, 'BYE');
+}
+
+/**
+ * Asks the caller to call `destination` instead (a blind transfer, RFC 3515 REFER): true when
+ * the caller's side accepted (2xx). The caller's phone or trunk places that call, so what it
+ * costs is theirs; we only name a destination the operator configured.
+ */
+export async function transfer(
+  dialog: Dialog,
+  transactions: ClientTransactions,
+  via: { host: string; port: number },
+  destination: string,
+): Promise<boolean> {
+  const response = await inDialog(dialog, transactions, via, 'REFER', [
+    ['Refer-To', `<${destination}>`],
+    ['Referred-By', `<${parseNameAddr(dialog.local).uri}>`],
+    ['Contact', `<sip:voicemail@${via.host}:${via.port}>`],
+  ]);
+  return response !== null && response.status >= 200 && response.status < 300;
 }

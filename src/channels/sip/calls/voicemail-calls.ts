@@ -1,78 +1,83 @@
 import { randomInt } from 'node:crypto';
-import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ClientTransactions } from '../client-transactions.js';
 import { g711 } from '../media/g711.js';
 import { RtpSession } from '../media/rtp-session.js';
 import { WavRecorder } from '../media/wav-file.js';
 import type { SipRequest, SipResponse } from '../protocol/message.js';
 import { SipParseError } from '../protocol/message.js';
 import { buildAnswer, chooseFormats, parseAudioOffer } from '../protocol/sdp.js';
-import { parseNameAddr, parseUri } from '../protocol/uri.js';
+import { parseNameAddr } from '../protocol/uri.js';
 import { newTag, responseTo } from '../responses.js';
 import type { SipPeer } from '../transport.js';
-import { Deposit } from './deposit.js';
-import { hangUp, type Dialog } from './dialog.js';
+import type { CallerId } from './caller-identity.js';
+import { forwardingOf } from './forwarding.js';
+import { VoicemailCall, type CallServices, type Mailbox } from './voicemail-call.js';
 
-/** Whose mailbox a call reaches, resolved from the number or SIP URI called. */
-export interface Mailbox {
-  subscriberId: string;
-  address: string;
-  language: string;
-}
+export type { Mailbox } from './voicemail-call.js';
 
-export interface VoicemailCallDeps {
+export interface VoicemailCallDeps extends CallServices {
   mailboxFor(uri: string): Promise<Mailbox | null>;
-  /** The subscriber's own unavailable greeting as 8 kHz samples, or null. */
-  greeting(subscriberId: string): Promise<Int16Array | null>;
-  /** The spoken default greeting, 8 kHz samples. */
-  defaultGreeting(language: string): Promise<Int16Array>;
-  /** Commits a finished recording as a voice message; the file is the WAV. */
-  store(message: { from: string; to: string; file: string; durationMs: number }): Promise<void>;
-  transactions: ClientTransactions;
-  local(): { host: string; port: number };
+  /** Who is calling, as far as it can be trusted; a response (407, 403) answers the INVITE instead. */
+  identify(request: SipRequest, peer: SipPeer): Promise<CallerId | SipResponse>;
   /** The address RTP listens on and the SDP answer names. */
   rtpHost(): string;
   recordingsDir: string;
-  maxRecordingMs: number;
-  minRecordingMs: number;
-  log(event: string, detail: object): void;
-}
-
-interface Call {
-  dialog: Dialog;
-  rtp: RtpSession;
-  deposit: Deposit;
-  acked: boolean;
 }
 
 /** RFC 3261 13.3.1.4: the 200 is resent until the ACK comes, 500 ms doubling up to 4 s. */
-function retransmitUntilAcked(call: Call, send: () => void): void {
+function retransmitUntilAcked(isAcked: () => boolean, send: () => void): void {
   let wait = 500;
+  let waited = 0;
   const again = () => {
-    if (call.acked || wait > 32_000) return;
+    if (isAcked() || waited > 32_000) return;
     send();
+    waited += wait;
     wait = Math.min(wait * 2, 4000);
     setTimeout(again, wait).unref();
   };
   setTimeout(again, wait).unref();
 }
 
+/** How long NOTIFYs about a transfer are still answered after the call ended (Timer J). */
+const AFTER_TRANSFER_MS = 32_000;
+
 /**
- * Calls to subscribers' numbers and SIP URIs land in voicemail: answered with G.711 (PCMU or
- * PCMA, whichever the caller prefers), the greeting, the beep, a recording written to disk as it
- * arrives, committed as a voice message when the call ends. Caller ids are shown as given; they
- * are not trusted for anything.
+ * Calls to subscribers' numbers and SIP URIs (straight, or forwarded with RFC 4458 or Diversion)
+ * land in voicemail: answered with G.711 (PCMU or PCMA, whichever the caller prefers), then the
+ * deposit flow (deposit-flow.ts) runs on the call. INVITEs still being prepared can be CANCELled.
  */
 export class VoicemailCalls {
-  private readonly calls = new Map<string, Call>();
+  private readonly calls = new Map<string, { call: VoicemailCall; acked: boolean }>();
+  private readonly preparing = new Map<string, { cancelled: boolean }>();
+  private readonly ended = new Map<string, number>();
 
   constructor(private readonly deps: VoicemailCallDeps) {}
 
+  /** How many calls are up now (for metrics and the benchmark). */
+  get active(): number {
+    return this.calls.size;
+  }
+
   async invite(request: SipRequest, peer: SipPeer): Promise<SipResponse> {
     const callId = request.headers.get('call-id')!;
-    const existing = this.calls.get(callId);
-    if (existing) return responseTo(request, peer, 491, [], { reason: 'Request Pending' });
+    if (this.calls.has(callId) || this.preparing.has(callId))
+      // A re-INVITE (hold, a codec change): the call carries on as it was.
+      return responseTo(request, peer, 488, [], { reason: 'Session changes not supported' });
+    const preparing = { cancelled: false };
+    this.preparing.set(callId, preparing);
+    try {
+      return await this.prepare(request, peer, preparing);
+    } finally {
+      this.preparing.delete(callId);
+    }
+  }
+
+  private async prepare(
+    request: SipRequest,
+    peer: SipPeer,
+    preparing: { cancelled: boolean },
+  ): Promise<SipResponse> {
+    const callId = request.headers.get('call-id')!;
     if (!/application\/sdp/i.test(request.headers.get('content-type') ?? ''))
       return responseTo(request, peer, 488, [], { reason: 'An SDP offer is needed' });
     let offer;
@@ -85,31 +90,29 @@ export class VoicemailCalls {
     }
     const { codec, dtmf } = chooseFormats(offer);
     if (!codec) return responseTo(request, peer, 488, [], { reason: 'PCMU or PCMA needed' });
-    let mailbox: Mailbox | null = null;
-    try {
-      mailbox = await this.deps.mailboxFor(request.uri);
-    } catch {
-      mailbox = null;
-    }
+    const caller = await this.deps.identify(request, peer);
+    if ('kind' in caller) return caller;
+    const forwarding = forwardingOf(request);
+    const mailbox = await this.deps.mailboxFor(forwarding.mailboxUri).catch(() => null);
     if (!mailbox) return responseTo(request, peer, 404);
+    if (preparing.cancelled) return responseTo(request, peer, 487);
 
     const localTag = newTag();
-    const deposit: { current: Deposit | null } = { current: null };
+    const holder: { call: VoicemailCall | null } = { call: null };
     const rtp = new RtpSession(g711(codec.name), codec.payload, dtmf?.payload ?? null, {
-      audio: (pcm) => deposit.current?.audio(pcm),
-      digit: (d) => deposit.current?.digit(d),
+      audio: (pcm) => holder.call?.audio(pcm),
+      digit: (d) => holder.call?.deposit.digit(d),
     });
     const rtpPort = await rtp.open(this.deps.rtpHost());
     rtp.connect(offer.address, offer.port);
+    const contact = request.headers.get('contact');
     const file = join(
       this.deps.recordingsDir,
       `${callId.replace(/[^\w.-]/g, '_')}-${randomInt(1e9)}.wav`,
     );
-    const recorder = new WavRecorder(file);
-    deposit.current = new Deposit(rtp, recorder, this.deps.maxRecordingMs);
-    const contact = request.headers.get('contact');
-    const call: Call = {
-      dialog: {
+    const full = mailbox.roomMs !== null && mailbox.roomMs < this.deps.minRecordingMs;
+    const call = new VoicemailCall(
+      {
         callId,
         localTag,
         remote: request.headers.get('from')!,
@@ -119,10 +122,16 @@ export class VoicemailCalls {
         cseq: randomInt(1, 10_000),
       },
       rtp,
-      deposit: deposit.current,
-      acked: false,
-    };
-    this.calls.set(callId, call);
+      new WavRecorder(file),
+      mailbox,
+      caller,
+      forwarding.reason,
+      this.deps,
+      full ? 'mailbox-full' : 'greeting',
+    );
+    holder.call = call;
+    const entry = { call, acked: false };
+    this.calls.set(callId, entry);
     const local = this.deps.local();
     const answer = responseTo(
       request,
@@ -131,7 +140,7 @@ export class VoicemailCalls {
       [
         ['Contact', `<sip:voicemail@${local.host}:${local.port}>`],
         ['Content-Type', 'application/sdp'],
-        ['Allow', 'INVITE, ACK, BYE, CANCEL, OPTIONS'],
+        ['Allow', 'INVITE, ACK, BYE, CANCEL, OPTIONS, NOTIFY'],
       ],
       {
         toTag: localTag,
@@ -146,94 +155,58 @@ export class VoicemailCalls {
         ),
       },
     );
-    if (peer.transport === 'UDP') retransmitUntilAcked(call, () => peer.send(answer));
-    const from = parseNameAddr(request.headers.get('from')!);
+    if (peer.transport === 'UDP')
+      retransmitUntilAcked(
+        () => entry.acked || !this.calls.has(callId),
+        () => peer.send(answer),
+      );
     this.deps.log('voicemail call answered', {
       call: callId,
       mailbox: mailbox.subscriberId,
       codec: codec.name,
+      greeting: forwarding.reason,
+      forwarded: forwarding.source,
+      caller: caller.address,
+      callerVerified: caller.basis,
+      full,
     });
-    void this.run(call, mailbox, file, recorder, callerOf(from.uri));
+    void call.run().finally(() => {
+      this.calls.delete(callId);
+      this.ended.set(callId, Date.now() + AFTER_TRANSFER_MS);
+    });
     return answer;
   }
 
   ack(request: SipRequest): void {
-    const call = this.calls.get(request.headers.get('call-id') ?? '');
-    if (call) call.acked = true;
+    const entry = this.calls.get(request.headers.get('call-id') ?? '');
+    if (entry) entry.acked = true;
   }
 
   bye(request: SipRequest, peer: SipPeer): SipResponse {
-    const call = this.calls.get(request.headers.get('call-id') ?? '');
-    if (!call) return responseTo(request, peer, 481);
-    call.deposit.hungUp();
+    const entry = this.calls.get(request.headers.get('call-id') ?? '');
+    if (!entry) return responseTo(request, peer, 481);
+    entry.call.deposit.hangUp();
     return responseTo(request, peer, 200);
   }
 
-  private async run(
-    call: Call,
-    mailbox: Mailbox,
-    file: string,
-    recorder: WavRecorder,
-    caller: string,
-  ) {
-    let end;
-    try {
-      const greeting =
-        (await this.deps.greeting(mailbox.subscriberId).catch(() => null)) ??
-        (await this.deps.defaultGreeting(mailbox.language));
-      end = await call.deposit.run(greeting);
-    } catch (err) {
-      this.deps.log('voicemail call failed', {
-        call: call.dialog.callId,
-        err: (err as Error).message,
-      });
-      end = 'caller-hung-up';
-    }
-    call.rtp.close();
-    if (end !== 'caller-hung-up')
-      await hangUp(call.dialog, this.deps.transactions, this.deps.local());
-    this.calls.delete(call.dialog.callId);
-    recorder.finish();
-    const detail = {
-      call: call.dialog.callId,
-      end,
-      durationMs: recorder.durationMs,
-      received: call.rtp.stats.received,
-      lost: call.rtp.stats.lost,
-    };
-    if (recorder.durationMs < this.deps.minRecordingMs) {
-      this.deps.log('voicemail too short, discarded', detail);
-      rmSync(file, { force: true });
-      return;
-    }
-    try {
-      await this.deps.store({
-        from: caller,
-        to: mailbox.address,
-        file,
-        durationMs: recorder.durationMs,
-      });
-      rmSync(file, { force: true });
-      this.deps.log('voicemail stored', detail);
-    } catch (err) {
-      // The file stays in the recordings folder for the operator to recover.
-      this.deps.log('voicemail could not be stored', {
-        ...detail,
-        file,
-        err: (err as Error).message,
-      });
-    }
+  /**
+   * RFC 3261 9.2: a CANCEL stops an INVITE we are still preparing (it then gets 487); once the
+   * call is answered it changes nothing, but is still answered 200.
+   */
+  cancel(request: SipRequest, peer: SipPeer): SipResponse {
+    const callId = request.headers.get('call-id') ?? '';
+    const preparing = this.preparing.get(callId);
+    if (preparing) preparing.cancelled = true;
+    else if (!this.calls.has(callId)) return responseTo(request, peer, 481);
+    return responseTo(request, peer, 200);
   }
-}
 
-/** The caller as an address: tel:+number when the user part is one, else the SIP URI. */
-function callerOf(uri: string): string {
-  try {
-    const u = parseUri(uri);
-    if (u.user && /^\+?[0-9]{3,15}$/.test(u.user))
-      return `tel:${u.user.startsWith('+') ? u.user : `+${u.user}`}`;
-    return u.user ? `sip:${u.user}@${u.host}` : `sip:${u.host}`;
-  } catch {
-    return 'sip:anonymous@anonymous.invalid';
+  /** NOTIFYs about a transfer we asked for (RFC 3515's implicit subscription): taken, nothing more. */
+  notify(request: SipRequest, peer: SipPeer): SipResponse {
+    const callId = request.headers.get('call-id') ?? '';
+    const now = Date.now();
+    for (const [id, until] of this.ended) if (until < now) this.ended.delete(id);
+    if (!this.calls.has(callId) && !this.ended.has(callId)) return responseTo(request, peer, 481);
+    return responseTo(request, peer, 200);
   }
 }
