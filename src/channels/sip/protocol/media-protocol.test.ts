@@ -59,7 +59,7 @@ test('SDP: media-level c= wins; G.729 only leaves no codec; no audio is an error
   assert.throws(() => parseAudioOffer('v=0\r\nm=video 5000 RTP/AVP 96\r\n'), SipParseError);
 });
 
-test('RTP: packets round-trip; RTCP and junk are not RTP; gaps and late packets are counted', () => {
+test('RTP: packets round-trip; RTCP and junk are not RTP; gaps and reordered packets are counted', () => {
   const packet = {
     payloadType: 0,
     marker: true,
@@ -74,8 +74,8 @@ test('RTP: packets round-trip; RTCP and junk are not RTP; gaps and late packets 
   const stats = new ReceptionStats();
   for (const seq of [65533, 65534, 1, 2, 0, 2, 5]) stats.note(seq);
   assert.deepEqual(
-    { lost: stats.lost, late: stats.late, received: stats.received },
-    { lost: 3, late: 2, received: 7 },
+    { lost: stats.lost, reordered: stats.reordered, received: stats.received },
+    { lost: 3, reordered: 2, received: 7 },
   );
 });
 
