@@ -71,6 +71,8 @@ export async function baresipCall(options: {
   transport?: 'udp' | 'tcp';
   /** Offer only this codec (baresip's audio_codecs account parameter), e.g. PCMA. */
   codec?: string;
+  /** Where baresip writes what it heard (its aufile player), as WAV. */
+  heardFile?: string;
 }): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'switchboard-baresip-call-'));
   const transport = options.transport ?? 'udp';
@@ -86,7 +88,7 @@ export async function baresipCall(options: {
       'module_app account.so',
       'module_app menu.so',
       `audio_source aufile,${options.source}`,
-      `audio_player aufile,${join(dir, 'heard.wav')}`,
+      `audio_player aufile,${options.heardFile ?? join(dir, 'heard.wav')}`,
       '',
     ].join('\n'),
   );

@@ -167,7 +167,7 @@ export class VoicemailCall implements DepositHooks {
       });
       outcome = { last: this.deposit.current, callerHungUp: false, keep: true };
     }
-    this.rtp.close();
+    await this.rtp.close();
     if (!outcome.callerHungUp)
       await hangUp(this.dialog, this.services.transactions, this.services.local());
     if (!this.stored) {
@@ -185,6 +185,9 @@ export class VoicemailCall implements DepositHooks {
       received: this.rtp.stats.received,
       lost: this.rtp.stats.lost,
       late: this.rtp.stats.late,
+      reordered: this.rtp.stats.reordered,
+      jitterMs: Math.round(this.rtp.stats.jitterMs * 10) / 10,
+      peerLost: this.rtp.peerReport?.hearing?.cumulativeLost ?? null,
     };
   }
 

@@ -104,7 +104,13 @@ export class VoicemailCalls {
       digit: (d) => holder.call?.deposit.digit(d),
     });
     const rtpPort = await rtp.open(this.deps.rtpHost());
-    rtp.connect(offer.address, offer.port);
+    rtp.connect(
+      offer.address,
+      offer.port,
+      offer.rtcp
+        ? { address: offer.rtcp.address ?? offer.address, port: offer.rtcp.port }
+        : undefined,
+    );
     const contact = request.headers.get('contact');
     const file = join(
       this.deps.recordingsDir,
@@ -151,6 +157,7 @@ export class VoicemailCalls {
             sessionId: randomInt(1e9),
             codec,
             dtmf,
+            rtcpPort: rtp.rtcpPort,
           }),
         ),
       },

@@ -3,18 +3,33 @@ import { createSocket, type Socket } from 'node:dgram';
 import { parseRtp, ReceptionStats, serializeRtp } from '../protocol/rtp.js';
 import { DtmfReceiver } from '../protocol/telephone-event.js';
 import type { G711 } from './g711.js';
+import { InbandDtmfDetector } from './inband-dtmf.js';
+import { RtcpReporter, type PeerReport } from './rtcp-reporter.js';
 
 const FRAME = 160; // 20 ms at 8 kHz
 
 export interface RtpSessionEvents {
   audio(pcm: Int16Array): void;
   digit(digit: string): void;
+  /** The peer's RTCP reports (how it hears us). */
+  report?(report: PeerReport): void;
+}
+
+async function bindUdp(host: string): Promise<Socket> {
+  const socket = createSocket(host.includes(':') ? 'udp6' : 'udp4');
+  await new Promise<void>((resolve, reject) => {
+    socket.once('error', reject);
+    socket.bind(0, host, () => resolve());
+  });
+  socket.on('error', () => undefined);
+  return socket;
 }
 
 /**
- * One call's audio: an RTP socket of our own, G.711 both ways, RFC 4733 digits, and playback
- * paced at 20 ms by the clock (not by timer ticks, which drift). Once the peer's first packet
- * has come, packets from anywhere else are ignored.
+ * One call's audio: an RTP socket of our own, G.711 both ways, RFC 4733 digits (or, when the
+ * peer offered no telephone-event, tones detected in the audio), playback paced at 20 ms by the
+ * clock (not by timer ticks, which drift), and RTCP reports on a socket of their own. Once the
+ * peer's first packet has come, packets from anywhere else are ignored.
  */
 export class RtpSession {
   private socket: Socket | null = null;
@@ -22,24 +37,27 @@ export class RtpSession {
   private sequence = randomInt(65536);
   private timestamp = randomInt(2 ** 31);
   private readonly dtmf = new DtmfReceiver();
+  private readonly inband: InbandDtmfDetector | null;
   readonly stats = new ReceptionStats();
   private remote: { address: string; port: number } | null = null;
   private latched = false;
+  private rtcpSocket: Socket | null = null;
+  private reporter: RtcpReporter | null = null;
+  private remoteSsrc: number | null = null;
+  private readonly sent = { packets: 0, octets: 0, rtpTimestamp: 0, sentAt: 0 };
 
   constructor(
     private readonly codec: G711,
     private readonly payloadType: number,
     private readonly dtmfPayload: number | null,
     private readonly events: RtpSessionEvents,
-  ) {}
+  ) {
+    this.inband = dtmfPayload === null ? new InbandDtmfDetector() : null;
+  }
 
+  /** Binds the RTP and RTCP sockets; gives the RTP port (the RTCP one is `rtcpPort`). */
   async open(host: string): Promise<number> {
-    const socket = createSocket(host.includes(':') ? 'udp6' : 'udp4');
-    await new Promise<void>((resolve, reject) => {
-      socket.once('error', reject);
-      socket.bind(0, host, () => resolve());
-    });
-    socket.on('error', () => undefined);
+    const socket = await bindUdp(host);
     socket.on('message', (data, rinfo) => {
       const packet = parseRtp(data);
       if (!packet) return;
@@ -50,14 +68,40 @@ export class RtpSession {
         return;
       }
       if (packet.payloadType !== this.payloadType) return;
-      if (this.stats.note(packet.sequence)) this.events.audio(this.codec.decode(packet.payload));
+      this.remoteSsrc = packet.ssrc;
+      if (!this.stats.note(packet.sequence, packet.timestamp, performance.now())) return;
+      const pcm = this.codec.decode(packet.payload);
+      if (this.inband) for (const digit of this.inband.push(pcm)) this.events.digit(digit);
+      this.events.audio(pcm);
     });
     this.socket = socket;
+    this.rtcpSocket = await bindUdp(host);
     return socket.address().port;
   }
 
-  connect(address: string, port: number): void {
+  get rtcpPort(): number {
+    return this.rtcpSocket?.address().port ?? 0;
+  }
+
+  /** Where the peer's RTP goes, and its RTCP (by default the RTP port + 1, RFC 3550 11). */
+  connect(address: string, port: number, rtcp?: { address: string; port: number }): void {
     this.remote = { address, port };
+    if (!this.rtcpSocket) return;
+    this.reporter = new RtcpReporter({
+      socket: this.rtcpSocket,
+      remote: rtcp ?? { address, port: port + 1 },
+      ssrc: this.ssrc,
+      sent: () => this.sent,
+      stats: this.stats,
+      remoteSsrc: () => this.remoteSsrc,
+      onReport: (report) => this.events.report?.(report),
+    });
+    this.reporter.start();
+  }
+
+  /** What the peer last reported about how it hears us. */
+  get peerReport(): PeerReport | null {
+    return this.reporter?.peer ?? null;
   }
 
   /**
@@ -79,26 +123,38 @@ export class RtpSession {
       if (signal?.aborted || !this.socket || !this.remote) return;
       const chunk = new Int16Array(FRAME);
       chunk.set(pcm.subarray(frame * FRAME, (frame + 1) * FRAME));
+      const payload = this.codec.encode(chunk);
+      const timestamp = (this.timestamp += FRAME) >>> 0;
       this.socket.send(
         serializeRtp({
           payloadType: this.payloadType,
           marker: frame === 0,
           sequence: this.sequence++ & 0xffff,
-          timestamp: (this.timestamp += FRAME) >>> 0,
+          timestamp,
           ssrc: this.ssrc,
-          payload: this.codec.encode(chunk),
+          payload,
         }),
         this.remote.port,
         this.remote.address,
       );
+      this.sent.packets++;
+      this.sent.octets += payload.length;
+      this.sent.rtpTimestamp = timestamp;
+      this.sent.sentAt = Date.now();
       const due = started + (frame + 1) * 20 - Date.now();
       if (due > 0) await new Promise((r) => setTimeout(r, due));
     }
   }
 
-  close(): void {
-    this.socket?.close();
+  /** Ends the session: a last RTCP report and BYE, then both sockets closed. */
+  async close(): Promise<void> {
+    const socket = this.socket;
     this.socket = null;
+    await this.reporter?.stop().catch(() => undefined);
+    this.reporter = null;
+    socket?.close();
+    this.rtcpSocket?.close();
+    this.rtcpSocket = null;
   }
 }
 

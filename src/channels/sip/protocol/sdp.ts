@@ -16,6 +16,8 @@ export interface AudioOffer {
   /** sendrecv unless the offer says otherwise (a hold is sendonly or inactive). */
   direction: 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive';
   ptime: number | null;
+  /** Where the other side wants RTCP (RFC 3605 a=rtcp); null means the RTP port + 1. */
+  rtcp: { port: number; address: string | null } | null;
 }
 
 /** RFC 3551 static payload types phones leave without an rtpmap. */
@@ -54,6 +56,7 @@ export function parseAudioOffer(body: string): AudioOffer {
           .map((p) => ({ ...(STATIC[Number(p)] ?? { payload: Number(p), name: '', rate: 8000 }) })),
         direction: sessionDirection,
         ptime: null,
+        rtcp: null,
       };
     } else if (key === 'c') {
       const c = /^IN IP[46] (\S+)$/.exec(value);
@@ -81,6 +84,9 @@ export function parseAudioOffer(body: string): AudioOffer {
       }
       const ptime = /^ptime:(\d+)/.exec(value);
       if (ptime) media.ptime = Number(ptime[1]);
+      const rtcp = /^rtcp:(\d+)(?: IN IP[46] (\S+))?/.exec(value);
+      if (rtcp && Number(rtcp[1]) > 0 && Number(rtcp[1]) < 65536)
+        media.rtcp = { port: Number(rtcp[1]), address: rtcp[2] ?? null };
     }
   }
   if (!media) throw new SipParseError('the offer has no audio stream');
@@ -114,6 +120,8 @@ export function buildAnswer(p: {
   codec: PayloadFormat;
   dtmf: PayloadFormat | null;
   direction?: AudioOffer['direction'];
+  /** Our RTCP port when it is not the RTP port + 1 (RFC 3605). */
+  rtcpPort?: number;
 }): string {
   const ip = p.address.includes(':') ? 'IP6' : 'IP4';
   const formats = [p.codec, ...(p.dtmf ? [p.dtmf] : [])];
@@ -127,6 +135,7 @@ export function buildAnswer(p: {
     ...formats.map((f) => `a=rtpmap:${f.payload} ${f.name}/${f.rate}`),
     ...(p.dtmf ? [`a=fmtp:${p.dtmf.payload} 0-16`] : []),
     'a=ptime:20',
+    ...(p.rtcpPort !== undefined ? [`a=rtcp:${p.rtcpPort}`] : []),
     `a=${p.direction ?? 'sendrecv'}`,
     '',
   ].join('\r\n');
