@@ -83,18 +83,20 @@ function frames(pcm: Int16Array) {
   return out;
 }
 
-test('# pressed while recording ends the call: Switchboard hangs up and logs "pound"', async () => {
+test('# pressed while recording ends it; 1 in the review menu sends it and Switchboard hangs up', async () => {
   const carol = await phone({ sipPort: server.sipPort });
   const call = await carol.dial('sip:ann@a.test');
   await carol.waitFor('CALL_ESTABLISHED', (e) => e.id === call);
   // The greeting (about 5 s) and the beep are over: the key ends the recording.
   await sleep(7000);
   await carol.sendDigits('#');
-  const closed = await carol.waitFor('CALL_CLOSED', (e) => e.id === call, 5000);
-  // Closed by the other side's BYE, not by the phone.
+  await logLine(call, /"state":"review"/);
+  await carol.sendDigits('1');
+  const closed = await carol.waitFor('CALL_CLOSED', (e) => e.id === call, 15_000);
+  // Closed by the other side's BYE (after "sent, goodbye"), not by the phone.
   assert.equal(closed.param, 'Connection reset by peer');
-  const line = await logLine(call, /voicemail (stored|too short, discarded)/);
-  assert.equal(line.end, 'pound');
+  const line = await logLine(call, /voicemail stored/);
+  assert.equal(line.end, 'saved');
   assert.match(carol.output, /audio: send DTMF digit: '#'/);
 });
 
