@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Real peers the test suite talks to, from Debian: Chromium (the web app's browser tests, driven
 # by playwright-core; no browser is ever downloaded from elsewhere), baresip (a SIP phone for
-# the telephony tests) and linphonec (linphone-cli: a second, independent SIP implementation for
-# the interoperability test). Installed when missing; needs root (or sudo) for apt-get.
+# the telephony tests), linphonec (linphone-cli: a second, independent SIP implementation for
+# the interoperability test) and Kamailio (the switch that forwards calls to voicemail with a
+# Diversion header, and a trunk asserting callers' identities). Installed when missing; needs root (or sudo) for apt-get.
 set -euo pipefail
-declare -A need=([chromium]=chromium [baresip]=baresip-core [linphonec]=linphone-cli)
+declare -A need=([chromium]=chromium [baresip]=baresip-core [kamailio]=kamailio [linphonec]=linphone-cli)
 missing=()
 for cmd in "${!need[@]}"; do command -v "$cmd" >/dev/null 2>&1 || missing+=("${need[$cmd]}"); done
 [ ${#missing[@]} -eq 0 ] && exit 0

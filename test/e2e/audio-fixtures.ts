@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -56,6 +56,7 @@ export function decodeToPcm(content: Buffer, inputArgs: string[] = []): Int16Arr
     output,
   ]);
   const bytes = readFileSync(output);
+  rmSync(dir, { recursive: true, force: true });
   return new Int16Array(bytes.buffer, bytes.byteOffset, bytes.length / 2);
 }
 

@@ -40,6 +40,8 @@ export interface BaresipPhoneOptions {
   register?: boolean;
   /** Switchboard's SIP port: the account's outbound proxy. Without it the phone dials direct. */
   sipPort?: number;
+  /** The outbound proxy's address, when not 127.0.0.1 (a forwarding switch on 127.0.0.2). */
+  sipHost?: string;
   transport?: 'udp' | 'tcp';
   /** Offer only this codec (baresip's audio_codecs account parameter), e.g. PCMA. */
   codec?: string;
@@ -172,7 +174,9 @@ export class BaresipPhone {
     const register = options.register ?? options.secret !== undefined;
     const params = [
       options.secret !== undefined ? `auth_pass=${options.secret}` : '',
-      options.sipPort ? `outbound="sip:127.0.0.1:${options.sipPort};transport=${transport}"` : '',
+      options.sipPort
+        ? `outbound="sip:${options.sipHost ?? '127.0.0.1'}:${options.sipPort};transport=${transport}"`
+        : '',
       `regint=${register ? 600 : 0}`,
       options.codec ? `audio_codecs=${options.codec}` : '',
       options.autoAnswer ? 'answermode=auto' : '',

@@ -15,7 +15,12 @@ export async function startForwarder(options: {
   diverter: string;
   /** RFC 5806 reason: user-busy, no-answer, unconditional, ... */
   reason: string;
-}): Promise<{ port: number; output(): string; stop(): void }> {
+  /** The loopback address it listens and sends from (127.0.0.2 stands for a trunk's own address). */
+  host?: string;
+  /** A caller identity it asserts (RFC 3325 P-Asserted-Identity), as a carrier's trunk does. */
+  assertedIdentity?: string;
+}): Promise<{ port: number; host: string; output(): string; stop(): void }> {
+  const host = options.host ?? '127.0.0.1';
   const dir = mkdtempSync(join(tmpdir(), 'switchboard-kamailio-'));
   const port = await freePort();
   writeFileSync(
@@ -27,12 +32,15 @@ export async function startForwarder(options: {
       'fork=yes',
       'children=1',
       'disable_tcp=yes',
-      `listen=udp:127.0.0.1:${port}`,
+      `listen=udp:${host}:${port}`,
       'mpath="/usr/lib/x86_64-linux-gnu/kamailio/modules/"',
       ...['tm', 'sl', 'pv', 'textops', 'siputils', 'diversion'].map((m) => `loadmodule "${m}.so"`),
       'request_route {',
       '  if (is_method("INVITE") && !has_totag()) {',
       `    add_diversion("${options.reason}", "${options.diverter}");`,
+      ...(options.assertedIdentity
+        ? [`    append_hf("P-Asserted-Identity: <${options.assertedIdentity}>\\r\\n");`]
+        : []),
       '  }',
       `  $du = "sip:127.0.0.1:${options.switchboardPort}";`,
       '  t_relay();',
@@ -57,6 +65,7 @@ export async function startForwarder(options: {
   }
   return {
     port,
+    host,
     output: () => output,
     stop() {
       child.kill('SIGTERM');

@@ -63,7 +63,10 @@ export async function linphoneCall(options: {
   codecs?: string[];
   /** Keys pressed during the call (DTMF), `at` seconds after it connected. */
   keys?: Array<{ at: number; key: string }>;
-  /** How the call ends: linphonec hangs up (BYE), or presses # and waits for Switchboard's BYE. */
+  /**
+   * How the call ends: linphonec hangs up (BYE), or presses # (recording over), then 1 in the
+   * review menu (send it), and waits for Switchboard's BYE.
+   */
   end?: 'hang-up' | 'pound';
 }): Promise<LinphoneCall> {
   const dir = mkdtempSync(join(tmpdir(), 'switchboard-linphone-'));
@@ -182,7 +185,9 @@ export async function linphoneCall(options: {
       await until(options.seconds);
       if (options.end === 'pound') {
         send('#');
-        await waitFor(/ ended/, 5000, mark);
+        await new Promise((r) => setTimeout(r, 1500));
+        send('1');
+        await waitFor(/ ended/, 15_000, mark);
       }
       send('terminate');
       await waitFor(/ ended/, 5000, mark);

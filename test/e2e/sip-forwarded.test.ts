@@ -1,19 +1,21 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { decodeToPcm, locate } from './audio-fixtures.js';
-import { baresipCall } from './baresip.js';
+import { BaresipPhone } from './baresip-phone.js';
 import { Client, ServerProcess, subscriberClient } from './harness.js';
 import { startForwarder } from './kamailio.js';
 import { eventually } from './receiver.js';
 
 /**
- * A call forwarded to voicemail because the subscriber is busy: baresip calls through Kamailio,
- * which adds `Diversion: <sip:ann@a.test>;reason=user-busy` as a switch does, and Switchboard
- * plays Ann's busy greeting, not her unavailable one; what baresip heard is checked against both.
+ * Calls forwarded to voicemail by a switch in front of Switchboard (Debian's Kamailio adding an
+ * RFC 5806 Diversion header, as a PBX or carrier does when the phone is busy or not answered):
+ * the greeting heard follows the reason, checked in what baresip heard against Ann's two
+ * greetings. The same switch, as a trusted trunk on 127.0.0.2, vouches for the caller with
+ * P-Asserted-Identity; from an untrusted address the assertion counts for nothing.
  */
 let server: ServerProcess;
 let ann: { client: Client; id: string };
@@ -22,6 +24,7 @@ const greetings: Record<'busy' | 'unavailable', Int16Array> = {
   busy: new Int16Array(0),
   unavailable: new Int16Array(0),
 };
+const phones: BaresipPhone[] = [];
 
 function speak(text: string, file: string): Buffer {
   execFileSync('espeak-ng', ['-w', join(dir, 'raw.wav'), text]);
@@ -33,6 +36,7 @@ before(async () => {
   server = await ServerProcess.start({
     SWITCHBOARD_DOMAINS: 'a.test',
     SWITCHBOARD_LOG_LEVEL: 'info',
+    SWITCHBOARD_SIP_TRUSTED_TRUNKS: '127.0.0.2/32',
   });
   ann = await subscriberClient(server, {
     name: 'Ann',
@@ -53,48 +57,94 @@ before(async () => {
     assert.equal(res.status, 200, await res.text());
   }
 });
-after(() => server.dispose());
+after(async () => {
+  await Promise.all(phones.map((p) => p.stop()));
+  await server.dispose();
+  rmSync(dir, { recursive: true, force: true });
+});
 
-async function heardThrough(reason: string): Promise<Int16Array> {
+/** Carol calls the voicemail pilot through the switch, hears the greeting and hangs up. */
+async function forwardedCall(options: {
+  reason: string;
+  host?: string;
+  assertedIdentity?: string;
+}) {
   const forwarder = await startForwarder({
     switchboardPort: server.sipPort,
     diverter: 'sip:ann@a.test',
-    reason,
+    ...options,
   });
   try {
-    const source = join(dir, 'caller.wav');
-    execFileSync('sox', ['-n', '-r', '8000', '-c', '1', '-b', '16', source, 'trim', '0', '14']);
-    const heardFile = join(dir, `heard-${reason}.wav`);
-    const out = await baresipCall({
-      uri: 'sip:voicemail@a.test',
-      sipPort: forwarder.port,
-      source,
-      heardFile,
-    });
-    assert.match(out, /terminated/, `${out.slice(-1500)}\n${forwarder.output().slice(-1500)}`);
-    return decodeToPcm(readFileSync(heardFile));
+    const carol = await BaresipPhone.start({ sipPort: forwarder.port, sipHost: forwarder.host });
+    phones.push(carol);
+    const call = await carol.dial('sip:voicemail@a.test');
+    await carol.waitFor('CALL_ESTABLISHED', (e) => e.id === call);
+    // The greeting, the beep, then two seconds of "message" (silence) before hanging up.
+    await eventually(
+      async () => /"state":"recording"/.test(logOf(call)) || undefined,
+      'the recording to begin',
+      20_000,
+    );
+    await new Promise((r) => setTimeout(r, 2000));
+    await carol.hangup();
+    await carol.waitFor('CALL_CLOSED', (e) => e.id === call);
+    const stored = await eventually(
+      async () => logOf(call).match(/.*"msg":"voicemail stored".*/)?.[0],
+      'the message stored',
+    );
+    return {
+      call,
+      heard: carol.heard(),
+      answered: logLine(call, 'voicemail call answered'),
+      stored,
+    };
   } finally {
     forwarder.stop();
   }
 }
 
+function logOf(call: string): string {
+  return server.output
+    .split('\n')
+    .filter((l) => l.includes(`"call":"${call}"`))
+    .join('\n');
+}
+
+function logLine(call: string, msg: string): Record<string, unknown> {
+  const line = logOf(call)
+    .split('\n')
+    .find((l) => l.includes(`"msg":"${msg}"`));
+  assert.ok(line, `no "${msg}" line for ${call}`);
+  return JSON.parse(line) as Record<string, unknown>;
+}
+
+async function newestVoiceMessage() {
+  const list = (await ann.client.get('/api/v1/messages?type=voice')).body.messages;
+  return list[0];
+}
+
 test('a call forwarded with Diversion reason user-busy hears the busy greeting', async () => {
-  const heard = await heardThrough('user-busy');
-  await eventually(
-    () => /"greeting":"busy","forwarded":"diversion"/.test(server.output) || undefined,
-    'the call answered with the busy greeting',
-  );
+  const { heard, answered } = await forwardedCall({ reason: 'user-busy' });
+  assert.equal(answered.greeting, 'busy');
+  assert.equal(answered.forwarded, 'diversion');
   const busy = locate(heard, greetings.busy);
   const unavailable = locate(heard, greetings.unavailable);
   assert.ok(busy.r > 0.8, `the busy greeting was heard (r=${busy.r.toFixed(3)})`);
   assert.ok(
     unavailable.r < busy.r - 0.2,
-    `not the unavailable one (r=${unavailable.r.toFixed(3)})`,
+    `not the unavailable one (r=${unavailable.r.toFixed(3)} against ${busy.r.toFixed(3)})`,
   );
+  const message = await newestVoiceMessage();
+  assert.equal(message.from, 'sip:carol@b.test', 'an untrusted caller id is shown as given');
 });
 
-test('forwarded for no answer, the same call hears the unavailable greeting', async () => {
-  const heard = await heardThrough('no-answer');
+test('forwarded for no answer, from the trusted trunk: the unavailable greeting, and the caller id is vouched for', async () => {
+  const { heard, answered } = await forwardedCall({
+    reason: 'no-answer',
+    host: '127.0.0.2',
+    assertedIdentity: 'sip:+15557777@carrier.test',
+  });
+  assert.equal(answered.greeting, 'unavailable');
   const unavailable = locate(heard, greetings.unavailable);
   const busy = locate(heard, greetings.busy);
   assert.ok(
@@ -102,4 +152,20 @@ test('forwarded for no answer, the same call hears the unavailable greeting', as
     `the unavailable greeting was heard (r=${unavailable.r.toFixed(3)})`,
   );
   assert.ok(busy.r < unavailable.r - 0.2, `not the busy one (r=${busy.r.toFixed(3)})`);
+  assert.equal(answered.callerVerified, 'trusted trunk');
+  const message = await newestVoiceMessage();
+  assert.equal(message.from, 'tel:+15557777', 'the asserted identity, not the From header');
+  assert.match(message.authResults, /caller-id=pass reason="trusted trunk"/);
+});
+
+test('P-Asserted-Identity from an address that is not a trusted trunk is ignored', async () => {
+  const { answered } = await forwardedCall({
+    reason: 'no-answer',
+    host: '127.0.0.3',
+    assertedIdentity: 'sip:+15557777@carrier.test',
+  });
+  assert.equal(answered.callerVerified, 'as given');
+  const message = await newestVoiceMessage();
+  assert.equal(message.from, 'sip:carol@b.test');
+  assert.match(message.authResults, /caller-id=none/);
 });
