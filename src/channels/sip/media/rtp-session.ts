@@ -26,8 +26,9 @@ async function bindUdp(host: string): Promise<Socket> {
 }
 
 /**
- * One call's audio: an RTP socket of our own, G.711 both ways, RFC 4733 digits (or, when the
- * peer offered no telephone-event, tones detected in the audio), playback paced at 20 ms by the
+ * One call's audio: an RTP socket of our own, G.711 both ways, RFC 4733 digits (and, until the
+ * peer sends one, tones detected in the audio: gateways that offer telephone-event and then
+ * send tones in-band exist), playback paced at 20 ms by the
  * clock (not by timer ticks, which drift), and RTCP reports on a socket of their own. Once the
  * peer's first packet has come, packets from anywhere else are ignored.
  */
@@ -37,7 +38,9 @@ export class RtpSession {
   private sequence = randomInt(65536);
   private timestamp = randomInt(2 ** 31);
   private readonly dtmf = new DtmfReceiver();
-  private readonly inband: InbandDtmfDetector | null;
+  /** Listens for tones in the audio until the peer shows it sends RFC 4733 events. */
+  private inband: InbandDtmfDetector | null = new InbandDtmfDetector();
+  private lastDigit = { digit: '', at: 0 };
   readonly stats = new ReceptionStats();
   private remote: { address: string; port: number } | null = null;
   private latched = false;
@@ -51,8 +54,18 @@ export class RtpSession {
     private readonly payloadType: number,
     private readonly dtmfPayload: number | null,
     private readonly events: RtpSessionEvents,
-  ) {
-    this.inband = dtmfPayload === null ? new InbandDtmfDetector() : null;
+  ) {}
+
+  /**
+   * One key press, however it came. Phones that send RFC 4733 events usually take the tone out
+   * of the audio, but not all do: a digit heard both ways within a moment is one press.
+   */
+  private digit(digit: string, event: boolean): void {
+    const now = performance.now();
+    if (event) this.inband = null;
+    if (digit === this.lastDigit.digit && now - this.lastDigit.at < 200) return;
+    this.lastDigit = { digit, at: now };
+    this.events.digit(digit);
   }
 
   /** Binds the RTP and RTCP sockets; gives the RTP port (the RTCP one is `rtcpPort`). */
@@ -64,14 +77,14 @@ export class RtpSession {
       if (!this.accept(rinfo.address, rinfo.port)) return;
       if (this.dtmfPayload !== null && packet.payloadType === this.dtmfPayload) {
         const digit = this.dtmf.packet(packet.timestamp, packet.payload);
-        if (digit) this.events.digit(digit);
+        if (digit) this.digit(digit, true);
         return;
       }
       if (packet.payloadType !== this.payloadType) return;
       this.remoteSsrc = packet.ssrc;
       if (!this.stats.note(packet.sequence, packet.timestamp, performance.now())) return;
       const pcm = this.codec.decode(packet.payload);
-      if (this.inband) for (const digit of this.inband.push(pcm)) this.events.digit(digit);
+      if (this.inband) for (const digit of this.inband.push(pcm)) this.digit(digit, false);
       this.events.audio(pcm);
     });
     this.socket = socket;

@@ -16,7 +16,8 @@ export class WavRecorder {
   private bytes = 0;
 
   constructor(readonly path: string) {
-    this.fd = openSync(path, 'w');
+    // Read as well as written: the caller may listen to the message before sending it.
+    this.fd = openSync(path, 'w+');
     writeSync(this.fd, wavHeader(0));
   }
 

@@ -1,0 +1,308 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { chirp, decodeToPcm, locate, wavOf } from './audio-fixtures.js';
+import { BaresipPhone } from './baresip-phone.js';
+import { ADMIN_TOKEN, Client, ServerProcess, subscriberClient } from './harness.js';
+import { eventually } from './receiver.js';
+
+/**
+ * The caller's side of leaving a message, with baresip pressing keys: the review menu (2 listen,
+ * 3 record again, 4 urgent, 1 send), silence ending a recording, in-band DTMF, a full mailbox, 0
+ * leaving to reception by REFER, a subscriber's own phone proving who calls, and a dynamic
+ * mailbox made for a number in an owned range.
+ */
+let server: ServerProcess;
+let ann: { client: Client; id: string };
+let bob: { client: Client; id: string };
+let reception: { client: Client; id: string };
+const phones: BaresipPhone[] = [];
+const dir = mkdtempSync(join(tmpdir(), 'switchboard-menu-test-'));
+const ANN_SECRET = 'ann-phone-secret';
+
+before(async () => {
+  server = await ServerProcess.start({
+    SWITCHBOARD_DOMAINS: 'a.test',
+    SWITCHBOARD_LOG_LEVEL: 'info',
+    SWITCHBOARD_VOICEMAIL_SILENCE_SECONDS: '3',
+    SWITCHBOARD_VOICEMAIL_ZERO_DESTINATION: 'sip:reception@a.test',
+    SWITCHBOARD_DYNAMIC_MAILBOXES: 'true',
+    SWITCHBOARD_NUMBER_RANGES: '+1555',
+  });
+  ann = await subscriberClient(server, {
+    name: 'Ann',
+    addresses: ['sip:ann@a.test', 'tel:+15550001'],
+    sipSecret: ANN_SECRET,
+  });
+  bob = await subscriberClient(server, { name: 'Bob', addresses: ['sip:bob@a.test'] });
+  reception = await subscriberClient(server, {
+    name: 'Reception',
+    addresses: ['sip:reception@a.test'],
+  });
+});
+after(async () => {
+  await Promise.all(phones.map((p) => p.stop()));
+  await server.dispose();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function phone(options: Parameters<typeof BaresipPhone.start>[0] = {}) {
+  const started = await BaresipPhone.start({ sipPort: server.sipPort, ...options });
+  phones.push(started);
+  return started;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function logOf(call: string): string[] {
+  return server.output.split('\n').filter((l) => l.includes(`"call":"${call}"`));
+}
+
+/** Waits for the call's log line matching `pattern` and gives it parsed. */
+function logLine(call: string, pattern: RegExp, timeoutMs = 20_000): Promise<any> {
+  return eventually(
+    async () => {
+      const line = logOf(call).find((l) => pattern.test(l));
+      return line ? JSON.parse(line) : undefined;
+    },
+    `${pattern} for call ${call}`,
+    timeoutMs,
+  );
+}
+
+const states = (call: string) =>
+  logOf(call)
+    .filter((l) => l.includes('"msg":"voicemail call state"'))
+    .map((l) => JSON.parse(l).state as string);
+
+function wavFile(name: string, samples: Int16Array): string {
+  const file = join(dir, name);
+  writeFileSync(file, wavOf(samples));
+  return file;
+}
+
+/** A DTMF key as tones in the audio (ITU Q.23), 120 ms, at about -10 dBFS each. */
+function dtmfTone(key: string, ms = 120): Int16Array {
+  const rows = [697, 770, 852, 941];
+  const cols = [1209, 1336, 1477];
+  const layout = ['123', '456', '789', '*0#'];
+  const row = layout.findIndex((r) => r.includes(key));
+  const col = layout[row]!.indexOf(key);
+  const out = new Int16Array((ms * 8000) / 1000);
+  for (let i = 0; i < out.length; i++)
+    out[i] = Math.round(
+      7000 * Math.sin((2 * Math.PI * rows[row]! * i) / 8000) +
+        7000 * Math.sin((2 * Math.PI * cols[col]! * i) / 8000),
+    );
+  return out;
+}
+
+function concat(...parts: Int16Array[]): Int16Array {
+  const out = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+async function messagesOf(who: { client: Client }) {
+  return (await who.client.get('/api/v1/messages?type=voice')).body.messages as any[];
+}
+
+async function recordingOf(who: { client: Client }, id: string): Promise<Int16Array> {
+  return decodeToPcm((await who.client.get(`/api/v1/messages/${id}/parts/1`)).body);
+}
+
+/** Dials, waits for the beep to end (the recording state), and gives the call id. */
+async function reachRecording(caller: BaresipPhone, uri: string): Promise<string> {
+  const call = await caller.dial(uri);
+  await caller.waitFor('CALL_ESTABLISHED', (e) => e.id === call);
+  await logLine(call, /"state":"recording"/);
+  return call;
+}
+
+test('review menu: 2 plays the message back, 4 marks it urgent, 1 sends it and the system hangs up', async () => {
+  const before = (await messagesOf(bob)).length;
+  const carol = await phone();
+  const call = await reachRecording(carol, 'sip:bob@a.test');
+  await carol.play(wavFile('speech.wav', chirp(2)));
+  await sleep(2600);
+  await carol.play(null);
+  await carol.sendDigits('#');
+  await logLine(call, /"state":"review"/);
+  await carol.sendDigits('2');
+  await logLine(call, /"state":"listen"/);
+  // Listening ends by itself (the menu comes back), then 4 and 1.
+  await eventually(
+    async () => states(call).filter((s) => s === 'review').length >= 2 || undefined,
+    'the menu again after listening',
+  );
+  await carol.sendDigits('4');
+  await eventually(
+    async () => states(call).filter((s) => s === 'review').length >= 3 || undefined,
+    'the menu again after marking urgent',
+  );
+  await carol.sendDigits('1');
+  const closed = await carol.waitFor('CALL_CLOSED', (e) => e.id === call, 20_000);
+  assert.equal(closed.param, 'Connection reset by peer', 'Switchboard hung up after "goodbye"');
+  const stored = await logLine(call, /"msg":"voicemail stored"/);
+  assert.equal(stored.end, 'saved');
+  assert.equal(stored.urgent, true);
+  assert.deepEqual(states(call), [
+    'greeting',
+    'beep',
+    'recording',
+    'review',
+    'listen',
+    'review',
+    'urgent',
+    'review',
+    'save',
+  ]);
+  const list = await messagesOf(bob);
+  assert.equal(list.length, before + 1);
+  assert.equal(list[0].urgent, true);
+  const { r } = locate(await recordingOf(bob, list[0].id), chirp(2));
+  assert.ok(r > 0.9, `the message is what Carol said (r=${r.toFixed(3)})`);
+  // What Carol heard after pressing 2 holds her own message played back.
+  const heard = carol.heard();
+  const playback = locate(heard, chirp(2));
+  assert.ok(playback.r > 0.8, `the message was played back to her (r=${playback.r.toFixed(3)})`);
+});
+
+test('3 records again: only the second recording is kept', async () => {
+  const first = concat(dtmfTone('5', 1), chirp(2));
+  const second = new Int16Array(16000);
+  for (let i = 0; i < second.length; i++)
+    second[i] = Math.round(9000 * Math.sin((2 * Math.PI * 440 * i) / 8000) * Math.sin(i / 900));
+  const carol = await phone();
+  const call = await reachRecording(carol, 'sip:bob@a.test');
+  await carol.play(wavFile('first.wav', first));
+  await sleep(2500);
+  await carol.sendDigits('#');
+  await logLine(call, /"state":"review"/);
+  await carol.sendDigits('3');
+  await eventually(
+    async () => states(call).filter((s) => s === 'recording').length >= 2 || undefined,
+    'recording again after the beep',
+  );
+  await carol.play(wavFile('second.wav', second));
+  await sleep(2500);
+  await carol.hangup();
+  const stored = await logLine(call, /"msg":"voicemail stored"/);
+  assert.equal(stored.end, 'caller-hung-up', 'hanging up while recording keeps the message');
+  const [message] = await messagesOf(bob);
+  const recorded = await recordingOf(bob, message.id);
+  const kept = locate(recorded, second);
+  const dropped = locate(recorded, chirp(2));
+  assert.ok(kept.r > 0.9, `the second recording is kept (r=${kept.r.toFixed(3)})`);
+  assert.ok(dropped.r < 0.5, `the first is gone (r=${dropped.r.toFixed(3)})`);
+});
+
+test('silence ends the recording (trimmed off), and in-band tones work the menu', async () => {
+  const carol = await phone();
+  const call = await reachRecording(carol, 'sip:bob@a.test');
+  await carol.play(wavFile('short.wav', chirp(2)));
+  // Three seconds of silence after the chirp end the recording without a key.
+  await logLine(call, /"state":"review"/, 15_000);
+  // Keys as tones in the audio, not RFC 4733 events: 4 (urgent), then 1 (send).
+  await carol.play(wavFile('key4.wav', concat(new Int16Array(800), dtmfTone('4'))));
+  await eventually(async () => states(call).includes('urgent') || undefined, 'the in-band 4 taken');
+  await eventually(
+    async () => states(call).filter((s) => s === 'review').length >= 2 || undefined,
+    'the menu again',
+  );
+  await carol.play(wavFile('key1.wav', concat(new Int16Array(800), dtmfTone('1'))));
+  const stored = await logLine(call, /"msg":"voicemail stored"/);
+  assert.equal(stored.end, 'saved');
+  assert.equal(stored.urgent, true);
+  // The chirp and little more: the three seconds of silence were cut.
+  assert.ok(
+    stored.durationMs > 1800 && stored.durationMs < 2800,
+    `durationMs ${stored.durationMs}`,
+  );
+  assert.doesNotMatch(carol.output, /send DTMF digit/, 'no RFC 4733 events were sent');
+});
+
+test('a full mailbox says so, records nothing and hangs up', async () => {
+  const admin = new Client(server.url, ADMIN_TOKEN);
+  const full = await subscriberClient(server, { name: 'Dora', addresses: ['sip:dora@a.test'] });
+  const set = await admin.patch(`/api/v1/subscribers/${full.id}`, { quotaMessages: 0 });
+  assert.equal(set.status, 200, JSON.stringify(set.body));
+  // The directory caches subscribers for a few seconds.
+  await sleep(5500);
+  const carol = await phone();
+  const call = await carol.dial('sip:dora@a.test');
+  const answered = await logLine(call, /"msg":"voicemail call answered"/);
+  assert.equal(answered.full, true);
+  const closed = await carol.waitFor('CALL_CLOSED', (e) => e.id === call, 20_000);
+  assert.equal(closed.param, 'Connection reset by peer');
+  assert.deepEqual(states(call), ['mailbox-full']);
+  await logLine(call, /"msg":"voicemail discarded"/);
+  assert.equal((await messagesOf(full)).length, 0);
+});
+
+test('0 during the greeting leaves to reception: the caller’s phone is transferred by REFER', async () => {
+  const carol = await phone();
+  const call = await carol.dial('sip:ann@a.test');
+  await logLine(call, /"state":"greeting"/);
+  await sleep(1000);
+  await carol.sendDigits('0');
+  await logLine(call, /"msg":"voicemail caller transferred"/);
+  // baresip places the new call itself, to reception, through Switchboard.
+  const next = await eventually(
+    async () =>
+      server.output
+        .split('\n')
+        .find(
+          (l) =>
+            l.includes('"msg":"voicemail call answered"') &&
+            l.includes(`"mailbox":"${reception.id}"`),
+        ),
+    'the transferred call reaching reception',
+  );
+  assert.match(next, /"caller":"sip:carol@b.test"/);
+  const closed = await carol.waitFor('CALL_CLOSED', (e) => e.id === call, 10_000);
+  assert.equal(closed.param, 'Connection reset by peer', 'Switchboard left the first call');
+  assert.ok(!states(call).includes('recording'), 'nothing was recorded for Ann');
+});
+
+test('a call from Ann’s own phone is challenged, proven and shown as verified; claiming Ann without the secret is refused', async () => {
+  const anns = await phone({ user: 'ann', domain: 'a.test', secret: ANN_SECRET });
+  await anns.waitFor('REGISTER_OK');
+  const call = await reachRecording(anns, 'sip:bob@a.test');
+  await anns.play(wavFile('ann.wav', chirp(2)));
+  await sleep(2500);
+  await anns.hangup();
+  const answered = await logLine(call, /"msg":"voicemail call answered"/);
+  assert.equal(answered.callerVerified, 'registered phone');
+  await logLine(call, /"msg":"voicemail stored"/);
+  const [message] = await messagesOf(bob);
+  assert.equal(message.from, 'sip:ann@a.test');
+  assert.match(message.authResults, /caller-id=pass reason="registered phone"/);
+
+  const impostor = await phone({ from: 'sip:ann@a.test' });
+  const forged = await impostor.dial('sip:bob@a.test');
+  const closed = await impostor.waitFor('CALL_CLOSED', (e) => e.id === forged);
+  assert.match(closed.param ?? '', /407|403/);
+});
+
+test('a call to an unknown number in an owned range makes a mailbox for it (dynamic mailboxes)', async () => {
+  const carol = await phone();
+  const call = await reachRecording(carol, 'sip:+15554444@a.test');
+  await carol.play(wavFile('dyn.wav', chirp(2)));
+  await sleep(2500);
+  await carol.hangup();
+  await logLine(call, /"msg":"voicemail stored"/);
+  const admin = new Client(server.url, ADMIN_TOKEN);
+  const created = (await admin.get('/api/v1/subscribers')).body.subscribers.find((s: any) =>
+    s.addresses.includes('tel:+15554444'),
+  );
+  assert.ok(created, 'the mailbox was made');
+  assert.equal(created.dynamic, true);
+  assert.equal(created.messageCount, 1);
+});
