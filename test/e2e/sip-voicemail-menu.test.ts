@@ -15,7 +15,6 @@ import { eventually } from './receiver.js';
  * mailbox made for a number in an owned range.
  */
 let server: ServerProcess;
-let ann: { client: Client; id: string };
 let bob: { client: Client; id: string };
 let reception: { client: Client; id: string };
 const phones: BaresipPhone[] = [];
@@ -31,7 +30,7 @@ before(async () => {
     SWITCHBOARD_DYNAMIC_MAILBOXES: 'true',
     SWITCHBOARD_NUMBER_RANGES: '+1555',
   });
-  ann = await subscriberClient(server, {
+  await subscriberClient(server, {
     name: 'Ann',
     addresses: ['sip:ann@a.test', 'tel:+15550001'],
     sipSecret: ANN_SECRET,
