@@ -42,6 +42,8 @@ export class SipServer {
   private sweeper: NodeJS.Timeout | null = null;
   private boundPort = 0;
   private ackHandler: ((request: SipRequest) => void) | null = null;
+  /** INVITEs answered with a failure over UDP, resent until their ACK (RFC 3261 17.2.1). */
+  private readonly awaitingAck = new Map<string, () => void>();
 
   constructor(private readonly options: SipServerOptions) {
     this.transport = new SipTransport(
@@ -98,6 +100,7 @@ export class SipServer {
 
   async close(): Promise<void> {
     if (this.sweeper) clearInterval(this.sweeper);
+    for (const done of [...this.awaitingAck.values()]) done();
     this.transactions.close();
     await this.transport.close();
   }
@@ -115,8 +118,13 @@ export class SipServer {
     } catch {
       return peer.send(responseTo(request, peer, 400, [], { reason: 'Bad Via' }));
     }
-    // ACK has no answer (RFC 3261 17.1.1.3); it ends the INVITE's 2xx retransmissions.
-    if (request.method === 'ACK') return this.ackHandler?.(request);
+    // ACK has no answer (RFC 3261 17.1.1.3). For a failure it shares the INVITE's branch and
+    // ends that transaction; for a 2xx it is the dialog's (a new branch), for the call.
+    if (request.method === 'ACK') {
+      const invite = this.awaitingAck.get(key.replace(/\|ACK$/, '|INVITE'));
+      if (invite) return invite();
+      return this.ackHandler?.(request);
+    }
     // Stops the caller retransmitting the INVITE while we prepare the call.
     if (request.method === 'INVITE') peer.send(responseTo(request, peer, 100));
     const seen = this.answered.get(key);
@@ -140,5 +148,26 @@ export class SipServer {
     }
     this.answered.set(key, { response, until: Date.now() + TRANSACTION_MS });
     peer.send(response);
+    if (request.method === 'INVITE' && response.status >= 300 && peer.transport === 'UDP')
+      this.resendUntilAcked(key, () => peer.send(response));
+  }
+
+  /** Timer G: the failure again at 500 ms, doubling to 4 s, until the ACK or 32 s (Timer H). */
+  private resendUntilAcked(key: string, send: () => void): void {
+    let wait = 500;
+    let timer: NodeJS.Timeout;
+    const started = Date.now();
+    const done = () => {
+      clearTimeout(timer);
+      this.awaitingAck.delete(key);
+    };
+    const again = () => {
+      if (Date.now() - started > TRANSACTION_MS) return done();
+      send();
+      wait = Math.min(wait * 2, 4000);
+      timer = setTimeout(again, wait).unref();
+    };
+    timer = setTimeout(again, wait).unref();
+    this.awaitingAck.set(key, done);
   }
 }
