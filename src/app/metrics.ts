@@ -4,7 +4,10 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 export function createMetrics() {
   const registry = new Registry();
   /** Read at scrape time; the server fills them in once the store is open. */
-  const sources: { queueDepth?: () => Promise<Array<{ status: string; count: number }>> } = {};
+  const sources: {
+    queueDepth?: () => Promise<Array<{ status: string; count: number }>>;
+    activeCalls?: () => number;
+  } = {};
   collectDefaultMetrics({ register: registry, prefix: 'switchboard_' });
   return {
     registry,
@@ -85,6 +88,26 @@ export function createMetrics() {
         this.reset();
         for (const { status, count } of await sources.queueDepth()) this.set({ status }, count);
       },
+    }),
+    activeCalls: new Gauge({
+      name: 'switchboard_sip_calls_active',
+      help: 'Voicemail calls up now',
+      registers: [registry],
+      collect() {
+        this.set(sources.activeCalls?.() ?? 0);
+      },
+    }),
+    voicemailCalls: new Counter({
+      name: 'switchboard_voicemail_calls_total',
+      help: 'Voicemail calls ended, by outcome (stored, discarded, too-short, failed)',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    rtpPackets: new Counter({
+      name: 'switchboard_rtp_packets_total',
+      help: 'RTP packets of ended calls: received, lost (sequence gaps) and late (behind the playout deadline)',
+      labelNames: ['kind'],
+      registers: [registry],
     }),
     eventClients: new Gauge({
       name: 'switchboard_event_stream_clients',

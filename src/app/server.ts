@@ -449,6 +449,7 @@ export async function startServer(
     greetings,
     media,
     nonceKey: createHmac('sha256', linkKey(keys)).update('sip nonces').digest(),
+    metrics,
   });
   const sipPort = sipSide.port;
   const smtpPort = await listenSmtp(smtp, config.smtpPort, config.httpHost);

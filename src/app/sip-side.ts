@@ -11,6 +11,7 @@ import { NonceIssuer, type DigestAlgorithm } from '../channels/sip/protocol/dige
 import { Registrar } from '../channels/sip/registrar.js';
 import { SipServer } from '../channels/sip/sip-server.js';
 import type { Config } from '../config/config.js';
+import type { Metrics } from './metrics.js';
 import type { Bus } from '../core/ports.js';
 import type { Directory } from '../directory/directory.js';
 import type { Greetings } from '../directory/greetings.js';
@@ -64,7 +65,16 @@ export interface SipSideDeps {
   media: ReturnType<typeof createMediaService>;
   /** Key for the stateless digest nonces. */
   nonceKey: Buffer;
+  metrics: Metrics;
 }
+
+/** How each voicemail call's last log line counts in the metrics. */
+const CALL_OUTCOMES: Record<string, string> = {
+  'voicemail stored': 'stored',
+  'voicemail discarded': 'discarded',
+  'voicemail too short, discarded': 'too-short',
+  'voicemail could not be stored': 'failed',
+};
 
 /**
  * The telephone side, wired: SIP transport, digest guard, registrar, message-waiting lights and
@@ -73,7 +83,8 @@ export interface SipSideDeps {
 export async function startSipSide(
   d: SipSideDeps,
 ): Promise<{ port: number; close(): Promise<void> }> {
-  const { config, logger, directory, messages, bus, intake, greetings, media, nonceKey } = d;
+  const { config, logger, directory, messages, bus, intake, greetings, media, nonceKey, metrics } =
+    d;
   const realm = config.domains[0] ?? 'switchboard';
   const sipGuard = new DigestGuard(
     directory,
@@ -207,8 +218,18 @@ export async function startSipSide(
     maxRecordingMs: config.voicemailMaxSeconds * 1000,
     minRecordingMs: config.voicemailMinMs,
     silenceMs: config.voicemailSilenceSeconds * 1000,
-    log: (event, detail) => logger.info(detail, event),
+    log: (event, detail) => {
+      logger.info(detail, event);
+      const outcome = CALL_OUTCOMES[event];
+      if (!outcome) return;
+      metrics.voicemailCalls.inc({ outcome });
+      const rtp = detail as { received?: number; lost?: number; late?: number };
+      metrics.rtpPackets.inc({ kind: 'received' }, rtp.received ?? 0);
+      metrics.rtpPackets.inc({ kind: 'lost' }, rtp.lost ?? 0);
+      metrics.rtpPackets.inc({ kind: 'late' }, rtp.late ?? 0);
+    },
   });
+  metrics.sources.activeCalls = () => voicemail.active;
   sip.handle('INVITE', (request, peer) => voicemail.invite(request, peer));
   sip.handle('CANCEL', (request, peer) => voicemail.cancel(request, peer));
   sip.handle('NOTIFY', (request, peer) => voicemail.notify(request, peer));

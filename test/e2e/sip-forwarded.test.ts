@@ -81,7 +81,7 @@ async function forwardedCall(options: {
     await carol.waitFor('CALL_ESTABLISHED', (e) => e.id === call);
     // The greeting, the beep, then two seconds of "message" (silence) before hanging up.
     await eventually(
-      async () => /"state":"recording"/.test(logOf(call)) || undefined,
+      async () => logOf(call).some((l) => l.includes('"state":"recording"')) || undefined,
       'the recording to begin',
       20_000,
     );
@@ -89,31 +89,24 @@ async function forwardedCall(options: {
     await carol.hangup();
     await carol.waitFor('CALL_CLOSED', (e) => e.id === call);
     const stored = await eventually(
-      async () => logOf(call).match(/.*"msg":"voicemail stored".*/)?.[0],
+      async () => logOf(call).find((l) => l.includes('"msg":"voicemail stored"')),
       'the message stored',
     );
-    return {
-      call,
-      heard: carol.heard(),
-      answered: logLine(call, 'voicemail call answered'),
-      stored,
-    };
+    const heard = carol.heard();
+    // Said when an assertion on the audio fails: how much was heard, and the call's log.
+    const context = `heard ${(heard.length / 8000).toFixed(1)} s from ${carol.heardFile()}\n${logOf(call).join('\n')}`;
+    return { call, heard, answered: logLine(call, 'voicemail call answered'), stored, context };
   } finally {
     forwarder.stop();
   }
 }
 
-function logOf(call: string): string {
-  return server.output
-    .split('\n')
-    .filter((l) => l.includes(`"call":"${call}"`))
-    .join('\n');
+function logOf(call: string): string[] {
+  return server.output.split('\n').filter((l) => l.includes(`"call":"${call}"`));
 }
 
 function logLine(call: string, msg: string): Record<string, unknown> {
-  const line = logOf(call)
-    .split('\n')
-    .find((l) => l.includes(`"msg":"${msg}"`));
+  const line = logOf(call).find((l) => l.includes(`"msg":"${msg}"`));
   assert.ok(line, `no "${msg}" line for ${call}`);
   return JSON.parse(line) as Record<string, unknown>;
 }
@@ -124,12 +117,12 @@ async function newestVoiceMessage() {
 }
 
 test('a call forwarded with Diversion reason user-busy hears the busy greeting', async () => {
-  const { heard, answered } = await forwardedCall({ reason: 'user-busy' });
+  const { heard, answered, context } = await forwardedCall({ reason: 'user-busy' });
   assert.equal(answered.greeting, 'busy');
   assert.equal(answered.forwarded, 'diversion');
   const busy = locate(heard, greetings.busy);
   const unavailable = locate(heard, greetings.unavailable);
-  assert.ok(busy.r > 0.8, `the busy greeting was heard (r=${busy.r.toFixed(3)})`);
+  assert.ok(busy.r > 0.8, `the busy greeting was heard (r=${busy.r.toFixed(3)}); ${context}`);
   assert.ok(
     unavailable.r < busy.r - 0.2,
     `not the unavailable one (r=${unavailable.r.toFixed(3)} against ${busy.r.toFixed(3)})`,
@@ -139,7 +132,7 @@ test('a call forwarded with Diversion reason user-busy hears the busy greeting',
 });
 
 test('forwarded for no answer, from the trusted trunk: the unavailable greeting, and the caller id is vouched for', async () => {
-  const { heard, answered } = await forwardedCall({
+  const { heard, answered, context } = await forwardedCall({
     reason: 'no-answer',
     host: '127.0.0.2',
     assertedIdentity: 'sip:+15557777@carrier.test',
@@ -149,7 +142,7 @@ test('forwarded for no answer, from the trusted trunk: the unavailable greeting,
   const busy = locate(heard, greetings.busy);
   assert.ok(
     unavailable.r > 0.8,
-    `the unavailable greeting was heard (r=${unavailable.r.toFixed(3)})`,
+    `the unavailable greeting was heard (r=${unavailable.r.toFixed(3)}); ${context}`,
   );
   assert.ok(busy.r < unavailable.r - 0.2, `not the busy one (r=${busy.r.toFixed(3)})`);
   assert.equal(answered.callerVerified, 'trusted trunk');

@@ -305,3 +305,21 @@ test('a call to an unknown number in an owned range makes a mailbox for it (dyna
   assert.equal(created.dynamic, true);
   assert.equal(created.messageCount, 1);
 });
+
+test('the calls show in /metrics: outcomes, RTP packets, none up now', async () => {
+  const metrics = (await new Client(server.url).get('/metrics')).body.toString();
+  const value = (pattern: RegExp) => Number(pattern.exec(metrics)?.[1] ?? NaN);
+  assert.ok(value(/switchboard_voicemail_calls_total\{outcome="stored"\} (\d+)/) >= 5, metrics);
+  assert.ok(value(/switchboard_voicemail_calls_total\{outcome="discarded"\} (\d+)/) >= 1);
+  assert.ok(value(/switchboard_rtp_packets_total\{kind="received"\} (\d+)/) > 500);
+  assert.equal(value(/switchboard_rtp_packets_total\{kind="lost"\} (\d+)/), 0);
+  await eventually(
+    async () =>
+      value(/switchboard_sip_calls_active (\d+)/) === 0 ||
+      /switchboard_sip_calls_active 0/.test(
+        (await new Client(server.url).get('/metrics')).body.toString(),
+      ) ||
+      undefined,
+    'no calls up',
+  );
+});
