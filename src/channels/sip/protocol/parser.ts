@@ -7,6 +7,7 @@ import {
   type SipRequest,
   type SipResponse,
 } from './message.js';
+import { parseNameAddr } from './uri.js';
 
 type Head = Omit<SipRequest, 'body'> | Omit<SipResponse, 'body'>;
 
@@ -45,10 +46,28 @@ function parseHead(head: string, limits: SipLimits): Head {
   return { kind: 'request', method: m[1]!.toUpperCase(), uri: m[2]!, headers };
 }
 
-/** The mandatory headers of RFC 3261 8.1.1, checked once so handlers can rely on them. */
+/**
+ * The mandatory headers of RFC 3261 8.1.1, checked once so handlers can rely on them: present,
+ * not empty, From, To, Call-ID and CSeq once each (7.3.1), and From and To readable as addresses
+ * (every response copies them and reads To's tag).
+ */
 function checkMandatory(message: Head): void {
   for (const name of ['via', 'from', 'to', 'call-id', 'cseq'])
     if (!message.headers.has(name)) throw new SipParseError(`missing ${name} header`);
+  if (message.headers.values('via').length === 0) throw new SipParseError('empty via header');
+  for (const name of ['from', 'to', 'call-id']) {
+    if (message.headers.lines(name).length > 1)
+      throw new SipParseError(`more than one ${name} header`);
+    if (!message.headers.values(name).length) throw new SipParseError(`empty ${name} header`);
+  }
+  if (message.headers.lines('cseq').length > 1)
+    throw new SipParseError('more than one cseq header');
+  for (const name of ['from', 'to'])
+    try {
+      parseNameAddr(message.headers.get(name)!);
+    } catch {
+      throw new SipParseError(`malformed ${name} header`);
+    }
   const cseq = /^(\d{1,10})\s+(\S+)$/.exec(message.headers.get('cseq')!);
   if (!cseq || Number(cseq[1]) > 2 ** 31 - 1) throw new SipParseError('malformed CSeq header');
   if (message.kind === 'request' && cseq[2]!.toUpperCase() !== message.method)

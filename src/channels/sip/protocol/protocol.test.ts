@@ -96,6 +96,16 @@ describe('SIP messages', () => {
     assert.equal(status(REGISTER.replace('Max-Forwards: 70', 'Max Forwards: 70')), 400);
     assert.equal(status(REGISTER + 'x'.repeat(70_000)), 513);
     assert.equal(status('INVITE sip:x SIP/2.0\r\n'), 400);
+    // Every response copies From and To and reads To's tag: one that cannot be read is refused
+    // here (it used to reach the handlers, where answering it threw and took the process down).
+    assert.equal(status(REGISTER.replace('t: <sip:ann@a.test>', 't: <sip:ann@a.test')), 400);
+    assert.equal(status(REGISTER.replace(/f: .*\r\n/, 'f: "Ann" <sip:ann@a.test;tag=1\r\n')), 400);
+    assert.equal(status(REGISTER.replace(/i: .*\r\n/, 'i: \r\n')), 400);
+    assert.equal(status(REGISTER.replace(/t: .*\r\n/, 't: ,\r\n')), 400);
+    // Responses copy the first Call-ID: an empty one must not hide behind a second.
+    assert.equal(status(REGISTER.replace(/(i: .*\r\n)/, 'Call-ID: \r\n$1')), 400);
+    assert.equal(status(REGISTER.replace(/(CSeq: .*\r\n)/, '$1$1')), 400);
+    assert.equal(status(REGISTER.replace(/v: .*\r\nVia: .*\r\n/, 'Via: \r\n')), 400);
     assert.equal(
       status(REGISTER.replace('Max-Forwards: 70', 'X: 1\r\n'.repeat(150) + 'Max-Forwards: 70')),
       513,
@@ -138,13 +148,18 @@ describe('SIP messages', () => {
         try {
           const out = parse();
           const messages = Array.isArray(out) ? out : [out];
-          for (const m of messages)
+          for (const m of messages) {
+            // What every response copies must be there and readable.
+            for (const name of ['from', 'to']) parseNameAddr(m.headers.get(name)!);
+            assert.ok(m.headers.values('via').length > 0 && m.headers.get('call-id'));
+            assert.equal(m.headers.lines('call-id').length, 1);
             for (const v of m.headers.values('via'))
               try {
                 parseVia(v);
               } catch (e) {
                 assert.ok(e instanceof SipParseError);
               }
+          }
         } catch (err) {
           assert.ok(err instanceof SipParseError, `input ${i}: ${String(err)}`);
         }
