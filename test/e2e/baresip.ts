@@ -1,5 +1,5 @@
-import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -61,7 +61,8 @@ export async function baresipRegister(options: {
 
 /**
  * baresip as a caller: dials `uri` through Switchboard, plays `source` (a WAV, 8 kHz mono) as
- * its microphone and hangs up when the file ends; gives back what it printed.
+ * its microphone (the call ends with the file) and quits as soon as the call has ended (or
+ * after 40 s); gives back what it printed. For keys and timing, use BaresipPhone.
  */
 export async function baresipCall(options: {
   uri: string;
@@ -71,8 +72,6 @@ export async function baresipCall(options: {
   transport?: 'udp' | 'tcp';
   /** Offer only this codec (baresip's audio_codecs account parameter), e.g. PCMA. */
   codec?: string;
-  /** Where baresip writes what it heard (its aufile player), as WAV. */
-  heardFile?: string;
 }): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'switchboard-baresip-call-'));
   const transport = options.transport ?? 'udp';
@@ -88,7 +87,6 @@ export async function baresipCall(options: {
       'module_app account.so',
       'module_app menu.so',
       `audio_source aufile,${options.source}`,
-      `audio_player aufile,${options.heardFile ?? join(dir, 'heard.wav')}`,
       '',
     ].join('\n'),
   );
@@ -96,12 +94,19 @@ export async function baresipCall(options: {
     join(dir, 'accounts'),
     `<${options.from ?? 'sip:carol@b.test'};transport=${transport}>;regint=0;outbound="sip:127.0.0.1:${options.sipPort};transport=${transport}"${options.codec ? `;audio_codecs=${options.codec}` : ''}\n`,
   );
-  return new Promise((resolve) => {
-    execFile(
-      'baresip',
-      ['-f', dir, '-e', `/dial ${options.uri}`, '-t', '40'],
-      { timeout: 60_000 },
-      (_err, stdout, stderr) => resolve(`${stdout}${stderr}`),
-    );
+  const child = spawn('baresip', ['-f', dir, '-e', `/dial ${options.uri}`, '-t', '40'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
+  let output = '';
+  const take = (d: Buffer) => {
+    output += d.toString();
+    if (/Call with \S+ terminated/.test(output)) child.kill('SIGTERM');
+  };
+  child.stdout.on('data', take);
+  child.stderr.on('data', take);
+  const hardStop = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  await new Promise((r) => child.once('exit', r));
+  clearTimeout(hardStop);
+  rmSync(dir, { recursive: true, force: true });
+  return output;
 }

@@ -50,7 +50,14 @@ export class SipServer {
       { ...DEFAULT_SIP_LIMITS, maxMessageBytes: options.maxMessageBytes },
       {
         message: (message, peer) => {
-          if (message.kind === 'request') void this.request(message, peer);
+          if (message.kind === 'request')
+            // Last line of defence: whatever a request does, it must not end the process.
+            this.request(message, peer).catch((err: unknown) =>
+              options.logger.warn(
+                { err: (err as Error).message, method: message.method },
+                'SIP request dropped',
+              ),
+            );
           else this.transactions.response(message);
         },
         refused: (error, peer) =>

@@ -4,6 +4,13 @@ import { SipParseError, type SipLimits, type SipMessage } from './protocol/messa
 import { parseDatagram, SipStreamFramer } from './protocol/parser.js';
 import { serialize } from './protocol/serialize.js';
 
+/** Anything the parser throws, as the refusal it reports. */
+function asParseError(err: unknown): SipParseError {
+  return err instanceof SipParseError
+    ? err
+    : new SipParseError(`unreadable message (${(err as Error).message})`);
+}
+
 /** Where a message came from, and how to answer there. */
 export interface SipPeer {
   transport: 'UDP' | 'TCP';
@@ -55,8 +62,8 @@ export class SipTransport {
       try {
         this.events.message(parseDatagram(data, this.limits), peer);
       } catch (err) {
-        if (err instanceof SipParseError) this.events.refused(err, peer);
-        else throw err;
+        // A parser bug must cost one datagram, not the process.
+        this.events.refused(asParseError(err), peer);
       }
     });
     this.udp = udp;
@@ -90,8 +97,7 @@ export class SipTransport {
       try {
         messages = framer.push(chunk);
       } catch (err) {
-        if (!(err instanceof SipParseError)) throw err;
-        this.events.refused(err, peer);
+        this.events.refused(asParseError(err), peer);
         // The stream cannot be resynchronised after a framing error.
         socket.destroy();
         return;

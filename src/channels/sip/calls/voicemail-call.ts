@@ -155,8 +155,18 @@ export class VoicemailCall implements DepositHooks {
     }
   }
 
-  /** Runs the call to its end; resolves once the message is stored or discarded. */
-  async run(): Promise<void> {
+  /**
+   * Runs the call to its end once `confirmed` (the ACK: until then the caller's side may not be
+   * listening, and the greeting's first seconds would be lost); resolves once the message is
+   * stored or discarded. Never confirmed, the call is ended (RFC 3261 13.3.1.4).
+   */
+  async run(confirmed: Promise<boolean>): Promise<void> {
+    if (!(await confirmed)) {
+      await this.rtp.close();
+      await hangUp(this.dialog, this.services.transactions, this.services.local());
+      this.discard('no ACK');
+      return;
+    }
     let outcome;
     try {
       outcome = await this.deposit.run();

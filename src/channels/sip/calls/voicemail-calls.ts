@@ -1,4 +1,5 @@
-import { randomInt } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { g711 } from '../media/g711.js';
 import { RtpSession } from '../media/rtp-session.js';
@@ -6,7 +7,7 @@ import { WavRecorder } from '../media/wav-file.js';
 import type { SipRequest, SipResponse } from '../protocol/message.js';
 import { SipParseError } from '../protocol/message.js';
 import { buildAnswer, chooseFormats, parseAudioOffer } from '../protocol/sdp.js';
-import { parseNameAddr } from '../protocol/uri.js';
+import { parseNameAddr, parseUri } from '../protocol/uri.js';
 import { newTag, responseTo } from '../responses.js';
 import type { SipPeer } from '../transport.js';
 import type { CallerId } from './caller-identity.js';
@@ -38,6 +39,9 @@ function retransmitUntilAcked(isAcked: () => boolean, send: () => void): void {
   setTimeout(again, wait).unref();
 }
 
+/** How long an answer waits for its ACK before the call is given up (64*T1). */
+const ACK_WAIT_MS = 32_000;
+
 /** How long NOTIFYs about a transfer are still answered after the call ended (Timer J). */
 const AFTER_TRANSFER_MS = 32_000;
 
@@ -47,7 +51,16 @@ const AFTER_TRANSFER_MS = 32_000;
  * deposit flow (deposit-flow.ts) runs on the call. INVITEs still being prepared can be CANCELled.
  */
 export class VoicemailCalls {
-  private readonly calls = new Map<string, { call: VoicemailCall; acked: boolean }>();
+  private readonly calls = new Map<
+    string,
+    {
+      call: VoicemailCall;
+      acked: boolean;
+      localTag: string;
+      remoteTag: string | null;
+      confirm(acked: boolean): void;
+    }
+  >();
   private readonly preparing = new Map<string, { cancelled: boolean }>();
   private readonly ended = new Map<string, number>();
 
@@ -90,6 +103,19 @@ export class VoicemailCalls {
     }
     const { codec, dtmf } = chooseFormats(offer);
     if (!codec) return responseTo(request, peer, 488, [], { reason: 'PCMU or PCMA needed' });
+    // Everything the dialog needs is read before anything is opened for the call.
+    let remoteTarget: string;
+    let remoteTag: string | null;
+    try {
+      const contact = request.headers.get('contact');
+      remoteTarget = contact ? parseNameAddr(contact).uri : `sip:${peer.address}:${peer.port}`;
+      parseUri(remoteTarget);
+      remoteTag = parseNameAddr(request.headers.get('from')!).params['tag'] ?? null;
+    } catch (err) {
+      if (err instanceof SipParseError)
+        return responseTo(request, peer, 400, [], { reason: `Bad Contact or From` });
+      throw err;
+    }
     const caller = await this.deps.identify(request, peer);
     if ('kind' in caller) return caller;
     const forwarding = forwardingOf(request);
@@ -103,19 +129,28 @@ export class VoicemailCalls {
       audio: (pcm) => holder.call?.audio(pcm),
       digit: (d) => holder.call?.deposit.digit(d),
     });
-    const rtpPort = await rtp.open(this.deps.rtpHost());
-    rtp.connect(
-      offer.address,
-      offer.port,
-      offer.rtcp
-        ? { address: offer.rtcp.address ?? offer.address, port: offer.rtcp.port }
-        : undefined,
-    );
-    const contact = request.headers.get('contact');
+    // Named by us, not after the Call-ID: any length and any characters arrive there.
     const file = join(
       this.deps.recordingsDir,
-      `${callId.replace(/[^\w.-]/g, '_')}-${randomInt(1e9)}.wav`,
+      `${Date.now()}-${randomBytes(8).toString('hex')}.wav`,
     );
+    let rtpPort: number;
+    let recorder: WavRecorder;
+    try {
+      rtpPort = await rtp.open(this.deps.rtpHost());
+      rtp.connect(
+        offer.address,
+        offer.port,
+        offer.rtcp
+          ? { address: offer.rtcp.address ?? offer.address, port: offer.rtcp.port }
+          : undefined,
+      );
+      recorder = new WavRecorder(file);
+    } catch (err) {
+      await rtp.close();
+      rmSync(file, { force: true });
+      throw err;
+    }
     const full = mailbox.roomMs !== null && mailbox.roomMs < this.deps.minRecordingMs;
     const call = new VoicemailCall(
       {
@@ -123,12 +158,12 @@ export class VoicemailCalls {
         localTag,
         remote: request.headers.get('from')!,
         local: `${request.headers.get('to')!};tag=${localTag}`,
-        remoteTarget: contact ? parseNameAddr(contact).uri : `sip:${peer.address}:${peer.port}`,
+        remoteTarget,
         target: { transport: peer.transport, address: peer.address, port: peer.port },
         cseq: randomInt(1, 10_000),
       },
       rtp,
-      new WavRecorder(file),
+      recorder,
       mailbox,
       caller,
       forwarding.reason,
@@ -136,7 +171,11 @@ export class VoicemailCalls {
       full ? 'mailbox-full' : 'greeting',
     );
     holder.call = call;
-    const entry = { call, acked: false };
+    let confirm: (acked: boolean) => void = () => undefined;
+    const confirmed = new Promise<boolean>((resolve) => (confirm = resolve));
+    const entry = { call, acked: false, localTag, remoteTag, confirm };
+    // Timer H: an answer never ACKed ends the call.
+    setTimeout(() => confirm(false), ACK_WAIT_MS).unref();
     this.calls.set(callId, entry);
     const local = this.deps.local();
     const answer = responseTo(
@@ -177,22 +216,42 @@ export class VoicemailCalls {
       callerVerified: caller.basis,
       full,
     });
-    void call.run().finally(() => {
+    void call.run(confirmed).finally(() => {
       this.calls.delete(callId);
       this.ended.set(callId, Date.now() + AFTER_TRANSFER_MS);
     });
     return answer;
   }
 
-  ack(request: SipRequest): void {
+  /**
+   * The call an in-dialog request belongs to: its Call-ID and both tags must match (RFC 3261
+   * 12.2.2), so that nobody who merely learnt a Call-ID can end someone else's call.
+   */
+  private inDialog(request: SipRequest) {
     const entry = this.calls.get(request.headers.get('call-id') ?? '');
-    if (entry) entry.acked = true;
+    if (!entry) return null;
+    try {
+      const toTag = parseNameAddr(request.headers.get('to')!).params['tag'] ?? null;
+      const fromTag = parseNameAddr(request.headers.get('from')!).params['tag'] ?? null;
+      return toTag === entry.localTag && fromTag === entry.remoteTag ? entry : null;
+    } catch {
+      return null;
+    }
+  }
+
+  ack(request: SipRequest): void {
+    const entry = this.inDialog(request);
+    if (!entry) return;
+    entry.acked = true;
+    entry.confirm(true);
   }
 
   bye(request: SipRequest, peer: SipPeer): SipResponse {
-    const entry = this.calls.get(request.headers.get('call-id') ?? '');
+    const entry = this.inDialog(request);
     if (!entry) return responseTo(request, peer, 481);
     entry.call.deposit.hangUp();
+    // A BYE before the ACK still ends the call (the flow sees the hang-up at once).
+    entry.confirm(true);
     return responseTo(request, peer, 200);
   }
 

@@ -76,6 +76,9 @@ export class RtpSession {
       if (!packet) return;
       if (!this.accept(rinfo.address, rinfo.port)) return;
       if (this.dtmfPayload !== null && packet.payloadType === this.dtmfPayload) {
+        // Events share the stream's sequence numbers (not its timing: their timestamp is the
+        // event's start), so they count as received, not as gaps in the audio.
+        this.stats.note(packet.sequence);
         const digit = this.dtmf.packet(packet.timestamp, packet.payload);
         if (digit) this.digit(digit, true);
         return;

@@ -30,13 +30,14 @@ const CANONICAL: Record<string, string> = {
 /** The lower-case long name of a header, whatever form it arrived in. */
 export function headerKey(name: string): string {
   const lower = name.trim().toLowerCase();
-  return COMPACT[lower] ?? lower;
+  // Own keys only: a header named "constructor" or "__proto__" is just a header.
+  return Object.hasOwn(COMPACT, lower) ? COMPACT[lower]! : lower;
 }
 
 /** How a header is written: Call-ID, CSeq, WWW-Authenticate, else Title-Case-Words. */
 export function headerName(key: string): string {
   return (
-    CANONICAL[key] ??
+    (Object.hasOwn(CANONICAL, key) ? CANONICAL[key] : undefined) ??
     key.replace(/(^|-)([a-z])/g, (_, dash: string, c: string) => dash + c.toUpperCase())
   );
 }
