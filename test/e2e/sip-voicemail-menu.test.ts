@@ -291,6 +291,31 @@ test('a call from Ann’s own phone is challenged, proven and shown as verified;
   assert.match(closed.param ?? '', /407|403/);
 });
 
+test('a message left by phone lights Ann’s registered phone: NOTIFY with Messages-Waiting: yes', async () => {
+  const anns = await phone({
+    user: 'ann',
+    domain: 'a.test',
+    secret: ANN_SECRET,
+    modules: ['mwi.so'],
+  });
+  await anns.waitFor('REGISTER_OK');
+  // The subscription's first NOTIFY: nothing waiting yet.
+  const first = await anns.waitFor('MWI_NOTIFY', undefined, 20_000);
+  assert.match(String(first.param), /Messages-Waiting: no/);
+  const carol = await phone();
+  const call = await reachRecording(carol, 'sip:ann@a.test');
+  await carol.play(wavFile('for-ann.wav', chirp(2)));
+  await sleep(2500);
+  await carol.hangup();
+  await logLine(call, /"msg":"voicemail stored"/);
+  const lit = await anns.waitFor(
+    'MWI_NOTIFY',
+    (e) => /Messages-Waiting: yes/.test(String(e.param)),
+    20_000,
+  );
+  assert.match(String(lit.param), /Voice-Message: 1\/0 \(0\/0\)/);
+});
+
 test('a call to an unknown number in an owned range makes a mailbox for it (dynamic mailboxes)', async () => {
   const carol = await phone();
   const call = await reachRecording(carol, 'sip:+15554444@a.test');
