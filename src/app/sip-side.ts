@@ -1,4 +1,5 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { identifyCaller } from '../channels/sip/calls/caller-identity.js';
@@ -17,6 +18,7 @@ import type { Directory } from '../directory/directory.js';
 import type { Greetings } from '../directory/greetings.js';
 import type { Intake } from '../intake/intake.js';
 import { networkList } from '../lib/networks.js';
+import { Semaphore } from '../lib/semaphore.js';
 import type { MessageRepository } from '../store/message-repository.js';
 import type { createMediaService } from './media.js';
 
@@ -157,6 +159,7 @@ export async function startSipSide(
     }
     return made;
   };
+  const storing = new Semaphore(4);
   const trustedTrunks = networkList(config.sipTrustedTrunks, 'SWITCHBOARD_SIP_TRUSTED_TRUNKS');
   const voicemail = new VoicemailCalls({
     mailboxFor: async (uri) => {
@@ -197,19 +200,28 @@ export async function startSipSide(
       return audio ? wavSamples(audio.content) : null;
     },
     prompt,
-    store: async (m) => {
-      await intake.ingest(
-        {
-          type: 'voice',
-          from: m.from,
-          to: [m.to],
-          durationMs: m.durationMs,
-          urgent: m.urgent,
-          authResults: `${realm}; caller-id=${m.caller.verified ? 'pass' : 'none'} reason="${m.caller.basis}"`,
-        },
-        [{ contentType: 'audio/wav', filename: 'voicemail.wav', content: readFileSync(m.file) }],
-      );
-    },
+    // A few recordings at a time: when many calls end together, each read whole and committed
+    // at once would pile their WAVs up in memory (bench/README.md).
+    store: (m) =>
+      storing.run(async () => {
+        await intake.ingest(
+          {
+            type: 'voice',
+            from: m.from,
+            to: [m.to],
+            durationMs: m.durationMs,
+            urgent: m.urgent,
+            authResults: `${realm}; caller-id=${m.caller.verified ? 'pass' : 'none'} reason="${m.caller.basis}"`,
+          },
+          [
+            {
+              contentType: 'audio/wav',
+              filename: 'voicemail.wav',
+              content: await readFile(m.file),
+            },
+          ],
+        );
+      }),
     exits: { star: config.voicemailStarDestination, zero: config.voicemailZeroDestination },
     transactions: sip.transactions,
     local: () => sip.local(),

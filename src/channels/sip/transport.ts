@@ -44,7 +44,22 @@ export class SipTransport {
     private readonly events: TransportEvents,
   ) {}
 
+  /**
+   * UDP and TCP on one port number. With port 0 the number UDP got may already be taken for TCP;
+   * then both are tried again on another.
+   */
   async listen(port: number, host: string): Promise<number> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.listenOnce(port, host);
+      } catch (err) {
+        const taken = (err as NodeJS.ErrnoException).code === 'EADDRINUSE';
+        if (port !== 0 || !taken || attempt >= 10) throw err;
+      }
+    }
+  }
+
+  private async listenOnce(port: number, host: string): Promise<number> {
     const udp = createSocket(host.includes(':') ? 'udp6' : 'udp4');
     await new Promise<void>((resolve, reject) => {
       udp.once('error', reject);
@@ -69,10 +84,16 @@ export class SipTransport {
     this.udp = udp;
     // TCP on the same port number, so phones find both where DNS or configuration says.
     const tcp = createServer((socket) => this.accept(socket));
-    await new Promise<void>((resolve, reject) => {
-      tcp.once('error', reject);
-      tcp.listen(bound, host, () => resolve());
-    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        tcp.once('error', reject);
+        tcp.listen(bound, host, () => resolve());
+      });
+    } catch (err) {
+      udp.close();
+      this.udp = null;
+      throw err;
+    }
     this.tcp = tcp;
     return bound;
   }

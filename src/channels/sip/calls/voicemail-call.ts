@@ -1,4 +1,4 @@
-import { rmSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import type { ClientTransactions } from '../client-transactions.js';
 import { beep, type RtpSession } from '../media/rtp-session.js';
 import { SilenceDetector } from '../media/silence.js';
@@ -9,6 +9,9 @@ import type { DepositState, Effect, Sound } from './deposit-flow.js';
 import { hangUp, transfer, type Dialog } from './dialog.js';
 import type { GreetingKind } from './forwarding.js';
 import type { PromptId } from './prompts.js';
+
+/** How long the caller's last audio is still taken after their BYE. */
+const DRAIN_MS = 300;
 
 /** Whose mailbox a call reaches, resolved from the number or SIP URI called. */
 export interface Mailbox {
@@ -100,7 +103,7 @@ export class VoicemailCall implements DepositHooks {
       case 'beep':
         return beep();
       case 'recording':
-        return this.recorder.samples();
+        return await this.recorder.samples();
       default:
         return this.services.prompt(sound, language);
     }
@@ -164,7 +167,7 @@ export class VoicemailCall implements DepositHooks {
     if (!(await confirmed)) {
       await this.rtp.close();
       await hangUp(this.dialog, this.services.transactions, this.services.local());
-      this.discard('no ACK');
+      await this.discard('no ACK');
       return;
     }
     let outcome;
@@ -177,12 +180,19 @@ export class VoicemailCall implements DepositHooks {
       });
       outcome = { last: this.deposit.current, callerHungUp: false, keep: true };
     }
+    if (outcome.callerHungUp && outcome.last === 'recording') {
+      // The BYE comes on the signalling socket and can overtake the caller's last packets of
+      // audio still queued on the RTP socket: keep taking them for a moment.
+      this.recordingOn = true;
+      await new Promise((r) => setTimeout(r, DRAIN_MS));
+      this.recordingOn = false;
+    }
     await this.rtp.close();
     if (!outcome.callerHungUp)
       await hangUp(this.dialog, this.services.transactions, this.services.local());
     if (!this.stored) {
       if (outcome.keep) await this.store(outcome.callerHungUp ? 'caller-hung-up' : 'ended');
-      else this.discard(`ended in ${outcome.last}`);
+      else await this.discard(`ended in ${outcome.last}`);
     }
   }
 
@@ -201,10 +211,10 @@ export class VoicemailCall implements DepositHooks {
     };
   }
 
-  private discard(end: string): void {
+  private async discard(end: string): Promise<void> {
     this.stored = true;
-    this.recorder.finish();
-    rmSync(this.recorder.path, { force: true });
+    await this.recorder.finish().catch(() => undefined);
+    await rm(this.recorder.path, { force: true });
     this.services.log('voicemail discarded', this.detail(end));
   }
 
@@ -212,14 +222,15 @@ export class VoicemailCall implements DepositHooks {
   private async store(end: string): Promise<boolean> {
     if (this.stored) return true;
     this.stored = true;
-    this.recorder.finish();
     const detail = this.detail(end);
     if (this.recorder.durationMs < this.services.minRecordingMs) {
+      await this.recorder.finish().catch(() => undefined);
       this.services.log('voicemail too short, discarded', detail);
-      rmSync(this.recorder.path, { force: true });
+      await rm(this.recorder.path, { force: true });
       return false;
     }
     try {
+      await this.recorder.finish();
       await this.services.store({
         from: this.caller.address,
         to: this.mailbox.address,
@@ -228,7 +239,7 @@ export class VoicemailCall implements DepositHooks {
         urgent: this.urgent,
         caller: this.caller,
       });
-      rmSync(this.recorder.path, { force: true });
+      await rm(this.recorder.path, { force: true });
       this.services.log('voicemail stored', detail);
       return true;
     } catch (err) {

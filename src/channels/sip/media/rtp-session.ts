@@ -16,7 +16,12 @@ export interface RtpSessionEvents {
 }
 
 async function bindUdp(host: string): Promise<Socket> {
-  const socket = createSocket(host.includes(':') ? 'udp6' : 'udp4');
+  // A roomy receive buffer rides out event-loop stalls of a few seconds without the kernel
+  // dropping audio (the default holds about 5 s of one call's packets).
+  const socket = createSocket({
+    type: host.includes(':') ? 'udp6' : 'udp4',
+    recvBufferSize: 512 * 1024,
+  });
   await new Promise<void>((resolve, reject) => {
     socket.once('error', reject);
     socket.bind(0, host, () => resolve());
