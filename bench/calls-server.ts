@@ -147,7 +147,7 @@ export class BenchServer {
     }
     if (entry.level >= 40 && ++this.warnings <= 5) console.error(`server: ${line}`);
     if (entry.msg === 'voicemail call answered') this.answered++;
-    else if (typeof entry.msg === 'string' && entry.msg.startsWith('voicemail') && entry.call)
+    else if (CALL_ENDS.has(entry.msg) && entry.call)
       this.ends.set(entry.call, {
         msg: entry.msg,
         end: entry.end ?? '',
@@ -262,10 +262,20 @@ export class BenchServer {
       await this.exited;
       clearTimeout(timer);
     }
-    await rm(this.dataDir, { recursive: true, force: true });
+    // SWITCHBOARD_BENCH_KEEP=1 keeps the data folder (the server's log, recordings) to look into.
+    if (process.env['SWITCHBOARD_BENCH_KEEP'] === '1') console.error(`kept ${this.dataDir}`);
+    else await rm(this.dataDir, { recursive: true, force: true });
     BenchServer.running.delete(this);
   }
 }
+
+/** The log lines that end a call: its recording committed, or not kept. */
+const CALL_ENDS = new Set([
+  'voicemail stored',
+  'voicemail discarded',
+  'voicemail too short, discarded',
+  'voicemail could not be stored',
+]);
 
 function kib(status: string, field: string): number {
   const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status);

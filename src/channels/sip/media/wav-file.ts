@@ -1,22 +1,7 @@
-import { close, fsync, ftruncate, openSync, read, write, writeSync } from 'node:fs';
+import { close, fsync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { readWav, samplesOf, wavHeader } from '../../../media/wav.js';
 
-const writeAt = promisify(write) as (
-  fd: number,
-  buffer: Buffer,
-  offset: number,
-  length: number,
-  position: number,
-) => Promise<{ bytesWritten: number }>;
-const readAt = promisify(read) as (
-  fd: number,
-  buffer: Buffer,
-  offset: number,
-  length: number,
-  position: number,
-) => Promise<{ bytesRead: number }>;
-const truncate = promisify(ftruncate);
 const sync = promisify(fsync);
 const closeFd = promisify(close);
 
@@ -26,15 +11,16 @@ export function wavSamples(wav: Buffer): Int16Array {
   return data ? samplesOf(data) : new Int16Array(0);
 }
 
-/** Audio gathered before it goes to disk: half a second at 8 kHz, 16 bits. */
-const FLUSH_BYTES = 8000;
+/** Audio gathered before it goes to disk: one second at 8 kHz, 16 bits. */
+const FLUSH_BYTES = 16_000;
 
 /**
- * A recording written to disk as it arrives (a crash keeps all but the last half second), its
- * header fixed up and the file synced when it is finished. Writes are gathered and made without
- * blocking: with hundreds of calls recording, a synchronous write per 20 ms packet held the
- * event loop for a third of its time (bench/README.md). File operations run in order on one
- * chain, so a truncation or a read-back sees every write before it.
+ * A recording written to disk as it arrives (a crash keeps all but the last second), its header
+ * fixed up and the file synced when it is finished. Writes are gathered: with hundreds of calls
+ * recording, a write per 20 ms packet took a third of the event loop, and asynchronous writes
+ * (one thread-pool job each) cost more than the small synchronous ones they replaced
+ * (bench/README.md). A second of audio is one write into the page cache; only the final sync,
+ * which waits for the disk, runs off the event loop.
  */
 export class WavRecorder {
   private readonly fd: number;
@@ -42,8 +28,6 @@ export class WavRecorder {
   private bytes = 0;
   private pending: Buffer[] = [];
   private pendingBytes = 0;
-  private chain: Promise<unknown> = Promise.resolve();
-  private failure: Error | null = null;
 
   constructor(readonly path: string) {
     // Read as well as written: the caller may listen to the message before sending it.
@@ -62,53 +46,42 @@ export class WavRecorder {
     if (this.pendingBytes >= FLUSH_BYTES) this.flush();
   }
 
-  private then(step: () => Promise<unknown>): Promise<unknown> {
-    this.chain = this.chain.then(step).catch((err: Error) => {
-      // Kept for finish(), which reports it: a recording that did not reach the disk.
-      this.failure ??= err;
-    });
-    return this.chain;
-  }
-
-  private flush(): Promise<unknown> {
-    if (this.pendingBytes === 0) return this.chain;
-    const data = Buffer.concat(this.pending);
-    const at = 44 + this.bytes - this.pendingBytes;
+  private flush(): void {
+    if (this.pendingBytes === 0) return;
+    const data = Buffer.concat(this.pending, this.pendingBytes);
+    writeSync(this.fd, data, 0, data.length, 44 + this.bytes - this.pendingBytes);
     this.pending = [];
     this.pendingBytes = 0;
-    return this.then(() => writeAt(this.fd, data, 0, data.length, at));
   }
 
   /** Drops the audio after `ms` (trailing silence), or all of it (`0`, the caller re-records). */
   truncateTo(ms: number): void {
     this.flush();
     this.bytes = Math.min(this.bytes, Math.max(0, Math.round(ms * 8)) * 2);
-    const size = 44 + this.bytes;
-    void this.then(() => truncate(this.fd, size));
+    ftruncateSync(this.fd, 44 + this.bytes);
   }
 
   /** What was recorded so far, read back (the caller listens to their message). */
-  async samples(): Promise<Int16Array> {
-    await this.flush();
+  samples(): Int16Array {
+    this.flush();
     const bytes = Buffer.alloc(this.bytes);
-    await readAt(this.fd, bytes, 0, bytes.length, 44);
+    readSync(this.fd, bytes, 0, bytes.length, 44);
     return new Int16Array(bytes.buffer, bytes.byteOffset, bytes.length / 2);
   }
 
   /**
    * Writes what is waiting and the final sizes into the header, syncs and closes; the file is
-   * then a complete WAV. Rejects when any write failed (a full disk), so nothing half-written
-   * is stored as a message.
+   * then a complete WAV. Rejects when a write fails (a full disk), so nothing half-written is
+   * stored as a message.
    */
   async finish(): Promise<void> {
-    this.flush();
-    const size = this.bytes;
-    await this.then(async () => {
-      await truncate(this.fd, 44 + size);
-      await writeAt(this.fd, wavHeader(size), 0, 44, 0);
+    try {
+      this.flush();
+      ftruncateSync(this.fd, 44 + this.bytes);
+      writeSync(this.fd, wavHeader(this.bytes), 0, 44, 0);
       await sync(this.fd);
-    });
-    await closeFd(this.fd).catch(() => undefined);
-    if (this.failure) throw this.failure;
+    } finally {
+      await closeFd(this.fd).catch(() => undefined);
+    }
   }
 }
