@@ -49,6 +49,9 @@ export interface Config {
   voicemailMaxSeconds: number;
   voicemailMinMs: number;
   voicemailSilenceSeconds: number;
+  voicemailNumber: string;
+  pinMaxFailures: number;
+  pinLockoutSeconds: number;
   voicemailStarDestination: string | null;
   voicemailZeroDestination: string | null;
   sipTrustedTrunks: string[];

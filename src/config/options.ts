@@ -364,6 +364,29 @@ export const OPTIONS = [
       'Longest voice message a caller may leave; at the limit the recording stops and the caller gets the review menu (hanging up keeps it).',
   },
   {
+    key: 'voicemailNumber',
+    env: 'SWITCHBOARD_VOICEMAIL_NUMBER',
+    type: 'string',
+    default: '*98',
+    description:
+      'The number subscribers call to reach their mailbox (sip:<number>@<domain>; sip:voicemail@<domain> works too). From their own registered phone no PIN is asked; from anywhere else the mailbox number (their phone number) and the PIN.',
+  },
+  {
+    key: 'pinMaxFailures',
+    env: 'SWITCHBOARD_PIN_MAX_FAILURES',
+    type: 'integer',
+    default: 3,
+    description:
+      'Wrong phone PINs in a row after which the mailbox is locked for SWITCHBOARD_PIN_LOCKOUT_SECONDS (counted across calls and nodes).',
+  },
+  {
+    key: 'pinLockoutSeconds',
+    env: 'SWITCHBOARD_PIN_LOCKOUT_SECONDS',
+    type: 'integer',
+    default: 900,
+    description: 'How long a mailbox stays locked after too many wrong PINs.',
+  },
+  {
     key: 'voicemailSilenceSeconds',
     env: 'SWITCHBOARD_VOICEMAIL_SILENCE_SECONDS',
     type: 'integer',

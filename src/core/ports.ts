@@ -23,6 +23,11 @@ export interface SubscriberStore {
   delete(id: string): Promise<boolean>;
   getCredentials(id: string): Promise<Credentials | null>;
   setCredentials(id: string, credentials: Partial<Credentials>): Promise<void>;
+  /** Wrong phone PINs counted, and until when the mailbox is locked (null: it is not). */
+  pinLockout(id: string): Promise<{ failures: number; lockedUntil: string | null }>;
+  /** Counts a wrong PIN; the one that makes `max` locks the mailbox until `lockUntil`. */
+  recordPinFailure(id: string, max: number, now: string, lockUntil: string): Promise<void>;
+  clearPinFailures(id: string): Promise<void>;
 }
 
 export interface Session {

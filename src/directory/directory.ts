@@ -292,6 +292,32 @@ export class Directory {
     return credentials?.passwordHash ? verifySecret(password, credentials.passwordHash) : false;
   }
 
+  /**
+   * A phone login: the PIN checked against its hash, wrong ones counted across calls and nodes;
+   * `max` in a row lock the mailbox for `lockoutMs`, during which even the right PIN is refused
+   * ('locked'). The attempt that locks it is still just 'wrong' to the caller.
+   */
+  async checkPin(
+    subscriberId: string,
+    pin: string,
+    policy: { max: number; lockoutMs: number },
+    now = new Date(),
+  ): Promise<'ok' | 'wrong' | 'locked'> {
+    const { lockedUntil } = await this.subscribers.pinLockout(subscriberId);
+    if (lockedUntil && lockedUntil > now.toISOString()) return 'locked';
+    if (await this.verifyPin(subscriberId, pin)) {
+      await this.subscribers.clearPinFailures(subscriberId);
+      return 'ok';
+    }
+    await this.subscribers.recordPinFailure(
+      subscriberId,
+      policy.max,
+      now.toISOString(),
+      new Date(now.getTime() + policy.lockoutMs).toISOString(),
+    );
+    return 'wrong';
+  }
+
   async verifyPin(subscriberId: string, pin: string): Promise<boolean> {
     const credentials = await this.subscribers.getCredentials(subscriberId);
     return credentials?.pinHash ? verifySecret(pin, credentials.pinHash) : false;

@@ -21,6 +21,8 @@ export interface SubscribersTable {
   dynamic: number;
   password_hash: string | null;
   pin_hash: string | null;
+  pin_failures: Generated<number>;
+  pin_locked_until: string | null;
   sip_ha1_md5: string | null;
   sip_ha1_sha256: string | null;
   sip_realm: string | null;

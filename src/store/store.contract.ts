@@ -148,6 +148,20 @@ export function storeContract(name: string, prepare: () => Promise<string | null
       assert.equal(await directory.authenticate(token), null);
     });
 
+    test('phone PINs: wrong ones counted, the third locks, the lock runs out, the right PIN clears', async () => {
+      await directory.update(bob.id, { pin: '2468' });
+      const policy = { max: 3, lockoutMs: 60_000 };
+      const t0 = new Date('2026-01-01T10:00:00Z');
+      for (let i = 0; i < 3; i++)
+        assert.equal(await directory.checkPin(bob.id, '1111', policy, t0), 'wrong');
+      assert.equal(await directory.checkPin(bob.id, '2468', policy, t0), 'locked');
+      const later = new Date(t0.getTime() + 61_000);
+      assert.equal(await directory.checkPin(bob.id, '1111', policy, later), 'wrong');
+      assert.deepEqual(await subscribers.pinLockout(bob.id), { failures: 1, lockedUntil: null });
+      assert.equal(await directory.checkPin(bob.id, '2468', policy, later), 'ok');
+      assert.deepEqual(await subscribers.pinLockout(bob.id), { failures: 0, lockedUntil: null });
+    });
+
     test('ingest stores message and parts, lists, reads, moves and counts folders', async () => {
       const result = await intake.ingest(
         {

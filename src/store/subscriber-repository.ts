@@ -201,6 +201,56 @@ export class SubscriberRepository implements SubscriberStore, SessionStore {
     if (Number(result.numUpdatedRows) === 0) throw notFound(`no subscriber ${id}`);
   }
 
+  async pinLockout(id: string): Promise<{ failures: number; lockedUntil: string | null }> {
+    const row = await this.db
+      .selectFrom('subscribers')
+      .select(['pin_failures', 'pin_locked_until'])
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return { failures: Number(row?.pin_failures ?? 0), lockedUntil: row?.pin_locked_until ?? null };
+  }
+
+  /**
+   * Counts a wrong PIN in one statement (two attempts at once both count); the one that reaches
+   * `max` locks the mailbox until `lockUntil`. A lock that has run out starts the count afresh.
+   */
+  async recordPinFailure(id: string, max: number, now: string, lockUntil: string): Promise<void> {
+    await this.db
+      .updateTable('subscribers')
+      .set((eb) => {
+        const expired = eb.and([
+          eb('pin_locked_until', 'is not', null),
+          eb('pin_locked_until', '<=', now),
+        ]);
+        return {
+          pin_failures: eb
+            .case()
+            .when(expired)
+            .then(1)
+            .else(eb('pin_failures', '+', 1))
+            .end(),
+          pin_locked_until: eb
+            .case()
+            .when(expired)
+            .then(null)
+            .when(eb('pin_failures', '>=', max - 1))
+            .then(lockUntil)
+            .else(eb.ref('pin_locked_until'))
+            .end(),
+        };
+      })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async clearPinFailures(id: string): Promise<void> {
+    await this.db
+      .updateTable('subscribers')
+      .set({ pin_failures: 0, pin_locked_until: null })
+      .where('id', '=', id)
+      .execute();
+  }
+
   async createSession(session: Session): Promise<void> {
     await this.db
       .insertInto('sessions')

@@ -1,7 +1,8 @@
 import type { Subscriber } from '../core/subscriber.js';
+import type { Selectable } from 'kysely';
 import type { SubscribersTable } from './schema.js';
 
-export function toSubscriber(row: SubscribersTable, addresses: string[]): Subscriber {
+export function toSubscriber(row: Selectable<SubscribersTable>, addresses: string[]): Subscriber {
   return {
     id: row.id,
     name: row.name,

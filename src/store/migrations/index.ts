@@ -4,6 +4,7 @@ import { initial } from './001-initial.js';
 import { delivery } from './002-delivery.js';
 import { mailAuth } from './003-mail-auth.js';
 import { greetings } from './004-greetings.js';
+import { pinLockout } from './005-pin-lockout.js';
 
 /** One ordered set of migrations for both databases; a migration branches on dialect where SQL differs. */
 export function migrationProvider(dialect: Dialect): MigrationProvider {
@@ -14,6 +15,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '002-delivery': delivery(dialect),
         '003-mail-auth': mailAuth(dialect),
         '004-greetings': greetings(dialect),
+        '005-pin-lockout': pinLockout(dialect),
       };
     },
   };
