@@ -450,6 +450,7 @@ export async function startServer(
     media,
     nonceKey: createHmac('sha256', linkKey(keys)).update('sip nonces').digest(),
     metrics,
+    mailbox,
   });
   const sipPort = sipSide.port;
   const smtpPort = await listenSmtp(smtp, config.smtpPort, config.httpHost);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { identifyCaller } from '../channels/sip/calls/caller-identity.js';
 import { promptText, type PromptId } from '../channels/sip/calls/prompts.js';
+import type { MailboxOwner, RetrievalServices } from '../channels/sip/calls/retrieval-call.js';
 import { VoicemailCalls } from '../channels/sip/calls/voicemail-calls.js';
 import { DigestGuard } from '../channels/sip/digest-guard.js';
 import { wavSamples } from '../channels/sip/media/wav-file.js';
@@ -12,6 +13,8 @@ import { NonceIssuer, type DigestAlgorithm } from '../channels/sip/protocol/dige
 import { Registrar } from '../channels/sip/registrar.js';
 import { SipServer } from '../channels/sip/sip-server.js';
 import type { Config } from '../config/config.js';
+import type { MailboxService } from '../core/mailbox.js';
+import type { Message } from '../core/message.js';
 import type { Metrics } from './metrics.js';
 import type { Bus } from '../core/ports.js';
 import type { Directory } from '../directory/directory.js';
@@ -68,6 +71,7 @@ export interface SipSideDeps {
   /** Key for the stateless digest nonces. */
   nonceKey: Buffer;
   metrics: Metrics;
+  mailbox: MailboxService;
 }
 
 /** How each voicemail call's last log line counts in the metrics. */
@@ -87,6 +91,7 @@ export async function startSipSide(
 ): Promise<{ port: number; close(): Promise<void> }> {
   const { config, logger, directory, messages, bus, intake, greetings, media, nonceKey, metrics } =
     d;
+  const mailboxService = d.mailbox;
   const realm = config.domains[0] ?? 'switchboard';
   const sipGuard = new DigestGuard(
     directory,
@@ -161,7 +166,84 @@ export async function startSipSide(
   };
   const storing = new Semaphore(4);
   const trustedTrunks = networkList(config.sipTrustedTrunks, 'SWITCHBOARD_SIP_TRUSTED_TRUNKS');
+  const ownerOf = async (address: string): Promise<MailboxOwner | null> => {
+    const r = await directory.resolve(address).catch(() => null);
+    if (r?.kind !== 'local' || r.target.kind !== 'existing') return null;
+    const s = await directory.lookup(r.target.subscriberId);
+    return s ? { subscriberId: s.id, language: s.language, timeZone: s.timeZone } : null;
+  };
+  const spokenTexts = new Map<string, Promise<Int16Array>>();
+  const speak = (text: string, language: string): Promise<Int16Array> => {
+    const key = `${language}|${text}`;
+    let made = spokenTexts.get(key);
+    if (!made) {
+      made = media
+        .convert(Buffer.from(text, 'utf8'), 'text/plain', 'audio/wav;rate=8000', { language })
+        .then((r) => wavSamples(r.content));
+      made.catch(() => spokenTexts.delete(key));
+      // Counts and envelopes repeat; a few hundred phrases are kept, the oldest go first.
+      if (spokenTexts.size >= 500) spokenTexts.delete(spokenTexts.keys().next().value!);
+      spokenTexts.set(key, made);
+    }
+    return made;
+  };
+  /** The part the phone plays: the recording, else the text read aloud (a rendition, kept). */
+  const playable = (message: Message) =>
+    message.parts.find((p) => p.derivedFrom === null && p.contentType.startsWith('audio/')) ??
+    message.parts.find((p) => p.derivedFrom === null && p.contentType.startsWith('text/plain')) ??
+    message.parts.find((p) => p.derivedFrom === null && p.contentType.startsWith('text/html'));
+  const retrieval: RetrievalServices = {
+    mailboxByNumber: (digits) =>
+      /^[0-9]{3,15}$/.test(digits) ? ownerOf(`tel:+${digits}`) : Promise.resolve(null),
+    checkPin: (subscriberId, pin) =>
+      directory.checkPin(subscriberId, pin, {
+        max: config.pinMaxFailures,
+        lockoutMs: config.pinLockoutSeconds * 1000,
+      }),
+    // Oldest first, as phone mailboxes play them.
+    messages: async (subscriberId, folder) =>
+      (await mailboxService.list(subscriberId, { folder, limit: 200 })).reverse(),
+    audio: async (owner, message) => {
+      const part = playable(message);
+      if (!part) return new Int16Array(0);
+      const made = await mailboxService.rendition(
+        owner.subscriberId,
+        message.id,
+        part.index,
+        'audio/wav;rate=8000',
+        owner.language,
+      );
+      return wavSamples(made.content);
+    },
+    move: async (subscriberId, id, folder) => {
+      await mailboxService.update(subscriberId, id, { folder });
+    },
+    markRead: async (subscriberId, id) => {
+      await mailboxService.update(subscriberId, id, { read: true });
+    },
+    trash: async (subscriberId, id) => {
+      await mailboxService.delete(subscriberId, id);
+    },
+    prompt,
+    speak,
+    transactions: sip.transactions,
+    local: () => sip.local(),
+    defaultLanguage: config.defaultLanguage,
+    log: (event, detail) => logger.info(detail, event),
+  };
+  const voicemailUsers = new Set(['voicemail', config.voicemailNumber.toLowerCase()]);
   const voicemail = new VoicemailCalls({
+    isVoicemailNumber: (uri) => {
+      const user = /^sips?:([^@;]+)@/i.exec(uri)?.[1];
+      if (!user) return false;
+      try {
+        return voicemailUsers.has(decodeURIComponent(user).toLowerCase());
+      } catch {
+        return false;
+      }
+    },
+    ownerOf,
+    retrieval,
     mailboxFor: async (uri) => {
       const target = callTarget(uri, config.domains);
       if (!target) return null;

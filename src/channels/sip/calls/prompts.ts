@@ -11,7 +11,22 @@ export type PromptId =
   | 'not-saved'
   | 'marked-urgent'
   | 'transfer-failed'
-  | 'goodbye';
+  | 'goodbye'
+  | 'enter-mailbox'
+  | 'enter-pin'
+  | 'login-incorrect'
+  | 'too-many-attempts'
+  | 'mailbox-locked'
+  | 'main-menu'
+  | 'message-menu'
+  | 'advanced-menu'
+  | 'no-more-messages'
+  | 'no-messages'
+  | 'first-message'
+  | 'message-deleted'
+  | 'choose-folder'
+  | 'message-saved'
+  | 'not-possible';
 
 const PROMPTS: Record<string, Record<PromptId, string>> = {
   en: {
@@ -26,6 +41,26 @@ const PROMPTS: Record<string, Record<PromptId, string>> = {
     'marked-urgent': 'Your message is marked urgent.',
     'transfer-failed': 'Sorry, that is not possible now. Please leave a message after the tone.',
     goodbye: 'Goodbye.',
+    'enter-mailbox': 'Please enter your mailbox number, then press pound.',
+    'enter-pin': 'Please enter your PIN, then press pound.',
+    'login-incorrect': 'Login incorrect.',
+    'too-many-attempts': 'Too many failed attempts.',
+    'mailbox-locked':
+      'This mailbox is locked for a while after failed logins. Please try again later.',
+    'main-menu':
+      'Press 1 to listen to your messages. Press 2 to change folders. Press 3 for advanced options. Press 0 for mailbox options. Press star for help, or pound to exit.',
+    'message-menu':
+      'Press 4 for the previous message, 5 to repeat it, 6 for the next message, 7 to delete it, 8 to forward it, 9 to save it. Press 3 for advanced options, star for help, or pound to exit.',
+    'advanced-menu':
+      'Press 1 to reply, 2 to call the sender, 3 to hear the envelope. Press star to return.',
+    'no-more-messages': 'No more messages.',
+    'no-messages': 'You have no messages.',
+    'first-message': 'This is the first message.',
+    'message-deleted': 'Message deleted.',
+    'choose-folder':
+      'Press 0 for new messages, 1 for saved messages, 2 for the archive. Press star to return.',
+    'message-saved': 'Message saved.',
+    'not-possible': 'Sorry, that is not possible.',
   },
   de: {
     unavailable: 'Der Teilnehmer ist nicht erreichbar. Bitte sprechen Sie nach dem Signalton.',
@@ -39,6 +74,26 @@ const PROMPTS: Record<string, Record<PromptId, string>> = {
     'transfer-failed':
       'Das ist leider gerade nicht möglich. Bitte sprechen Sie nach dem Signalton.',
     goodbye: 'Auf Wiederhören.',
+    'enter-mailbox': 'Bitte geben Sie Ihre Postfachnummer ein und drücken Sie die Raute.',
+    'enter-pin': 'Bitte geben Sie Ihre PIN ein und drücken Sie die Raute.',
+    'login-incorrect': 'Anmeldung fehlgeschlagen.',
+    'too-many-attempts': 'Zu viele Fehlversuche.',
+    'mailbox-locked':
+      'Dieses Postfach ist nach Fehlversuchen vorübergehend gesperrt. Bitte versuchen Sie es später noch einmal.',
+    'main-menu':
+      'Drücken Sie 1, um Ihre Nachrichten abzuhören, 2, um den Ordner zu wechseln, 3 für weitere Funktionen, 0 für die Postfacheinstellungen, Stern für Hilfe oder Raute zum Beenden.',
+    'message-menu':
+      'Drücken Sie 4 für die vorige Nachricht, 5 zum Wiederholen, 6 für die nächste Nachricht, 7 zum Löschen, 8 zum Weiterleiten, 9 zum Speichern. 3 für weitere Funktionen, Stern für Hilfe oder Raute zum Beenden.',
+    'advanced-menu':
+      'Drücken Sie 1 zum Antworten, 2, um den Absender anzurufen, 3 für die Absenderangaben. Stern, um zurückzukehren.',
+    'no-more-messages': 'Keine weiteren Nachrichten.',
+    'no-messages': 'Sie haben keine Nachrichten.',
+    'first-message': 'Dies ist die erste Nachricht.',
+    'message-deleted': 'Nachricht gelöscht.',
+    'choose-folder':
+      'Drücken Sie 0 für neue Nachrichten, 1 für gespeicherte, 2 für das Archiv. Stern, um zurückzukehren.',
+    'message-saved': 'Nachricht gespeichert.',
+    'not-possible': 'Das ist leider nicht möglich.',
   },
 };
 

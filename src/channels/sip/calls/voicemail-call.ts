@@ -77,6 +77,14 @@ export class VoicemailCall implements DepositHooks {
     this.deposit = new Deposit(this, start, Math.min(services.maxRecordingMs, room));
   }
 
+  digit(digit: string): void {
+    this.deposit.digit(digit);
+  }
+
+  hangUp(): void {
+    this.deposit.hangUp();
+  }
+
   /** The caller's audio, from the RTP session. */
   audio(pcm: Int16Array): void {
     if (!this.recordingOn) return;

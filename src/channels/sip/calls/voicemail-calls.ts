@@ -12,12 +12,26 @@ import { newTag, responseTo } from '../responses.js';
 import type { SipPeer } from '../transport.js';
 import type { CallerId } from './caller-identity.js';
 import { forwardingOf } from './forwarding.js';
+import { RetrievalCall, type MailboxOwner, type RetrievalServices } from './retrieval-call.js';
 import { VoicemailCall, type CallServices, type Mailbox } from './voicemail-call.js';
+
+/** What VoicemailCalls needs of any answered call, leaving a message or calling in. */
+interface AnsweredCall {
+  audio(pcm: Int16Array): void;
+  digit(digit: string): void;
+  hangUp(): void;
+  run(confirmed: Promise<boolean>): Promise<void>;
+}
 
 export type { Mailbox } from './voicemail-call.js';
 
 export interface VoicemailCallDeps extends CallServices {
   mailboxFor(uri: string): Promise<Mailbox | null>;
+  /** Whether a Request-URI names the voicemail number (calling in to one's mailbox). */
+  isVoicemailNumber(uri: string): boolean;
+  /** The mailbox of a subscriber's address (a proven caller calling in). */
+  ownerOf(address: string): Promise<MailboxOwner | null>;
+  retrieval: RetrievalServices;
   /** Who is calling, as far as it can be trusted; a response (407, 403) answers the INVITE instead. */
   identify(request: SipRequest, peer: SipPeer): Promise<CallerId | SipResponse>;
   /** The address RTP listens on and the SDP answer names. */
@@ -54,7 +68,7 @@ export class VoicemailCalls {
   private readonly calls = new Map<
     string,
     {
-      call: VoicemailCall;
+      call: AnsweredCall;
       acked: boolean;
       localTag: string;
       remoteTag: string | null;
@@ -119,15 +133,25 @@ export class VoicemailCalls {
     const caller = await this.deps.identify(request, peer);
     if ('kind' in caller) return caller;
     const forwarding = forwardingOf(request);
-    const mailbox = await this.deps.mailboxFor(forwarding.mailboxUri).catch(() => null);
-    if (!mailbox) return responseTo(request, peer, 404);
+    // The voicemail number, called straight (not a call forwarded there), is for calling in.
+    const callingIn = forwarding.source === 'direct' && this.deps.isVoicemailNumber(request.uri);
+    let mailbox: Mailbox | null = null;
+    let owner: MailboxOwner | null = null;
+    if (callingIn) {
+      // From the subscriber's own phone, proven by digest, no PIN is asked.
+      if (caller.verified && caller.basis === 'registered phone')
+        owner = await this.deps.ownerOf(caller.address).catch(() => null);
+    } else {
+      mailbox = await this.deps.mailboxFor(forwarding.mailboxUri).catch(() => null);
+      if (!mailbox) return responseTo(request, peer, 404);
+    }
     if (preparing.cancelled) return responseTo(request, peer, 487);
 
     const localTag = newTag();
-    const holder: { call: VoicemailCall | null } = { call: null };
+    const holder: { call: AnsweredCall | null } = { call: null };
     const rtp = new RtpSession(g711(codec.name), codec.payload, dtmf?.payload ?? null, {
       audio: (pcm) => holder.call?.audio(pcm),
-      digit: (d) => holder.call?.deposit.digit(d),
+      digit: (d) => holder.call?.digit(d),
     });
     // Named by us, not after the Call-ID: any length and any characters arrive there.
     const file = join(
@@ -135,7 +159,7 @@ export class VoicemailCalls {
       `${Date.now()}-${randomBytes(8).toString('hex')}.wav`,
     );
     let rtpPort: number;
-    let recorder: WavRecorder;
+    let recorder: WavRecorder | null = null;
     try {
       rtpPort = await rtp.open(this.deps.rtpHost());
       rtp.connect(
@@ -145,31 +169,36 @@ export class VoicemailCalls {
           ? { address: offer.rtcp.address ?? offer.address, port: offer.rtcp.port }
           : undefined,
       );
-      recorder = new WavRecorder(file);
+      if (mailbox) recorder = new WavRecorder(file);
     } catch (err) {
       await rtp.close();
       rmSync(file, { force: true });
       throw err;
     }
-    const full = mailbox.roomMs !== null && mailbox.roomMs < this.deps.minRecordingMs;
-    const call = new VoicemailCall(
-      {
-        callId,
-        localTag,
-        remote: request.headers.get('from')!,
-        local: `${request.headers.get('to')!};tag=${localTag}`,
-        remoteTarget,
-        target: { transport: peer.transport, address: peer.address, port: peer.port },
-        cseq: randomInt(1, 10_000),
-      },
-      rtp,
-      recorder,
-      mailbox,
-      caller,
-      forwarding.reason,
-      this.deps,
-      full ? 'mailbox-full' : 'greeting',
-    );
+    const dialog = {
+      callId,
+      localTag,
+      remote: request.headers.get('from')!,
+      local: `${request.headers.get('to')!};tag=${localTag}`,
+      remoteTarget,
+      target: { transport: peer.transport, address: peer.address, port: peer.port },
+      cseq: randomInt(1, 10_000),
+    };
+    const full =
+      mailbox !== null && mailbox.roomMs !== null && mailbox.roomMs < this.deps.minRecordingMs;
+    const call: AnsweredCall =
+      mailbox && recorder
+        ? new VoicemailCall(
+            dialog,
+            rtp,
+            recorder,
+            mailbox,
+            caller,
+            forwarding.reason,
+            this.deps,
+            full ? 'mailbox-full' : 'greeting',
+          )
+        : new RetrievalCall(dialog, rtp, owner, this.deps.retrieval);
     holder.call = call;
     let confirm: (acked: boolean) => void = () => undefined;
     const confirmed = new Promise<boolean>((resolve) => (confirm = resolve));
@@ -206,9 +235,9 @@ export class VoicemailCalls {
         () => entry.acked || !this.calls.has(callId),
         () => peer.send(answer),
       );
-    this.deps.log('voicemail call answered', {
+    this.deps.log(callingIn ? 'mailbox call answered' : 'voicemail call answered', {
       call: callId,
-      mailbox: mailbox.subscriberId,
+      mailbox: mailbox?.subscriberId ?? owner?.subscriberId ?? null,
       codec: codec.name,
       greeting: forwarding.reason,
       forwarded: forwarding.source,
@@ -249,7 +278,7 @@ export class VoicemailCalls {
   bye(request: SipRequest, peer: SipPeer): SipResponse {
     const entry = this.inDialog(request);
     if (!entry) return responseTo(request, peer, 481);
-    entry.call.deposit.hangUp();
+    entry.call.hangUp();
     // A BYE before the ACK still ends the call (the flow sees the hang-up at once).
     entry.confirm(true);
     return responseTo(request, peer, 200);

@@ -1,0 +1,240 @@
+import type { Message } from '../../../core/message.js';
+import type { ClientTransactions } from '../client-transactions.js';
+import type { RtpSession } from '../media/rtp-session.js';
+import { hangUp, type Dialog } from './dialog.js';
+import { MenuRunner, type MenuHooks } from './menu.js';
+import type { PromptId } from './prompts.js';
+import { RETRIEVAL_FLOW, type RetrievalEffect, type RetrievalState } from './retrieval-flow.js';
+import { announce, counts, envelope } from './spoken-messages.js';
+
+/** Whose mailbox a caller reached and how to speak to them. */
+export interface MailboxOwner {
+  subscriberId: string;
+  language: string;
+  timeZone: string;
+}
+
+/** What calling in needs from the server: the directory, the mailbox, speech. */
+export interface RetrievalServices {
+  /** The subscriber whose mailbox number (their phone number's digits) this is. */
+  mailboxByNumber(digits: string): Promise<MailboxOwner | null>;
+  /** Checks a PIN, counting failures; a locked mailbox stays locked whatever the PIN. */
+  checkPin(subscriberId: string, pin: string): Promise<'ok' | 'wrong' | 'locked'>;
+  messages(subscriberId: string, folder: string): Promise<Message[]>;
+  /** A message as 8 kHz samples: a recording as it is, text read aloud. */
+  audio(owner: MailboxOwner, message: Message): Promise<Int16Array>;
+  move(subscriberId: string, messageId: string, folder: string): Promise<void>;
+  markRead(subscriberId: string, messageId: string): Promise<void>;
+  trash(subscriberId: string, messageId: string): Promise<void>;
+  prompt(id: PromptId, language: string): Promise<Int16Array>;
+  /** Any text spoken in the language (counts, envelopes). */
+  speak(text: string, language: string): Promise<Int16Array>;
+  transactions: ClientTransactions;
+  local(): { host: string; port: number };
+  defaultLanguage: string;
+  log(event: string, detail: object): void;
+}
+
+/** Logins one call may try before it is ended. */
+const MAX_LOGINS = 3;
+/** How far `*` and `#` move within a message, in samples (3 s, as Asterisk does). */
+const SEEK = 3 * 8000;
+const FOLDERS = { inbox: 'inbox', saved: 'saved', archive: 'archive' } as const;
+
+/**
+ * One caller in their mailbox: runs RETRIEVAL_FLOW over the call's RTP session, keeping who is
+ * logged in, the folder's messages and where in the current one playback is.
+ */
+export class RetrievalCall implements MenuHooks<RetrievalState, RetrievalEffect> {
+  readonly menu: MenuRunner<RetrievalState, RetrievalEffect>;
+  private owner: MailboxOwner | null;
+  private typed = { mailbox: '', pin: '' };
+  private logins = 0;
+  private folder: string = FOLDERS.inbox;
+  private list: Message[] = [];
+  private index = -1;
+  private position = 0;
+  private loaded: { id: string; pcm: Int16Array } | null = null;
+  private sounding = '';
+
+  constructor(
+    readonly dialog: Dialog,
+    readonly rtp: RtpSession,
+    owner: MailboxOwner | null,
+    private readonly services: RetrievalServices,
+  ) {
+    this.owner = owner;
+    this.menu = new MenuRunner(RETRIEVAL_FLOW, this, owner ? 'intro' : 'ask-mailbox');
+  }
+
+  private get language(): string {
+    return this.owner?.language ?? this.services.defaultLanguage;
+  }
+
+  private get current(): Message | null {
+    return this.list[this.index] ?? null;
+  }
+
+  digit(digit: string): void {
+    this.menu.digit(digit);
+  }
+
+  hangUp(): void {
+    this.menu.hangUp();
+  }
+
+  audio(): void {
+    // Nothing is recorded in the mailbox menus yet (greetings and forwarded comments will be).
+  }
+
+  collected(state: RetrievalState, digits: string): void {
+    if (state === 'ask-mailbox') this.typed.mailbox = digits;
+    if (state === 'ask-pin') this.typed.pin = digits;
+  }
+
+  entered(state: RetrievalState): void {
+    this.services.log('mailbox call state', { call: this.dialog.callId, state });
+  }
+
+  async sound(name: string): Promise<Int16Array> {
+    this.sounding = name;
+    const language = this.language;
+    const message = this.current;
+    switch (name) {
+      case 'counts': {
+        const list = this.list;
+        const unread = list.filter((m) => !m.read).length;
+        return this.services.speak(
+          counts(this.folder, unread, list.length - unread, language),
+          language,
+        );
+      }
+      case 'announce':
+        return message
+          ? this.services.speak(announce(message, this.index, language), language)
+          : new Int16Array(0);
+      case 'envelope':
+        return message && this.owner
+          ? this.services.speak(envelope(message, this.owner.timeZone, language), language)
+          : new Int16Array(0);
+      case 'message': {
+        if (!message || !this.owner) return new Int16Array(0);
+        if (this.loaded?.id !== message.id)
+          this.loaded = { id: message.id, pcm: await this.services.audio(this.owner, message) };
+        if (!message.read) {
+          await this.services.markRead(this.owner.subscriberId, message.id);
+          message.read = true;
+        }
+        return this.loaded.pcm.subarray(Math.min(this.position, this.loaded.pcm.length));
+      }
+      default:
+        return this.services.prompt(name as PromptId, language);
+    }
+  }
+
+  async play(pcm: Int16Array, signal: AbortSignal): Promise<void> {
+    const playing = this.sounding;
+    const started = Date.now();
+    await this.rtp.play(pcm, signal);
+    if (playing !== 'message') return;
+    // Where playback got to, for * and # (which cut it short) to move from.
+    const heard = signal.aborted ? Math.min(pcm.length, (Date.now() - started) * 8) : pcm.length;
+    this.position += heard;
+  }
+
+  async effect(effect: RetrievalEffect): Promise<RetrievalState | false | void> {
+    const owner = this.owner;
+    switch (effect) {
+      case 'check-pin':
+        return this.login();
+      case 'count':
+        this.list = owner ? await this.services.messages(owner.subscriberId, this.folder) : [];
+        this.index = -1;
+        return;
+      case 'first':
+        return this.goTo(0);
+      case 'next':
+        return this.goTo(this.index + 1);
+      case 'previous':
+        return this.index > 0 ? this.goTo(this.index - 1) : false;
+      case 'restart':
+        this.position = 0;
+        return;
+      case 'rewind':
+        this.position = Math.max(0, this.position - SEEK);
+        return;
+      case 'skip':
+        this.position += SEEK;
+        return;
+      case 'delete':
+        return this.takeOut(() => this.services.trash(owner!.subscriberId, this.current!.id));
+      case 'save-inbox':
+      case 'save-saved':
+      case 'save-archive': {
+        const folder = FOLDERS[effect.slice(5) as keyof typeof FOLDERS];
+        if (folder === this.folder) return;
+        return this.takeOut(() =>
+          this.services.move(owner!.subscriberId, this.current!.id, folder),
+        );
+      }
+      case 'open-inbox':
+      case 'open-saved':
+      case 'open-archive':
+        this.folder = FOLDERS[effect.slice(5) as keyof typeof FOLDERS];
+        return;
+    }
+  }
+
+  private goTo(index: number): false | void {
+    if (index < 0 || index >= this.list.length) return false;
+    this.index = index;
+    this.position = 0;
+  }
+
+  /** Deletes or moves the current message; the next one is then the one after it. */
+  private async takeOut(work: () => Promise<void>): Promise<false | void> {
+    if (!this.current || !this.owner) return false;
+    await work();
+    this.list.splice(this.index, 1);
+    this.index -= 1;
+    this.loaded = null;
+  }
+
+  private async login(): Promise<RetrievalState> {
+    const owner = await this.services.mailboxByNumber(this.typed.mailbox);
+    // An unknown mailbox is answered like a wrong PIN: callers learn nothing about which exist.
+    const verdict = owner
+      ? await this.services.checkPin(owner.subscriberId, this.typed.pin)
+      : 'wrong';
+    this.services.log('mailbox login', {
+      call: this.dialog.callId,
+      mailbox: owner?.subscriberId ?? null,
+      result: verdict,
+    });
+    if (verdict === 'locked') return 'locked';
+    if (verdict === 'ok') {
+      this.owner = owner;
+      return 'intro';
+    }
+    this.logins += 1;
+    return this.logins >= MAX_LOGINS ? 'too-many-attempts' : 'login-incorrect';
+  }
+
+  /** Runs the call to its end once confirmed (the ACK), then hangs up unless the caller did. */
+  async run(confirmed: Promise<boolean>): Promise<void> {
+    const ok = await confirmed;
+    let callerHungUp = false;
+    if (ok) {
+      try {
+        callerHungUp = (await this.menu.run()).callerHungUp;
+      } catch (err) {
+        this.services.log('mailbox call failed', {
+          call: this.dialog.callId,
+          err: (err as Error).message,
+        });
+      }
+    }
+    await this.rtp.close();
+    if (!callerHungUp) await hangUp(this.dialog, this.services.transactions, this.services.local());
+  }
+}

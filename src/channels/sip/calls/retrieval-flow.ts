@@ -1,0 +1,143 @@
+import type { MenuTable } from './menu.js';
+
+/** The states of calling in to one's mailbox. */
+export type RetrievalState =
+  | 'ask-mailbox'
+  | 'ask-pin'
+  | 'check-pin'
+  | 'login-incorrect'
+  | 'too-many-attempts'
+  | 'locked'
+  | 'intro'
+  | 'main'
+  | 'first'
+  | 'no-messages'
+  | 'play'
+  | 'rewind'
+  | 'skip'
+  | 'resume'
+  | 'repeat'
+  | 'message-menu'
+  | 'next'
+  | 'previous'
+  | 'no-more'
+  | 'at-first'
+  | 'delete'
+  | 'save'
+  | 'save-inbox'
+  | 'save-saved'
+  | 'save-archive'
+  | 'advanced'
+  | 'envelope'
+  | 'not-possible'
+  | 'choose-folder'
+  | 'open-inbox'
+  | 'open-saved'
+  | 'open-archive'
+  | 'goodbye'
+  | 'hang-up';
+
+export type RetrievalEffect =
+  | 'check-pin'
+  | 'count'
+  | 'first'
+  | 'next'
+  | 'previous'
+  | 'restart'
+  | 'rewind'
+  | 'skip'
+  | 'delete'
+  | 'save-inbox'
+  | 'save-saved'
+  | 'save-archive'
+  | 'open-inbox'
+  | 'open-saved'
+  | 'open-archive';
+
+/** Keys that work on a message, while it plays and after: Asterisk's Comedian Mail layout. */
+const ON_A_MESSAGE = {
+  '3': 'advanced',
+  '4': 'previous',
+  '5': 'repeat',
+  '6': 'next',
+  '7': 'delete',
+  '9': 'save',
+} as const;
+
+/**
+ * Calling in, as data. Login (mailbox number and PIN, unless the subscriber's own phone proved
+ * who calls), the counts, then the main menu: 1 play, 2 change folder, 3 advanced, `*` help,
+ * `#` exit. On a message: 4 previous, 5 repeat, 6 next, 7 delete, 9 save to a folder, 3 advanced
+ * (3 the envelope); while it plays `*` goes back and `#` ahead a few seconds. Keys and order are
+ * Asterisk's (Comedian Mail), so that callers' habits carry over.
+ */
+export const RETRIEVAL_FLOW: MenuTable<RetrievalState, RetrievalEffect> = {
+  'ask-mailbox': { say: ['enter-mailbox'], collect: true, next: 'ask-pin' },
+  'ask-pin': { say: ['enter-pin'], collect: true, next: 'check-pin' },
+  'check-pin': { effect: 'check-pin', next: 'intro' },
+  'login-incorrect': { say: ['login-incorrect'], next: 'ask-mailbox' },
+  'too-many-attempts': { say: ['too-many-attempts', 'goodbye'], next: 'hang-up' },
+  locked: { say: ['mailbox-locked', 'goodbye'], next: 'hang-up' },
+  intro: { effect: 'count', say: ['counts'], next: 'main' },
+  main: {
+    say: ['main-menu'],
+    keys: { '1': 'first', '2': 'choose-folder', '3': 'not-possible', '*': 'main', '#': 'goodbye' },
+    waitMs: 5000,
+    repeats: 3,
+    next: 'goodbye',
+  },
+  first: { effect: 'first', failed: 'no-messages', next: 'play' },
+  'no-messages': { say: ['no-messages'], next: 'main' },
+  play: {
+    say: ['announce', 'message'],
+    keys: { ...ON_A_MESSAGE, '*': 'rewind', '#': 'skip' },
+    next: 'message-menu',
+  },
+  rewind: { effect: 'rewind', next: 'resume' },
+  skip: { effect: 'skip', next: 'resume' },
+  resume: {
+    say: ['message'],
+    keys: { ...ON_A_MESSAGE, '*': 'rewind', '#': 'skip' },
+    next: 'message-menu',
+  },
+  repeat: { effect: 'restart', next: 'play' },
+  'message-menu': {
+    say: ['message-menu'],
+    keys: { ...ON_A_MESSAGE, '*': 'message-menu', '#': 'goodbye' },
+    waitMs: 5000,
+    repeats: 3,
+    next: 'goodbye',
+  },
+  next: { effect: 'next', failed: 'no-more', next: 'play' },
+  previous: { effect: 'previous', failed: 'at-first', next: 'play' },
+  'no-more': { say: ['no-more-messages'], next: 'main' },
+  'at-first': { say: ['first-message'], next: 'message-menu' },
+  delete: { effect: 'delete', say: ['message-deleted'], next: 'next' },
+  save: {
+    say: ['choose-folder'],
+    keys: { '0': 'save-inbox', '1': 'save-saved', '2': 'save-archive', '*': 'message-menu' },
+    waitMs: 5000,
+    next: 'message-menu',
+  },
+  'save-inbox': { effect: 'save-inbox', say: ['message-saved'], next: 'next' },
+  'save-saved': { effect: 'save-saved', say: ['message-saved'], next: 'next' },
+  'save-archive': { effect: 'save-archive', say: ['message-saved'], next: 'next' },
+  advanced: {
+    say: ['advanced-menu'],
+    keys: { '1': 'not-possible', '2': 'not-possible', '3': 'envelope', '*': 'message-menu' },
+    waitMs: 5000,
+    next: 'message-menu',
+  },
+  envelope: { say: ['envelope'], next: 'message-menu' },
+  'not-possible': { say: ['not-possible'], next: 'main' },
+  'choose-folder': {
+    say: ['choose-folder'],
+    keys: { '0': 'open-inbox', '1': 'open-saved', '2': 'open-archive', '*': 'main' },
+    waitMs: 5000,
+    next: 'main',
+  },
+  'open-inbox': { effect: 'open-inbox', next: 'intro' },
+  'open-saved': { effect: 'open-saved', next: 'intro' },
+  'open-archive': { effect: 'open-archive', next: 'intro' },
+  goodbye: { say: ['goodbye'], next: 'hang-up' },
+};

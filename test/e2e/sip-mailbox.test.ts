@@ -1,0 +1,257 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { decodeToPcm, locate, wavOf } from './audio-fixtures.js';
+import { BaresipPhone } from './baresip-phone.js';
+import { Client, ServerProcess, subscriberClient } from './harness.js';
+import { eventually } from './receiver.js';
+
+/**
+ * Calling in to one's mailbox with a real phone (baresip, keys over ctrl_tcp, or as tones in the
+ * audio): the mailbox number and PIN, 1 plays the newest message (what baresip heard is the
+ * stored recording), 7 deletes it and the registered phone's light goes out, 9 saves to a
+ * folder, an email is read aloud, three wrong PINs lock the mailbox, and the subscriber's own
+ * phone needs no PIN.
+ */
+let server: ServerProcess;
+let ann: { client: Client; id: string };
+let bob: { client: Client; id: string };
+const phones: BaresipPhone[] = [];
+const dir = mkdtempSync(join(tmpdir(), 'switchboard-mailbox-test-'));
+const ANN_SECRET = 'ann-phone-secret';
+let speech: Buffer;
+
+before(async () => {
+  server = await ServerProcess.start({
+    SWITCHBOARD_DOMAINS: 'a.test',
+    SWITCHBOARD_LOG_LEVEL: 'info',
+    SWITCHBOARD_PIN_MAX_FAILURES: '3',
+    SWITCHBOARD_PIN_LOCKOUT_SECONDS: '600',
+  });
+  ann = await subscriberClient(server, {
+    name: 'Ann',
+    addresses: ['sip:ann@a.test', 'tel:+15550001'],
+    sipSecret: ANN_SECRET,
+    pin: '4321',
+  });
+  bob = await subscriberClient(server, { name: 'Bob', addresses: ['sip:bob@a.test'] });
+  // Cid's mailbox is the one the wrong PINs lock.
+  await subscriberClient(server, {
+    name: 'Cid',
+    addresses: ['tel:+15550003'],
+    pin: '9999',
+  });
+  execFileSync('espeak-ng', [
+    '-w',
+    join(dir, 'raw.wav'),
+    'Hello Ann, this is Bob. The crane arrives on Tuesday at nine. Call me back please.',
+  ]);
+  execFileSync('sox', [
+    join(dir, 'raw.wav'),
+    '-r',
+    '8000',
+    '-c',
+    '1',
+    '-b',
+    '16',
+    join(dir, 's.wav'),
+  ]);
+  speech = readFileSync(join(dir, 's.wav'));
+});
+after(async () => {
+  await Promise.all(phones.map((p) => p.stop()));
+  await server.dispose();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function phone(options: Parameters<typeof BaresipPhone.start>[0] = {}) {
+  const started = await BaresipPhone.start({ sipPort: server.sipPort, ...options });
+  phones.push(started);
+  return started;
+}
+
+function logOf(call: string): string[] {
+  return server.output.split('\n').filter((l) => l.includes(`"call":"${call}"`));
+}
+
+const states = (call: string) =>
+  logOf(call)
+    .filter((l) => l.includes('"msg":"mailbox call state"'))
+    .map((l) => JSON.parse(l).state as string);
+
+/** Waits until the call has entered `state` `times` times. */
+function reached(call: string, state: string, times = 1, timeoutMs = 30_000) {
+  return eventually(
+    async () => states(call).filter((s) => s === state).length >= times || undefined,
+    `${call} in ${state} (${times})`,
+    timeoutMs,
+  );
+}
+
+async function voiceMessageForAnn(from: { client: Client }) {
+  const sent = await from.client.post('/api/v1/messages', {
+    to: ['tel:+15550001'],
+    type: 'voice',
+    subject: 'about the crane',
+    attachments: [
+      { filename: 'bob.wav', contentType: 'audio/wav', content: speech.toString('base64') },
+    ],
+  });
+  assert.equal(sent.status, 201, JSON.stringify(sent.body));
+  return sent.body.copies.find((c: any) => c.address === 'tel:+15550001').messageId as string;
+}
+
+/** Dials the voicemail number and logs in as Ann with keys sent as RFC 4733 events. */
+async function login(caller: BaresipPhone, pin = '4321'): Promise<string> {
+  const call = await caller.dial('sip:voicemail@a.test');
+  await reached(call, 'ask-mailbox');
+  await caller.sendDigits('15550001#', 250);
+  await reached(call, 'ask-pin');
+  await caller.sendDigits(`${pin}#`, 250);
+  return call;
+}
+
+test('log in with the PIN, 1 plays the message (what the phone heard is the recording), 7 deletes it and the light goes out', async () => {
+  const anns = await phone({
+    user: 'ann',
+    domain: 'a.test',
+    secret: ANN_SECRET,
+    modules: ['mwi.so'],
+  });
+  await anns.waitFor('REGISTER_OK');
+  const id = await voiceMessageForAnn(bob);
+  await anns.waitFor('MWI_NOTIFY', (e) => /Voice-Message: 1\/0/.test(String(e.param)), 20_000);
+
+  const carol = await phone();
+  const call = await login(carol);
+  await reached(call, 'main');
+  await carol.sendDigits('1');
+  await reached(call, 'message-menu');
+  const heard = locate(carol.heard(), decodeToPcm(speech));
+  assert.ok(heard.r > 0.8, `the phone heard the stored recording (r=${heard.r.toFixed(3)})`);
+  // Listened to: it counts as old now.
+  await anns.waitFor('MWI_NOTIFY', (e) => /Voice-Message: 0\/1/.test(String(e.param)), 20_000);
+  await carol.sendDigits('7');
+  await reached(call, 'no-more');
+  await anns.waitFor('MWI_NOTIFY', (e) => /Messages-Waiting: no/.test(String(e.param)), 20_000);
+  const message = await ann.client.get(`/api/v1/messages/${id}`);
+  assert.equal(message.body.folder, 'trash');
+  await reached(call, 'main', 2);
+  await carol.sendDigits('#');
+  const closed = await carol.waitFor('CALL_CLOSED', (e) => e.id === call, 15_000);
+  assert.equal(closed.param, 'Connection reset by peer', 'the mailbox said goodbye and hung up');
+});
+
+test('9 then 1 saves the message to the saved folder', async () => {
+  const id = await voiceMessageForAnn(bob);
+  const carol = await phone();
+  const call = await login(carol);
+  await reached(call, 'main');
+  await carol.sendDigits('1');
+  await reached(call, 'play');
+  await carol.sendDigits('9');
+  await reached(call, 'save');
+  await carol.sendDigits('1');
+  await reached(call, 'save-saved');
+  await eventually(
+    async () =>
+      (await ann.client.get(`/api/v1/messages/${id}`)).body.folder === 'saved' || undefined,
+    'the message in saved',
+  );
+  await carol.hangup();
+});
+
+test('an email is read aloud: what the phone heard is the text spoken by the media service', async () => {
+  const text = 'The quarterly figures are ready. Please look at the third table before Friday.';
+  const sent = await bob.client.post('/api/v1/messages', {
+    to: ['tel:+15550001'],
+    type: 'email',
+    subject: 'figures',
+    text,
+  });
+  assert.equal(sent.status, 201);
+  const id = sent.body.copies.find((c: any) => c.address === 'tel:+15550001').messageId;
+  const carol = await phone();
+  const call = await login(carol);
+  await reached(call, 'main');
+  await carol.sendDigits('1');
+  await reached(call, 'message-menu', 1, 60_000);
+  await carol.hangup();
+  // The same text through the media service's text-to-speech, as any client can ask for it.
+  const spoken = await ann.client.get(`/api/v1/messages/${id}/parts/1?format=audio/wav;rate=8000`);
+  assert.equal(spoken.status, 200);
+  const { r } = locate(carol.heard(), decodeToPcm(spoken.body));
+  assert.ok(r > 0.8, `the email was read aloud (r=${r.toFixed(3)})`);
+});
+
+test('keys as tones in the audio (no RFC 4733) log in and play too', async () => {
+  const tones = (keys: string) => {
+    const rows = [697, 770, 852, 941];
+    const cols = [1209, 1336, 1477];
+    const layout = ['123', '456', '789', '*0#'];
+    const parts: number[] = [];
+    for (const key of keys) {
+      const row = layout.findIndex((r) => r.includes(key));
+      const col = layout[row]!.indexOf(key);
+      for (let i = 0; i < 960; i++)
+        parts.push(
+          Math.round(
+            7000 * Math.sin((2 * Math.PI * rows[row]! * i) / 8000) +
+              7000 * Math.sin((2 * Math.PI * cols[col]! * i) / 8000),
+          ),
+        );
+      for (let i = 0; i < 960; i++) parts.push(0);
+    }
+    const file = join(dir, `tones-${keys.replace(/\W/g, '_')}.wav`);
+    writeFileSync(file, wavOf(Int16Array.from(parts)));
+    return file;
+  };
+  const carol = await phone();
+  const call = await carol.dial('sip:voicemail@a.test');
+  await reached(call, 'ask-mailbox');
+  await carol.play(tones('15550001#'));
+  await reached(call, 'ask-pin');
+  await carol.play(tones('4321#'));
+  await reached(call, 'main');
+  await carol.play(tones('1'));
+  await reached(call, 'play');
+  assert.doesNotMatch(carol.output, /send DTMF digit/, 'no RFC 4733 events were sent');
+  await carol.hangup();
+});
+
+test('three wrong PINs end the call and lock the mailbox for a while, even against the right PIN', async () => {
+  const carol = await phone();
+  const call = await carol.dial('sip:voicemail@a.test');
+  for (let i = 1; i <= 3; i++) {
+    await reached(call, 'ask-mailbox', i);
+    await carol.sendDigits('15550003#', 250);
+    await reached(call, 'ask-pin', i);
+    await carol.sendDigits('1111#', 250);
+  }
+  await reached(call, 'too-many-attempts');
+  const closed = await carol.waitFor('CALL_CLOSED', (e) => e.id === call, 20_000);
+  assert.equal(closed.param, 'Connection reset by peer');
+
+  const again = await phone();
+  const second = await again.dial('sip:voicemail@a.test');
+  await reached(second, 'ask-mailbox');
+  await again.sendDigits('15550003#', 250);
+  await reached(second, 'ask-pin');
+  await again.sendDigits('9999#', 250);
+  await reached(second, 'locked');
+  assert.ok(!states(second).includes('main'), 'the right PIN does not open a locked mailbox');
+  assert.match(server.output, /"result":"locked"/);
+});
+
+test('Ann’s own registered phone reaches her mailbox without a PIN', async () => {
+  const anns = await phone({ user: 'ann', domain: 'a.test', secret: ANN_SECRET });
+  await anns.waitFor('REGISTER_OK');
+  const call = await anns.dial('sip:voicemail@a.test');
+  await reached(call, 'main');
+  assert.ok(!states(call).includes('ask-pin'));
+  await anns.sendDigits('#');
+  await anns.waitFor('CALL_CLOSED', (e) => e.id === call, 15_000);
+});
