@@ -22,6 +22,7 @@ import type { Greetings } from '../directory/greetings.js';
 import type { Intake } from '../intake/intake.js';
 import { networkList } from '../lib/networks.js';
 import { Semaphore } from '../lib/semaphore.js';
+import { wavHeader } from '../media/wav.js';
 import type { MessageRepository } from '../store/message-repository.js';
 import type { createMediaService } from './media.js';
 
@@ -44,6 +45,21 @@ function callTarget(uri: string, domains: string[]): string | null {
   if (/^\+?[0-9]{3,15}$/.test(user)) return `tel:${user.startsWith('+') ? user : `+${user}`}`;
   const host = m[2]!.toLowerCase();
   return `sip:${user}@${domains.includes(host) ? host : (domains[0] ?? host)}`;
+}
+
+/** 8 kHz 16-bit samples as a WAV file. */
+function pcmWav(pcm: Int16Array): Buffer {
+  return Buffer.concat([
+    wavHeader(pcm.byteLength),
+    Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength),
+  ]);
+}
+
+function concatPcm(a: Int16Array, b: Int16Array): Int16Array {
+  const out = new Int16Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
 }
 
 /** Room left in a mailbox for a recording, in ms of 8 kHz 16-bit audio; null for no quota. */
@@ -223,6 +239,62 @@ export async function startSipSide(
     },
     trash: async (subscriberId, id) => {
       await mailboxService.delete(subscriberId, id);
+    },
+    forward: async (owner, message, to, comment) => {
+      const [from, target] = await Promise.all([
+        directory.lookup(owner.subscriberId),
+        directory.lookup(to.subscriberId),
+      ]);
+      if (!from || !target) throw new Error('the subscriber is gone');
+      const originals = message.parts.filter((p) => p.derivedFrom === null);
+      let parts = await Promise.all(
+        originals.map(async (p) => ({
+          contentType: p.contentType,
+          filename: p.filename,
+          content: (await mailboxService.part(owner.subscriberId, message.id, p.index)).content,
+        })),
+      );
+      let durationMs = message.durationMs;
+      if (comment) {
+        const audio = parts.find((p) => p.contentType.startsWith('audio/'));
+        if (message.type === 'voice' && audio) {
+          // One recording, the comment and then the message, as a caller would hear it.
+          const made = await mailboxService.rendition(
+            owner.subscriberId,
+            message.id,
+            originals.find((p) => p.contentType.startsWith('audio/'))!.index,
+            'audio/wav;rate=8000',
+          );
+          const joined = concatPcm(comment, wavSamples(made.content));
+          parts = [
+            { contentType: 'audio/wav', filename: 'forwarded.wav', content: pcmWav(joined) },
+            ...parts.filter((p) => p !== audio),
+          ];
+          durationMs = Math.round(joined.length / 8);
+        } else
+          parts = [
+            { contentType: 'audio/wav', filename: 'comment.wav', content: pcmWav(comment) },
+            ...parts,
+          ];
+      }
+      await intake.ingest(
+        {
+          type: message.type,
+          from: from.addresses[0]!,
+          to: [target.addresses[0]!],
+          subject: `Fwd: ${message.subject ?? ''}`.trim(),
+          senderId: owner.subscriberId,
+          durationMs,
+          pages: message.pages,
+        },
+        parts,
+      );
+    },
+    saveGreeting: async (owner, kind, pcm) => {
+      await greetings.record(owner.subscriberId, kind, 'audio/wav', pcmWav(pcm));
+    },
+    setPin: async (owner, pin) => {
+      await directory.update(owner.subscriberId, { pin });
     },
     prompt,
     speak,

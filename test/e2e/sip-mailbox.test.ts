@@ -255,3 +255,80 @@ test('Ann’s own registered phone reaches her mailbox without a PIN', async () 
   await anns.sendDigits('#');
   await anns.waitFor('CALL_CLOSED', (e) => e.id === call, 15_000);
 });
+
+test('8 forwards a message to another subscriber, with a spoken comment in front', async () => {
+  await voiceMessageForAnn(bob);
+  const dora = await subscriberClient(server, { name: 'Dora', addresses: ['tel:+15550004'] });
+  const carol = await phone();
+  const call = await login(carol);
+  await reached(call, 'main');
+  await carol.sendDigits('1');
+  await reached(call, 'play');
+  await carol.sendDigits('8');
+  await reached(call, 'forward');
+  await carol.sendDigits('15550004#', 250);
+  await reached(call, 'forward-how');
+  await carol.sendDigits('1');
+  await reached(call, 'forward-comment');
+  const comment = new Int16Array(12000);
+  for (let i = 0; i < comment.length; i++)
+    comment[i] = Math.round(9000 * Math.sin((2 * Math.PI * 523 * i) / 8000) * Math.sin(i / 700));
+  const commentFile = join(dir, 'comment.wav');
+  writeFileSync(commentFile, wavOf(comment));
+  await carol.play(commentFile);
+  await eventually(async () => carol.heard().length > 0 || undefined, 'audio');
+  await new Promise((r) => setTimeout(r, 2200));
+  await carol.sendDigits('#');
+  await reached(call, 'forward-with-comment');
+  const forwarded = await eventually(async () => {
+    const list = (await dora.client.get('/api/v1/messages?type=voice')).body.messages;
+    return list[0];
+  }, 'the forwarded message in Dora’s mailbox');
+  assert.equal(forwarded.from, 'sip:ann@a.test', 'from Ann, who forwarded it');
+  assert.match(forwarded.subject, /^Fwd: about the crane/);
+  const audio = decodeToPcm(
+    (await dora.client.get(`/api/v1/messages/${forwarded.id}/parts/1`)).body,
+  );
+  assert.ok(locate(audio, comment).r > 0.8, 'the comment is in front');
+  assert.ok(locate(audio, decodeToPcm(speech)).r > 0.8, 'the message follows it');
+  await carol.hangup();
+});
+
+test('0 then 1 records the unavailable greeting by phone; 0 then 4 changes the PIN', async () => {
+  const carol = await phone();
+  const call = await login(carol);
+  await reached(call, 'main');
+  await carol.sendDigits('0');
+  await reached(call, 'options');
+  await carol.sendDigits('1');
+  await reached(call, 'record-greeting');
+  const greeting = new Int16Array(16000);
+  for (let i = 0; i < greeting.length; i++)
+    greeting[i] = Math.round(9000 * Math.sin((2 * Math.PI * (300 + i / 40) * i) / 8000));
+  const file = join(dir, 'greeting.wav');
+  writeFileSync(file, wavOf(greeting));
+  await new Promise((r) => setTimeout(r, 3500));
+  await carol.play(file);
+  await new Promise((r) => setTimeout(r, 2500));
+  await carol.sendDigits('#');
+  await reached(call, 'greeting-review');
+  await carol.sendDigits('1');
+  await reached(call, 'options', 2);
+  const saved = await ann.client.get('/api/v1/me/greetings/unavailable?format=slin');
+  assert.equal(saved.status, 200);
+  const { r } = locate(decodeToPcm(saved.body), greeting);
+  assert.ok(r > 0.8, `the greeting is what was said (r=${r.toFixed(3)})`);
+
+  await carol.sendDigits('4');
+  await reached(call, 'new-pin');
+  await carol.sendDigits('8642#', 250);
+  await reached(call, 'new-pin-again');
+  await carol.sendDigits('8642#', 250);
+  await reached(call, 'set-pin');
+  await reached(call, 'options', 3);
+  await carol.hangup();
+  const again = await phone();
+  const second = await login(again, '8642');
+  await reached(second, 'main');
+  await again.hangup();
+});

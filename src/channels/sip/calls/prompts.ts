@@ -26,7 +26,19 @@ export type PromptId =
   | 'message-deleted'
   | 'choose-folder'
   | 'message-saved'
-  | 'not-possible';
+  | 'not-possible'
+  | 'enter-forward-mailbox'
+  | 'forward-how'
+  | 'no-such-mailbox'
+  | 'message-forwarded'
+  | 'options-menu'
+  | 'record-after-tone'
+  | 'greeting-review'
+  | 'greeting-saved'
+  | 'enter-new-pin'
+  | 'enter-new-pin-again'
+  | 'pins-differ'
+  | 'pin-changed';
 
 const PROMPTS: Record<string, Record<PromptId, string>> = {
   en: {
@@ -61,6 +73,21 @@ const PROMPTS: Record<string, Record<PromptId, string>> = {
       'Press 0 for new messages, 1 for saved messages, 2 for the archive. Press star to return.',
     'message-saved': 'Message saved.',
     'not-possible': 'Sorry, that is not possible.',
+    'enter-forward-mailbox':
+      'Enter the mailbox number to forward this message to, then press pound.',
+    'forward-how':
+      'Press 1 to record a comment before the message, 2 to forward it as it is. Press star to return.',
+    'no-such-mailbox': 'There is no such mailbox.',
+    'message-forwarded': 'Message forwarded.',
+    'options-menu':
+      'Press 1 to record your unavailable greeting, 2 your busy greeting, 3 your name. Press 4 to change your PIN. Press star to return.',
+    'record-after-tone': 'Record after the tone, then press pound.',
+    'greeting-review': 'Press 1 to keep it, 2 to listen to it, 3 to record it again.',
+    'greeting-saved': 'Saved.',
+    'enter-new-pin': 'Enter your new PIN, then press pound.',
+    'enter-new-pin-again': 'Enter it again, then press pound.',
+    'pins-differ': 'The two entries differ. Your PIN was not changed.',
+    'pin-changed': 'Your PIN has been changed.',
   },
   de: {
     unavailable: 'Der Teilnehmer ist nicht erreichbar. Bitte sprechen Sie nach dem Signalton.',
@@ -94,6 +121,21 @@ const PROMPTS: Record<string, Record<PromptId, string>> = {
       'Drücken Sie 0 für neue Nachrichten, 1 für gespeicherte, 2 für das Archiv. Stern, um zurückzukehren.',
     'message-saved': 'Nachricht gespeichert.',
     'not-possible': 'Das ist leider nicht möglich.',
+    'enter-forward-mailbox':
+      'Geben Sie die Postfachnummer ein, an die Sie die Nachricht weiterleiten möchten, und drücken Sie die Raute.',
+    'forward-how':
+      'Drücken Sie 1, um vor der Nachricht einen Kommentar aufzusprechen, 2, um sie unverändert weiterzuleiten. Stern, um zurückzukehren.',
+    'no-such-mailbox': 'Dieses Postfach gibt es nicht.',
+    'message-forwarded': 'Nachricht weitergeleitet.',
+    'options-menu':
+      'Drücken Sie 1 für Ihre Ansage bei Abwesenheit, 2 für Ihre Besetztansage, 3 für Ihren Namen, 4, um Ihre PIN zu ändern. Stern, um zurückzukehren.',
+    'record-after-tone': 'Sprechen Sie nach dem Signalton und drücken Sie dann die Raute.',
+    'greeting-review': 'Drücken Sie 1 zum Speichern, 2 zum Anhören, 3 zum neu Aufsprechen.',
+    'greeting-saved': 'Gespeichert.',
+    'enter-new-pin': 'Geben Sie Ihre neue PIN ein und drücken Sie die Raute.',
+    'enter-new-pin-again': 'Geben Sie sie noch einmal ein und drücken Sie die Raute.',
+    'pins-differ': 'Die Eingaben stimmen nicht überein. Ihre PIN wurde nicht geändert.',
+    'pin-changed': 'Ihre PIN wurde geändert.',
   },
 };
 

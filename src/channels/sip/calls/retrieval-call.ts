@@ -1,6 +1,6 @@
 import type { Message } from '../../../core/message.js';
 import type { ClientTransactions } from '../client-transactions.js';
-import type { RtpSession } from '../media/rtp-session.js';
+import { beep, type RtpSession } from '../media/rtp-session.js';
 import { hangUp, type Dialog } from './dialog.js';
 import { MenuRunner, type MenuHooks } from './menu.js';
 import type { PromptId } from './prompts.js';
@@ -26,6 +26,19 @@ export interface RetrievalServices {
   move(subscriberId: string, messageId: string, folder: string): Promise<void>;
   markRead(subscriberId: string, messageId: string): Promise<void>;
   trash(subscriberId: string, messageId: string): Promise<void>;
+  /** Sends a message on to another subscriber, a recorded comment (8 kHz) in front if given. */
+  forward(
+    owner: MailboxOwner,
+    message: Message,
+    to: MailboxOwner,
+    comment: Int16Array | null,
+  ): Promise<void>;
+  saveGreeting(
+    owner: MailboxOwner,
+    kind: 'unavailable' | 'busy' | 'name',
+    pcm: Int16Array,
+  ): Promise<void>;
+  setPin(owner: MailboxOwner, pin: string): Promise<void>;
   prompt(id: PromptId, language: string): Promise<Int16Array>;
   /** Any text spoken in the language (counts, envelopes). */
   speak(text: string, language: string): Promise<Int16Array>;
@@ -39,6 +52,8 @@ export interface RetrievalServices {
 const MAX_LOGINS = 3;
 /** How far `*` and `#` move within a message, in samples (3 s, as Asterisk does). */
 const SEEK = 3 * 8000;
+/** The longest comment or greeting recorded in the menus: two minutes of 8 kHz samples. */
+const MAX_RECORDING = 120 * 8000;
 const FOLDERS = { inbox: 'inbox', saved: 'saved', archive: 'archive' } as const;
 
 /**
@@ -48,7 +63,13 @@ const FOLDERS = { inbox: 'inbox', saved: 'saved', archive: 'archive' } as const;
 export class RetrievalCall implements MenuHooks<RetrievalState, RetrievalEffect> {
   readonly menu: MenuRunner<RetrievalState, RetrievalEffect>;
   private owner: MailboxOwner | null;
-  private typed = { mailbox: '', pin: '' };
+  private typed = { mailbox: '', pin: '', forward: '', newPin: '', newPinAgain: '' };
+  private forwardTo: MailboxOwner | null = null;
+  private greetingKind: 'unavailable' | 'busy' | 'name' = 'unavailable';
+  /** What the caller said in a recording state (a comment, a greeting), kept in memory. */
+  private recorded: Int16Array[] = [];
+  private recordedSamples = 0;
+  private recordingOn = false;
   private logins = 0;
   private folder: string = FOLDERS.inbox;
   private list: Message[] = [];
@@ -83,13 +104,37 @@ export class RetrievalCall implements MenuHooks<RetrievalState, RetrievalEffect>
     this.menu.hangUp();
   }
 
-  audio(): void {
-    // Nothing is recorded in the mailbox menus yet (greetings and forwarded comments will be).
+  /** The caller's audio: kept while a comment or greeting is recorded, up to a limit. */
+  audio(pcm: Int16Array): void {
+    if (!this.recordingOn || this.recordedSamples >= MAX_RECORDING) return;
+    this.recorded.push(pcm);
+    this.recordedSamples += pcm.length;
+  }
+
+  recording(on: boolean): void {
+    if (on) {
+      this.recorded = [];
+      this.recordedSamples = 0;
+    }
+    this.recordingOn = on;
+  }
+
+  private recordedAudio(): Int16Array {
+    const out = new Int16Array(this.recordedSamples);
+    let at = 0;
+    for (const chunk of this.recorded) {
+      out.set(chunk, at);
+      at += chunk.length;
+    }
+    return out;
   }
 
   collected(state: RetrievalState, digits: string): void {
     if (state === 'ask-mailbox') this.typed.mailbox = digits;
     if (state === 'ask-pin') this.typed.pin = digits;
+    if (state === 'forward') this.typed.forward = digits;
+    if (state === 'new-pin') this.typed.newPin = digits;
+    if (state === 'new-pin-again') this.typed.newPinAgain = digits;
   }
 
   entered(state: RetrievalState): void {
@@ -113,6 +158,10 @@ export class RetrievalCall implements MenuHooks<RetrievalState, RetrievalEffect>
         return message
           ? this.services.speak(announce(message, this.index, language), language)
           : new Int16Array(0);
+      case 'beep':
+        return beep();
+      case 'recording':
+        return this.recordedAudio();
       case 'envelope':
         return message && this.owner
           ? this.services.speak(envelope(message, this.owner.timeZone, language), language)
@@ -182,6 +231,46 @@ export class RetrievalCall implements MenuHooks<RetrievalState, RetrievalEffect>
       case 'open-archive':
         this.folder = FOLDERS[effect.slice(5) as keyof typeof FOLDERS];
         return;
+      case 'forward-target':
+        this.forwardTo = await this.services.mailboxByNumber(this.typed.forward);
+        return this.forwardTo && this.current ? undefined : false;
+      case 'forward':
+      case 'forward-comment': {
+        if (!owner || !this.current || !this.forwardTo) return false;
+        const comment = effect === 'forward-comment' ? this.recordedAudio() : null;
+        await this.services.forward(owner, this.current, this.forwardTo, comment);
+        this.services.log('message forwarded by phone', {
+          call: this.dialog.callId,
+          message: this.current.id,
+          to: this.forwardTo.subscriberId,
+          comment: comment !== null,
+        });
+        return;
+      }
+      case 'greeting-unavailable':
+      case 'greeting-busy':
+      case 'greeting-name':
+        this.greetingKind = effect.slice(9) as 'unavailable' | 'busy' | 'name';
+        return;
+      case 'save-greeting': {
+        const pcm = this.recordedAudio();
+        // Under half a second is a slip of the finger, not a greeting.
+        if (!owner || pcm.length < 4000) return false;
+        await this.services.saveGreeting(owner, this.greetingKind, pcm);
+        this.services.log('greeting recorded by phone', {
+          call: this.dialog.callId,
+          kind: this.greetingKind,
+          durationMs: pcm.length / 8,
+        });
+        return;
+      }
+      case 'set-pin': {
+        const pin = this.typed.newPin;
+        if (!owner || pin !== this.typed.newPinAgain || !/^[0-9]{4,12}$/.test(pin)) return false;
+        await this.services.setPin(owner, pin);
+        this.services.log('PIN changed by phone', { call: this.dialog.callId });
+        return;
+      }
     }
   }
 

@@ -35,6 +35,24 @@ export type RetrievalState =
   | 'open-saved'
   | 'open-archive'
   | 'goodbye'
+  | 'forward'
+  | 'forward-how'
+  | 'forward-unknown'
+  | 'forward-comment'
+  | 'forward-with-comment'
+  | 'forward-as-is'
+  | 'options'
+  | 'greeting-unavailable'
+  | 'greeting-busy'
+  | 'greeting-name'
+  | 'record-greeting'
+  | 'greeting-review'
+  | 'greeting-listen'
+  | 'greeting-save'
+  | 'new-pin'
+  | 'new-pin-again'
+  | 'set-pin'
+  | 'pins-differ'
   | 'hang-up';
 
 export type RetrievalEffect =
@@ -52,7 +70,15 @@ export type RetrievalEffect =
   | 'save-archive'
   | 'open-inbox'
   | 'open-saved'
-  | 'open-archive';
+  | 'open-archive'
+  | 'forward-target'
+  | 'forward-comment'
+  | 'forward'
+  | 'greeting-unavailable'
+  | 'greeting-busy'
+  | 'greeting-name'
+  | 'save-greeting'
+  | 'set-pin';
 
 /** Keys that work on a message, while it plays and after: Asterisk's Comedian Mail layout. */
 const ON_A_MESSAGE = {
@@ -61,14 +87,17 @@ const ON_A_MESSAGE = {
   '5': 'repeat',
   '6': 'next',
   '7': 'delete',
+  '8': 'forward',
   '9': 'save',
+  '0': 'options',
 } as const;
 
 /**
  * Calling in, as data. Login (mailbox number and PIN, unless the subscriber's own phone proved
  * who calls), the counts, then the main menu: 1 play, 2 change folder, 3 advanced, `*` help,
- * `#` exit. On a message: 4 previous, 5 repeat, 6 next, 7 delete, 9 save to a folder, 3 advanced
- * (3 the envelope); while it plays `*` goes back and `#` ahead a few seconds. Keys and order are
+ * `#` exit, 0 mailbox options (greetings, PIN). On a message: 4 previous, 5 repeat, 6 next,
+ * 7 delete, 8 forward (with a comment or as it is), 9 save to a folder, 3 advanced (3 the
+ * envelope); while it plays `*` goes back and `#` ahead a few seconds. Keys and order are
  * Asterisk's (Comedian Mail), so that callers' habits carry over.
  */
 export const RETRIEVAL_FLOW: MenuTable<RetrievalState, RetrievalEffect> = {
@@ -81,7 +110,14 @@ export const RETRIEVAL_FLOW: MenuTable<RetrievalState, RetrievalEffect> = {
   intro: { effect: 'count', say: ['counts'], next: 'main' },
   main: {
     say: ['main-menu'],
-    keys: { '1': 'first', '2': 'choose-folder', '3': 'not-possible', '*': 'main', '#': 'goodbye' },
+    keys: {
+      '1': 'first',
+      '2': 'choose-folder',
+      '3': 'not-possible',
+      '0': 'options',
+      '*': 'main',
+      '#': 'goodbye',
+    },
     waitMs: 5000,
     repeats: 3,
     next: 'goodbye',
@@ -140,4 +176,67 @@ export const RETRIEVAL_FLOW: MenuTable<RetrievalState, RetrievalEffect> = {
   'open-saved': { effect: 'open-saved', next: 'intro' },
   'open-archive': { effect: 'open-archive', next: 'intro' },
   goodbye: { say: ['goodbye'], next: 'hang-up' },
+  // 8: forward to another subscriber, with a spoken comment in front or as it is.
+  forward: { say: ['enter-forward-mailbox'], collect: true, next: 'forward-how' },
+  'forward-how': {
+    effect: 'forward-target',
+    failed: 'forward-unknown',
+    say: ['forward-how'],
+    keys: { '1': 'forward-comment', '2': 'forward-as-is', '*': 'message-menu' },
+    waitMs: 5000,
+    next: 'message-menu',
+  },
+  'forward-unknown': { say: ['no-such-mailbox'], next: 'message-menu' },
+  'forward-comment': {
+    say: ['record-after-tone', 'beep'],
+    record: true,
+    next: 'forward-with-comment',
+  },
+  'forward-with-comment': {
+    effect: 'forward-comment',
+    failed: 'not-possible',
+    say: ['message-forwarded'],
+    next: 'message-menu',
+  },
+  'forward-as-is': {
+    effect: 'forward',
+    failed: 'not-possible',
+    say: ['message-forwarded'],
+    next: 'message-menu',
+  },
+  // 0: mailbox options, the greetings callers hear and the PIN.
+  options: {
+    say: ['options-menu'],
+    keys: {
+      '1': 'greeting-unavailable',
+      '2': 'greeting-busy',
+      '3': 'greeting-name',
+      '4': 'new-pin',
+      '*': 'main',
+    },
+    waitMs: 5000,
+    next: 'main',
+  },
+  'greeting-unavailable': { effect: 'greeting-unavailable', next: 'record-greeting' },
+  'greeting-busy': { effect: 'greeting-busy', next: 'record-greeting' },
+  'greeting-name': { effect: 'greeting-name', next: 'record-greeting' },
+  'record-greeting': { say: ['record-after-tone', 'beep'], record: true, next: 'greeting-review' },
+  'greeting-review': {
+    say: ['greeting-review'],
+    keys: { '1': 'greeting-save', '2': 'greeting-listen', '3': 'record-greeting' },
+    waitMs: 5000,
+    repeats: 3,
+    next: 'greeting-save',
+  },
+  'greeting-listen': { say: ['recording'], next: 'greeting-review' },
+  'greeting-save': {
+    effect: 'save-greeting',
+    failed: 'not-possible',
+    say: ['greeting-saved'],
+    next: 'options',
+  },
+  'new-pin': { say: ['enter-new-pin'], collect: true, next: 'new-pin-again' },
+  'new-pin-again': { say: ['enter-new-pin-again'], collect: true, next: 'set-pin' },
+  'set-pin': { effect: 'set-pin', failed: 'pins-differ', say: ['pin-changed'], next: 'options' },
+  'pins-differ': { say: ['pins-differ'], next: 'options' },
 };
