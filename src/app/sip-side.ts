@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { identifyCaller } from '../channels/sip/calls/caller-identity.js';
 import { promptText, type PromptId } from '../channels/sip/calls/prompts.js';
-import type { MailboxOwner, RetrievalServices } from '../channels/sip/calls/retrieval-call.js';
 import { VoicemailCalls } from '../channels/sip/calls/voicemail-calls.js';
+import { phoneMailbox } from './phone-mailbox.js';
 import { DigestGuard } from '../channels/sip/digest-guard.js';
 import { wavSamples } from '../channels/sip/media/wav-file.js';
 import { MessageWaiting } from '../channels/sip/message-waiting.js';
@@ -14,7 +14,6 @@ import { Registrar } from '../channels/sip/registrar.js';
 import { SipServer } from '../channels/sip/sip-server.js';
 import type { Config } from '../config/config.js';
 import type { MailboxService } from '../core/mailbox.js';
-import type { Message } from '../core/message.js';
 import type { Metrics } from './metrics.js';
 import type { Bus } from '../core/ports.js';
 import type { Directory } from '../directory/directory.js';
@@ -22,7 +21,6 @@ import type { Greetings } from '../directory/greetings.js';
 import type { Intake } from '../intake/intake.js';
 import { networkList } from '../lib/networks.js';
 import { Semaphore } from '../lib/semaphore.js';
-import { wavHeader } from '../media/wav.js';
 import type { MessageRepository } from '../store/message-repository.js';
 import type { createMediaService } from './media.js';
 
@@ -45,21 +43,6 @@ function callTarget(uri: string, domains: string[]): string | null {
   if (/^\+?[0-9]{3,15}$/.test(user)) return `tel:${user.startsWith('+') ? user : `+${user}`}`;
   const host = m[2]!.toLowerCase();
   return `sip:${user}@${domains.includes(host) ? host : (domains[0] ?? host)}`;
-}
-
-/** 8 kHz 16-bit samples as a WAV file. */
-function pcmWav(pcm: Int16Array): Buffer {
-  return Buffer.concat([
-    wavHeader(pcm.byteLength),
-    Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength),
-  ]);
-}
-
-function concatPcm(a: Int16Array, b: Int16Array): Int16Array {
-  const out = new Int16Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
 }
 
 /** Room left in a mailbox for a recording, in ms of 8 kHz 16-bit audio; null for no quota. */
@@ -107,7 +90,6 @@ export async function startSipSide(
 ): Promise<{ port: number; close(): Promise<void> }> {
   const { config, logger, directory, messages, bus, intake, greetings, media, nonceKey, metrics } =
     d;
-  const mailboxService = d.mailbox;
   const realm = config.domains[0] ?? 'switchboard';
   const sipGuard = new DigestGuard(
     directory,
@@ -182,127 +164,18 @@ export async function startSipSide(
   };
   const storing = new Semaphore(4);
   const trustedTrunks = networkList(config.sipTrustedTrunks, 'SWITCHBOARD_SIP_TRUSTED_TRUNKS');
-  const ownerOf = async (address: string): Promise<MailboxOwner | null> => {
-    const r = await directory.resolve(address).catch(() => null);
-    if (r?.kind !== 'local' || r.target.kind !== 'existing') return null;
-    const s = await directory.lookup(r.target.subscriberId);
-    return s ? { subscriberId: s.id, language: s.language, timeZone: s.timeZone } : null;
-  };
-  const spokenTexts = new Map<string, Promise<Int16Array>>();
-  const speak = (text: string, language: string): Promise<Int16Array> => {
-    const key = `${language}|${text}`;
-    let made = spokenTexts.get(key);
-    if (!made) {
-      made = media
-        .convert(Buffer.from(text, 'utf8'), 'text/plain', 'audio/wav;rate=8000', { language })
-        .then((r) => wavSamples(r.content));
-      made.catch(() => spokenTexts.delete(key));
-      // Counts and envelopes repeat; a few hundred phrases are kept, the oldest go first.
-      if (spokenTexts.size >= 500) spokenTexts.delete(spokenTexts.keys().next().value!);
-      spokenTexts.set(key, made);
-    }
-    return made;
-  };
-  /** The part the phone plays: the recording, else the text read aloud (a rendition, kept). */
-  const playable = (message: Message) =>
-    message.parts.find((p) => p.derivedFrom === null && p.contentType.startsWith('audio/')) ??
-    message.parts.find((p) => p.derivedFrom === null && p.contentType.startsWith('text/plain')) ??
-    message.parts.find((p) => p.derivedFrom === null && p.contentType.startsWith('text/html'));
-  const retrieval: RetrievalServices = {
-    mailboxByNumber: (digits) =>
-      /^[0-9]{3,15}$/.test(digits) ? ownerOf(`tel:+${digits}`) : Promise.resolve(null),
-    checkPin: (subscriberId, pin) =>
-      directory.checkPin(subscriberId, pin, {
-        max: config.pinMaxFailures,
-        lockoutMs: config.pinLockoutSeconds * 1000,
-      }),
-    // Oldest first, as phone mailboxes play them.
-    messages: async (subscriberId, folder) =>
-      (await mailboxService.list(subscriberId, { folder, limit: 200 })).reverse(),
-    audio: async (owner, message) => {
-      const part = playable(message);
-      if (!part) return new Int16Array(0);
-      const made = await mailboxService.rendition(
-        owner.subscriberId,
-        message.id,
-        part.index,
-        'audio/wav;rate=8000',
-        owner.language,
-      );
-      return wavSamples(made.content);
-    },
-    move: async (subscriberId, id, folder) => {
-      await mailboxService.update(subscriberId, id, { folder });
-    },
-    markRead: async (subscriberId, id) => {
-      await mailboxService.update(subscriberId, id, { read: true });
-    },
-    trash: async (subscriberId, id) => {
-      await mailboxService.delete(subscriberId, id);
-    },
-    forward: async (owner, message, to, comment) => {
-      const [from, target] = await Promise.all([
-        directory.lookup(owner.subscriberId),
-        directory.lookup(to.subscriberId),
-      ]);
-      if (!from || !target) throw new Error('the subscriber is gone');
-      const originals = message.parts.filter((p) => p.derivedFrom === null);
-      let parts = await Promise.all(
-        originals.map(async (p) => ({
-          contentType: p.contentType,
-          filename: p.filename,
-          content: (await mailboxService.part(owner.subscriberId, message.id, p.index)).content,
-        })),
-      );
-      let durationMs = message.durationMs;
-      if (comment) {
-        const audio = parts.find((p) => p.contentType.startsWith('audio/'));
-        if (message.type === 'voice' && audio) {
-          // One recording, the comment and then the message, as a caller would hear it.
-          const made = await mailboxService.rendition(
-            owner.subscriberId,
-            message.id,
-            originals.find((p) => p.contentType.startsWith('audio/'))!.index,
-            'audio/wav;rate=8000',
-          );
-          const joined = concatPcm(comment, wavSamples(made.content));
-          parts = [
-            { contentType: 'audio/wav', filename: 'forwarded.wav', content: pcmWav(joined) },
-            ...parts.filter((p) => p !== audio),
-          ];
-          durationMs = Math.round(joined.length / 8);
-        } else
-          parts = [
-            { contentType: 'audio/wav', filename: 'comment.wav', content: pcmWav(comment) },
-            ...parts,
-          ];
-      }
-      await intake.ingest(
-        {
-          type: message.type,
-          from: from.addresses[0]!,
-          to: [target.addresses[0]!],
-          subject: `Fwd: ${message.subject ?? ''}`.trim(),
-          senderId: owner.subscriberId,
-          durationMs,
-          pages: message.pages,
-        },
-        parts,
-      );
-    },
-    saveGreeting: async (owner, kind, pcm) => {
-      await greetings.record(owner.subscriberId, kind, 'audio/wav', pcmWav(pcm));
-    },
-    setPin: async (owner, pin) => {
-      await directory.update(owner.subscriberId, { pin });
-    },
+  const { ownerOf, retrieval } = phoneMailbox({
+    config,
+    logger,
+    directory,
+    intake,
+    greetings,
+    media,
+    mailbox: d.mailbox,
     prompt,
-    speak,
     transactions: sip.transactions,
     local: () => sip.local(),
-    defaultLanguage: config.defaultLanguage,
-    log: (event, detail) => logger.info(detail, event),
-  };
+  });
   const voicemailUsers = new Set(['voicemail', config.voicemailNumber.toLowerCase()]);
   const voicemail = new VoicemailCalls({
     isVoicemailNumber: (uri) => {

@@ -257,6 +257,9 @@ test('Ann’s own registered phone reaches her mailbox without a PIN', async () 
 });
 
 test('8 forwards a message to another subscriber, with a spoken comment in front', async () => {
+  // The message to forward is the first one played: the inbox holds only it.
+  const inbox = (await ann.client.get('/api/v1/messages?folder=inbox')).body.messages as any[];
+  for (const m of inbox) await ann.client.patch(`/api/v1/messages/${m.id}`, { folder: 'archive' });
   await voiceMessageForAnn(bob);
   const dora = await subscriberClient(server, { name: 'Dora', addresses: ['tel:+15550004'] });
   const carol = await phone();
