@@ -22,7 +22,7 @@ const TABLE: MenuTable<S, E> = {
 
 function hooks(script: (state: S, runner: () => MenuRunner<S, E>) => void) {
   const log: string[] = [];
-  let runner: MenuRunner<S, E>;
+  const holder: { runner: MenuRunner<S, E> | null } = { runner: null };
   const h: MenuHooks<S, E> = {
     sound: (name) => Promise.resolve(new Int16Array(name.length)),
     play: async (pcm, signal) => {
@@ -37,10 +37,11 @@ function hooks(script: (state: S, runner: () => MenuRunner<S, E>) => void) {
     recording: (on) => log.push(`recording ${on}`),
     entered: (state) => {
       log.push(`enter ${state}`);
-      script(state, () => runner);
+      script(state, () => holder.runner!);
     },
   };
-  runner = new MenuRunner(TABLE, h, 'ask');
+  const runner = new MenuRunner(TABLE, h, 'ask');
+  holder.runner = runner;
   return { runner, log };
 }
 
