@@ -158,6 +158,36 @@ export function phoneMailbox(d: PhoneMailboxDeps): {
         parts,
       );
     },
+    sendFax: async (owner, message, to) => {
+      const me = await directory.lookup(owner.subscriberId);
+      if (!me) throw new Error('the subscriber is gone');
+      const email =
+        me.notificationPreferences.email ??
+        me.addresses.find((a) => a.startsWith('mailto:'))?.slice(7);
+      const recipient = to === 'email' ? (email ? `mailto:${email}` : null) : to;
+      if (!recipient) throw new Error('no email address to send the fax to');
+      const originals = message.parts.filter((p) => p.derivedFrom === null);
+      const parts = await Promise.all(
+        originals.map(async (p) => ({
+          contentType: p.contentType,
+          filename: p.filename,
+          content: (await mailbox.part(owner.subscriberId, message.id, p.index)).content,
+        })),
+      );
+      // From the subscriber to the outside: the queue routes it (SMTP for mail, a fax resource
+      // for a number) and bills it like anything they send.
+      await intake.ingest(
+        {
+          type: 'fax',
+          from: me.addresses[0]!,
+          to: [recipient],
+          subject: message.subject ?? `Fax from ${message.from}`,
+          senderId: owner.subscriberId,
+          pages: message.pages,
+        },
+        parts,
+      );
+    },
     saveGreeting: async (owner, kind, pcm) => {
       await greetings.record(owner.subscriberId, kind, 'audio/wav', pcmWav(pcm));
     },

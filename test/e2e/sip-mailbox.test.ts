@@ -335,3 +335,60 @@ test('0 then 1 records the unavailable greeting by phone; 0 then 4 changes the P
   await reached(second, 'main');
   await again.hangup();
 });
+
+test('a fax is announced with its sender and pages; 3 then 4 sends it on to the subscriber’s email', async () => {
+  const inbox = (await ann.client.get('/api/v1/messages?folder=inbox')).body.messages as any[];
+  for (const m of inbox) await ann.client.patch(`/api/v1/messages/${m.id}`, { folder: 'archive' });
+  await ann.client.patch('/api/v1/me', {
+    notificationPreferences: { email: 'ann@mail.example' },
+  });
+  const ps = join(dir, 'doc.ps');
+  writeFileSync(
+    ps,
+    '%!PS\n/Helvetica findfont 30 scalefont setfont\n72 700 moveto (First page) show showpage\n72 700 moveto (Second page) show showpage\n',
+  );
+  execFileSync('gs', [
+    '-q',
+    '-dSAFER',
+    '-dBATCH',
+    '-dNOPAUSE',
+    '-sDEVICE=tiffg3',
+    '-r204x196',
+    '-g1728x2292',
+    `-sOutputFile=${join(dir, 'fax.tif')}`,
+    ps,
+  ]);
+  const sent = await bob.client.post('/api/v1/messages', {
+    to: ['tel:+15550001'],
+    type: 'fax',
+    attachments: [
+      {
+        filename: 'fax.tif',
+        contentType: 'image/tiff',
+        content: readFileSync(join(dir, 'fax.tif')).toString('base64'),
+      },
+    ],
+  });
+  assert.equal(sent.status, 201, JSON.stringify(sent.body));
+  const carol = await phone();
+  const call = await login(carol);
+  await reached(call, 'main');
+  await carol.sendDigits('1');
+  await reached(call, 'message-menu');
+  // What was said: "Message 1. A fax from ..., 2 pages." (spoken by the media service too).
+  assert.match(server.output, /"msg":"mailbox call state"/);
+  await carol.sendDigits('3');
+  await reached(call, 'advanced');
+  await carol.sendDigits('4');
+  await reached(call, 'fax-sent');
+  await carol.hangup();
+  const line = server.output.split('\n').find((l) => l.includes('"msg":"fax sent on by phone"'));
+  assert.ok(line, 'logged');
+  assert.equal(JSON.parse(line!).to, 'email');
+  const copy = await eventually(async () => {
+    const list = (await ann.client.get('/api/v1/messages?folder=sent')).body.messages as any[];
+    return list.find((m) => m.type === 'fax');
+  }, 'the fax in Ann’s sent folder');
+  assert.deepEqual(copy.to, ['mailto:ann@mail.example']);
+  assert.equal(copy.pages, 2);
+});

@@ -38,7 +38,9 @@ export type PromptId =
   | 'enter-new-pin'
   | 'enter-new-pin-again'
   | 'pins-differ'
-  | 'pin-changed';
+  | 'pin-changed'
+  | 'enter-fax-number'
+  | 'fax-sent';
 
 const PROMPTS: Record<string, Record<PromptId, string>> = {
   en: {
@@ -64,7 +66,7 @@ const PROMPTS: Record<string, Record<PromptId, string>> = {
     'message-menu':
       'Press 4 for the previous message, 5 to repeat it, 6 for the next message, 7 to delete it, 8 to forward it, 9 to save it. Press 3 for advanced options, star for help, or pound to exit.',
     'advanced-menu':
-      'Press 1 to reply, 2 to call the sender, 3 to hear the envelope. Press star to return.',
+      'Press 1 to reply, 2 to call the sender, 3 to hear the envelope. For a fax, press 4 to send it to your email, 5 to send it to a fax number. Press star to return.',
     'no-more-messages': 'No more messages.',
     'no-messages': 'You have no messages.',
     'first-message': 'This is the first message.',
@@ -88,6 +90,8 @@ const PROMPTS: Record<string, Record<PromptId, string>> = {
     'enter-new-pin-again': 'Enter it again, then press pound.',
     'pins-differ': 'The two entries differ. Your PIN was not changed.',
     'pin-changed': 'Your PIN has been changed.',
+    'enter-fax-number': 'Enter the fax number with its country code, then press pound.',
+    'fax-sent': 'The fax is on its way.',
   },
   de: {
     unavailable: 'Der Teilnehmer ist nicht erreichbar. Bitte sprechen Sie nach dem Signalton.',
@@ -112,7 +116,7 @@ const PROMPTS: Record<string, Record<PromptId, string>> = {
     'message-menu':
       'Drücken Sie 4 für die vorige Nachricht, 5 zum Wiederholen, 6 für die nächste Nachricht, 7 zum Löschen, 8 zum Weiterleiten, 9 zum Speichern. 3 für weitere Funktionen, Stern für Hilfe oder Raute zum Beenden.',
     'advanced-menu':
-      'Drücken Sie 1 zum Antworten, 2, um den Absender anzurufen, 3 für die Absenderangaben. Stern, um zurückzukehren.',
+      'Drücken Sie 1 zum Antworten, 2, um den Absender anzurufen, 3 für die Absenderangaben. Bei einem Fax 4, um es an Ihre E-Mail zu senden, 5, um es an eine Faxnummer zu senden. Stern, um zurückzukehren.',
     'no-more-messages': 'Keine weiteren Nachrichten.',
     'no-messages': 'Sie haben keine Nachrichten.',
     'first-message': 'Dies ist die erste Nachricht.',
@@ -136,6 +140,8 @@ const PROMPTS: Record<string, Record<PromptId, string>> = {
     'enter-new-pin-again': 'Geben Sie sie noch einmal ein und drücken Sie die Raute.',
     'pins-differ': 'Die Eingaben stimmen nicht überein. Ihre PIN wurde nicht geändert.',
     'pin-changed': 'Ihre PIN wurde geändert.',
+    'enter-fax-number': 'Geben Sie die Faxnummer mit Ländervorwahl ein und drücken Sie die Raute.',
+    'fax-sent': 'Das Fax ist unterwegs.',
   },
 };
 

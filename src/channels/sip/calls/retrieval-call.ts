@@ -33,6 +33,8 @@ export interface RetrievalServices {
     to: MailboxOwner,
     comment: Int16Array | null,
   ): Promise<void>;
+  /** Sends a fax on: to the subscriber's own email, or to a fax number (tel:+...). */
+  sendFax(owner: MailboxOwner, message: Message, to: 'email' | string): Promise<void>;
   saveGreeting(
     owner: MailboxOwner,
     kind: 'unavailable' | 'busy' | 'name',
@@ -63,7 +65,7 @@ const FOLDERS = { inbox: 'inbox', saved: 'saved', archive: 'archive' } as const;
 export class RetrievalCall implements MenuHooks<RetrievalState, RetrievalEffect> {
   readonly menu: MenuRunner<RetrievalState, RetrievalEffect>;
   private owner: MailboxOwner | null;
-  private typed = { mailbox: '', pin: '', forward: '', newPin: '', newPinAgain: '' };
+  private typed = { mailbox: '', pin: '', forward: '', newPin: '', newPinAgain: '', fax: '' };
   private forwardTo: MailboxOwner | null = null;
   private greetingKind: 'unavailable' | 'busy' | 'name' = 'unavailable';
   /** What the caller said in a recording state (a comment, a greeting), kept in memory. */
@@ -135,6 +137,7 @@ export class RetrievalCall implements MenuHooks<RetrievalState, RetrievalEffect>
     if (state === 'forward') this.typed.forward = digits;
     if (state === 'new-pin') this.typed.newPin = digits;
     if (state === 'new-pin-again') this.typed.newPinAgain = digits;
+    if (state === 'fax-to-number') this.typed.fax = digits;
   }
 
   entered(state: RetrievalState): void {
@@ -261,6 +264,20 @@ export class RetrievalCall implements MenuHooks<RetrievalState, RetrievalEffect>
           call: this.dialog.callId,
           kind: this.greetingKind,
           durationMs: pcm.length / 8,
+        });
+        return;
+      }
+      case 'fax-to-email':
+      case 'fax-to-number': {
+        const message = this.current;
+        if (!owner || message?.type !== 'fax') return false;
+        const to = effect === 'fax-to-email' ? 'email' : `tel:+${this.typed.fax}`;
+        if (to !== 'email' && !/^tel:\+[0-9]{6,15}$/.test(to)) return false;
+        await this.services.sendFax(owner, message, to);
+        this.services.log('fax sent on by phone', {
+          call: this.dialog.callId,
+          message: message.id,
+          to,
         });
         return;
       }

@@ -53,6 +53,10 @@ export type RetrievalState =
   | 'new-pin-again'
   | 'set-pin'
   | 'pins-differ'
+  | 'fax-to-email'
+  | 'fax-to-number'
+  | 'fax-send'
+  | 'fax-sent'
   | 'hang-up';
 
 export type RetrievalEffect =
@@ -78,7 +82,9 @@ export type RetrievalEffect =
   | 'greeting-busy'
   | 'greeting-name'
   | 'save-greeting'
-  | 'set-pin';
+  | 'set-pin'
+  | 'fax-to-email'
+  | 'fax-to-number';
 
 /** Keys that work on a message, while it plays and after: Asterisk's Comedian Mail layout. */
 const ON_A_MESSAGE = {
@@ -160,7 +166,14 @@ export const RETRIEVAL_FLOW: MenuTable<RetrievalState, RetrievalEffect> = {
   'save-archive': { effect: 'save-archive', say: ['message-saved'], next: 'next' },
   advanced: {
     say: ['advanced-menu'],
-    keys: { '1': 'not-possible', '2': 'not-possible', '3': 'envelope', '*': 'message-menu' },
+    keys: {
+      '1': 'not-possible',
+      '2': 'not-possible',
+      '3': 'envelope',
+      '4': 'fax-to-email',
+      '5': 'fax-to-number',
+      '*': 'message-menu',
+    },
     waitMs: 5000,
     next: 'message-menu',
   },
@@ -239,4 +252,9 @@ export const RETRIEVAL_FLOW: MenuTable<RetrievalState, RetrievalEffect> = {
   'new-pin-again': { say: ['enter-new-pin-again'], collect: true, next: 'set-pin' },
   'set-pin': { effect: 'set-pin', failed: 'pins-differ', say: ['pin-changed'], next: 'options' },
   'pins-differ': { say: ['pins-differ'], next: 'options' },
+  // A fax, by phone: 3 then 4 sends it on to one's email, 3 then 5 to a fax number.
+  'fax-to-email': { effect: 'fax-to-email', failed: 'not-possible', next: 'fax-sent' },
+  'fax-to-number': { say: ['enter-fax-number'], collect: true, next: 'fax-send' },
+  'fax-send': { effect: 'fax-to-number', failed: 'not-possible', next: 'fax-sent' },
+  'fax-sent': { say: ['fax-sent'], next: 'message-menu' },
 };
