@@ -52,6 +52,9 @@ export interface Config {
   voicemailStarDestination: string | null;
   voicemailZeroDestination: string | null;
   sipTrustedTrunks: string[];
+  dialAllowedPrefixes: string[];
+  dialAllowedDomains: string[];
+  dialGlobalSpendLimit: string | null;
   sipRegisterMaxExpires: number;
   mailAuthPolicy: string;
   mailTrustedNetworks: string[];
