@@ -72,8 +72,8 @@ export interface SipSideDeps {
   /** Key for the stateless digest nonces. */
   nonceKey: Buffer;
   metrics: Metrics;
-  /** The outbound dial policy: the voicemail exits must pass it. */
-  dialPolicy: Pick<DialPolicy, 'destinationRefusal'>;
+  /** The outbound dial policy: the voicemail exits (and every call placed) must pass it. */
+  dialPolicy: Pick<DialPolicy, 'destinationRefusal' | 'refusal'>;
 }
 
 /** How each voicemail call's last log line counts in the metrics. */
