@@ -129,13 +129,13 @@ export class OutboundCalls {
       return { failed: 'unreachable', status: 0, reason: `no address for ${route.hop.host}` };
     const target: Target = { transport: 'UDP', address: hop.address, port: hop.port };
     const local = this.deps.local();
-    const holder: { events: Partial<RtpSessionEvents> } = { events: options.events ?? {} };
+    const events = options.events ?? {};
     // Our offer names the RTP port, so the socket is open before the INVITE; the codec is set
     // once the answer has chosen one.
     const rtp = new RtpSession(g711('PCMU'), 0, null, {
-      audio: (pcm) => holder.events.audio?.(pcm),
-      digit: (d) => holder.events.digit?.(d),
-      report: (r) => holder.events.report?.(r),
+      audio: (pcm) => events.audio?.(pcm),
+      digit: (d) => events.digit?.(d),
+      report: (r) => events.report?.(r),
     });
     let rtpPort: number;
     try {
@@ -188,7 +188,6 @@ export class OutboundCalls {
           trunk,
           credentials,
           rtp,
-          holder,
           localTag,
           started,
           aborted: options.signal?.aborted ?? false,
@@ -304,7 +303,6 @@ export class OutboundCalls {
       trunk: Trunk | null;
       credentials: [string, string] | null;
       rtp: RtpSession;
-      holder: { events: Partial<RtpSessionEvents> };
       localTag: string;
       started: number;
       aborted: boolean;
@@ -359,8 +357,8 @@ export class OutboundCalls {
     };
     const sendAck = () => this.deps.transactions.send(dialog.target, ack);
     sendAck();
-    // Retransmitted 2xx (our ACK was lost) keep coming to the transaction: ACK each again.
-    // (The transaction's success callback is the one that resolved the INVITE; re-point it.)
+    // Retransmitted 2xx (our ACK was lost) are ACKed again for 64*T1: this listener takes the
+    // branch over from the transaction, which has done its part.
     const retransmitted = this.deps.transactions.listenInvite(transaction.branch, (r) => {
       if (r.status >= 200 && r.status < 300) sendAck();
     });
