@@ -22,6 +22,9 @@ import { WebhookResource } from '../channels/webhook/webhook-resource.js';
 import { createSmtpInbound } from '../channels/email/smtp-inbound.js';
 import { createSmtpSubmission } from '../channels/email/smtp-submission.js';
 import { SmtpResource } from '../channels/email/smtp-resource.js';
+import type { OutboundCalls } from '../channels/sip/calls/outbound-call.js';
+import { wavSamples } from '../channels/sip/media/wav-file.js';
+import { VoiceResource, voiceConfigProblem } from '../channels/sip/voice-resource.js';
 import type { ComposeContext } from '../channels/email/mail-composer.js';
 import { MailAuthenticator, parsePolicy } from '../channels/email/mail-auth.js';
 import { dnsLookup } from '../lib/dns-resolver.js';
@@ -30,12 +33,13 @@ import { BounceAddresses } from '../channels/email/bounce-address.js';
 import { DsnReceiver } from '../channels/email/dsn.js';
 import { MxResolver } from '../channels/email/mx-resolver.js';
 import { TransportPool } from '../channels/email/transport-pool.js';
-import type { OutboundResource } from '../core/delivery.js';
+import { priceToMicros, type OutboundResource } from '../core/delivery.js';
 import { open, seal } from '../lib/aead.js';
 import { newId } from '../lib/ids.js';
 import { LinkSigner } from '../lib/link-signer.js';
 import { ReceiptWriter } from '../notify/receipts.js';
 import { Dispatcher } from '../queue/dispatcher.js';
+import { DialPolicy } from '../router/dial-policy.js';
 import { LateReports } from '../queue/late-reports.js';
 import { createHmac, createPrivateKey } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -284,6 +288,39 @@ export async function startServer(
     intake,
     `mailto:postmaster@${config.domains[0] ?? 'localhost'}`,
   );
+  const dialPolicy = new DialPolicy(
+    {
+      allowedPrefixes:
+        config.dialAllowedPrefixes.length > 0 ? config.dialAllowedPrefixes : config.numberRanges,
+      prefixesFromNumberRanges: config.dialAllowedPrefixes.length === 0,
+      ownDomains: config.domains,
+      allowedDomains: config.dialAllowedDomains,
+      globalLimitMicros:
+        config.dialGlobalSpendLimit === null
+          ? null
+          : priceToMicros(Number(config.dialGlobalSpendLimit)),
+      currency: config.defaultCurrency,
+      callResourceType: 'voice',
+    },
+    deliveries,
+  );
+  // The SIP side starts after the queue; until it is up, calls wait (the resource says retry).
+  let outboundCalls: OutboundCalls | null = null;
+  const voiceOut = new VoiceResource({
+    calls: () => outboundCalls,
+    policy: dialPolicy,
+    sender: (id) => directory.lookup(id),
+    speak: async (text, language) =>
+      wavSamples(
+        (
+          await media.convert(Buffer.from(text, 'utf8'), 'text/plain', 'audio/wav;rate=8000', {
+            language,
+          })
+        ).content,
+      ),
+    domain: config.domains[0] ?? 'localhost',
+    log: (event, detail) => logger.info(detail, event),
+  });
   const dispatcher = new Dispatcher(
     {
       deliveries,
@@ -294,6 +331,7 @@ export async function startServer(
       implementations: new Map<string, OutboundResource>([
         ['webhook', new WebhookResource()],
         ['smtp', smtpOut],
+        ['voice', voiceOut],
       ]),
       rendition: async (message, index, format) =>
         (await mailbox.rendition(message.mailboxId, message.id, index, format)).content,
@@ -320,6 +358,11 @@ export async function startServer(
         },
         attempt(delivery, resource, outcome) {
           metrics.deliveryAttempts.inc({ resource: resource.name, result: outcome.result });
+          if (outcome.result === 'sent' && outcome.detail)
+            logger.info(
+              { delivery: delivery.id, resource: resource.name, detail: outcome.detail },
+              'delivery attempt sent',
+            );
           if (outcome.result !== 'sent')
             logger.warn(
               {
@@ -382,7 +425,8 @@ export async function startServer(
       queue: {
         wake: () => dispatcher.wake(),
         bitmap: (resource) => dispatcher.bitmap(resource),
-        implemented: (type) => type === 'webhook' || type === 'smtp',
+        implemented: (type) => type === 'webhook' || type === 'smtp' || type === 'voice',
+        configProblem: (type, config) => (type === 'voice' ? voiceConfigProblem(config) : null),
       },
       links,
       formats: () => media.graph(),
@@ -451,7 +495,9 @@ export async function startServer(
     nonceKey: createHmac('sha256', linkKey(keys)).update('sip nonces').digest(),
     metrics,
     mailbox,
+    dialPolicy,
   });
+  outboundCalls = sipSide.outbound;
   const sipPort = sipSide.port;
   const smtpPort = await listenSmtp(smtp, config.smtpPort, config.httpHost);
   const submissionPort = await listenSmtp(submission, config.submissionPort, config.httpHost);

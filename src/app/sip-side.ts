@@ -2,7 +2,9 @@ import { mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import { dnsHostResolver } from '../channels/sip/calls/call-target.js';
 import { identifyCaller } from '../channels/sip/calls/caller-identity.js';
+import { OutboundCalls } from '../channels/sip/calls/outbound-call.js';
 import { promptText, type PromptId } from '../channels/sip/calls/prompts.js';
 import { VoicemailCalls } from '../channels/sip/calls/voicemail-calls.js';
 import { phoneMailbox } from './phone-mailbox.js';
@@ -11,6 +13,7 @@ import { wavSamples } from '../channels/sip/media/wav-file.js';
 import { MessageWaiting } from '../channels/sip/message-waiting.js';
 import { NonceIssuer, type DigestAlgorithm } from '../channels/sip/protocol/digest.js';
 import { Registrar } from '../channels/sip/registrar.js';
+import { responseTo } from '../channels/sip/responses.js';
 import { SipServer } from '../channels/sip/sip-server.js';
 import type { Config } from '../config/config.js';
 import type { MailboxService } from '../core/mailbox.js';
@@ -21,6 +24,7 @@ import type { Greetings } from '../directory/greetings.js';
 import type { Intake } from '../intake/intake.js';
 import { networkList } from '../lib/networks.js';
 import { Semaphore } from '../lib/semaphore.js';
+import type { DialPolicy } from '../router/dial-policy.js';
 import type { MessageRepository } from '../store/message-repository.js';
 import type { createMediaService } from './media.js';
 
@@ -71,6 +75,8 @@ export interface SipSideDeps {
   nonceKey: Buffer;
   metrics: Metrics;
   mailbox: MailboxService;
+  /** The outbound dial policy: the voicemail exits (and every call placed) must pass it. */
+  dialPolicy: Pick<DialPolicy, 'destinationRefusal' | 'refusal'>;
 }
 
 /** How each voicemail call's last log line counts in the metrics. */
@@ -87,9 +93,17 @@ const CALL_OUTCOMES: Record<string, string> = {
  */
 export async function startSipSide(
   d: SipSideDeps,
-): Promise<{ port: number; close(): Promise<void> }> {
+): Promise<{ port: number; outbound: OutboundCalls; close(): Promise<void> }> {
   const { config, logger, directory, messages, bus, intake, greetings, media, nonceKey, metrics } =
     d;
+  // A transfer from * or 0 is a call placed on our behalf: its destination must pass the policy.
+  for (const [setting, exit] of [
+    ['SWITCHBOARD_VOICEMAIL_STAR_DESTINATION', config.voicemailStarDestination],
+    ['SWITCHBOARD_VOICEMAIL_ZERO_DESTINATION', config.voicemailZeroDestination],
+  ] as const) {
+    const refusal = exit ? d.dialPolicy.destinationRefusal(exit) : null;
+    if (refusal) throw new Error(`${setting} ${exit}: ${refusal}`);
+  }
   const realm = config.domains[0] ?? 'switchboard';
   const sipGuard = new DigestGuard(
     directory,
@@ -268,8 +282,20 @@ export async function startSipSide(
       metrics.rtpPackets.inc({ kind: 'late' }, rtp.late ?? 0);
     },
   });
-  metrics.sources.activeCalls = () => voicemail.active;
-  sip.handle('INVITE', (request, peer) => voicemail.invite(request, peer));
+  const outbound = new OutboundCalls({
+    transactions: sip.transactions,
+    local: () => sip.local(),
+    rtpHost: () => sip.local().host,
+    resolve: dnsHostResolver(),
+    log: (event, detail) => logger.info(detail, event),
+  });
+  metrics.sources.activeCalls = () => voicemail.active + outbound.active;
+  sip.handle('INVITE', (request, peer) =>
+    // A re-INVITE in a call we placed: it carries on as it was (as voicemail calls do).
+    outbound.owns(request)
+      ? responseTo(request, peer, 488, [], { reason: 'Session changes not supported' })
+      : voicemail.invite(request, peer),
+  );
   sip.handle('CANCEL', (request, peer) => voicemail.cancel(request, peer));
   sip.handle('NOTIFY', (request, peer) => voicemail.notify(request, peer));
   // Made now rather than during the first call, where the caller would wait through it.
@@ -278,12 +304,14 @@ export async function startSipSide(
       logger.warn({ err, prompt: id }, 'a spoken prompt could not be made'),
     );
   sip.onAck((request) => voicemail.ack(request));
-  sip.handle('BYE', (request, peer) => voicemail.bye(request, peer));
+  sip.handle('BYE', (request, peer) => outbound.bye(request, peer) ?? voicemail.bye(request, peer));
   const sipPort = await sip.listen();
   return {
     port: sipPort,
+    outbound,
     async close() {
       messageWaiting.close();
+      await outbound.close();
       await sip.close();
     },
   };

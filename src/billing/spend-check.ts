@@ -11,7 +11,7 @@ export function monthStart(at: Date): string {
  * month plus this attempt's price to stay within their limit. Returns the refusal, or null.
  */
 export async function spendRefusal(
-  cdrs: CdrStore,
+  cdrs: Pick<CdrStore, 'spentSince' | 'spendLimit'>,
   subscriberId: string,
   rate: Rate,
   currency: string,

@@ -55,6 +55,9 @@ export interface Config {
   voicemailStarDestination: string | null;
   voicemailZeroDestination: string | null;
   sipTrustedTrunks: string[];
+  dialAllowedPrefixes: string[];
+  dialAllowedDomains: string[];
+  dialGlobalSpendLimit: string | null;
   sipRegisterMaxExpires: number;
   mailAuthPolicy: string;
   mailTrustedNetworks: string[];

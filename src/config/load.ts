@@ -97,6 +97,19 @@ function validate(config: Config): void {
       throw new ConfigError(
         `SWITCHBOARD_NUMBER_RANGES: "${prefix}" is not an E.164 prefix such as +1555`,
       );
+  for (const prefix of config.dialAllowedPrefixes)
+    if (!/^\+[0-9]{0,15}$/.test(prefix))
+      throw new ConfigError(
+        `SWITCHBOARD_DIAL_ALLOWED_PREFIXES: "${prefix}" is not an E.164 prefix such as +4930 (or + for every number)`,
+      );
+  config.dialAllowedDomains = config.dialAllowedDomains.map((d) => d.toLowerCase());
+  if (
+    config.dialGlobalSpendLimit !== null &&
+    !/^\d+(\.\d{1,6})?$/.test(config.dialGlobalSpendLimit)
+  )
+    throw new ConfigError(
+      `SWITCHBOARD_DIAL_GLOBAL_SPEND_LIMIT: "${config.dialGlobalSpendLimit}" is not an amount such as 250 or 99.50`,
+    );
   config.domains = config.domains.map((d) => d.toLowerCase());
   for (const server of config.dnsServers)
     if (

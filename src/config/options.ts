@@ -419,6 +419,30 @@ export const OPTIONS = [
       "Networks (CIDR) of SIP trunks and media gateways trusted to assert callers' identities with P-Asserted-Identity (RFC 3325). From anywhere else a caller id is shown as given, unverified, and one claiming a subscriber's address must prove it with digest authentication.",
   },
   {
+    key: 'dialAllowedPrefixes',
+    env: 'SWITCHBOARD_DIAL_ALLOWED_PREFIXES',
+    type: 'list',
+    default: [],
+    description:
+      'Telephone number prefixes (E.164, e.g. +1555,+4930; + alone allows every number) that calls Switchboard places may go to: voice deliveries, call-backs, the voicemail exits. Empty: only the numbers of SWITCHBOARD_NUMBER_RANGES. Any other number is refused before dialling (toll-fraud protection).',
+  },
+  {
+    key: 'dialAllowedDomains',
+    env: 'SWITCHBOARD_DIAL_ALLOWED_DOMAINS',
+    type: 'list',
+    default: [],
+    description:
+      'SIP domains (hosts) outside SWITCHBOARD_DOMAINS that calls Switchboard places may go to, comma-separated. A SIP URI whose user part is a telephone number must also pass SWITCHBOARD_DIAL_ALLOWED_PREFIXES.',
+  },
+  {
+    key: 'dialGlobalSpendLimit',
+    env: 'SWITCHBOARD_DIAL_GLOBAL_SPEND_LIMIT',
+    type: 'string',
+    default: null,
+    description:
+      "The most all calls placed by voice resources together may cost in a calendar month (UTC), in SWITCHBOARD_DEFAULT_CURRENCY, counted from the CDRs (e.g. 250 or 99.50). A call whose expected cost would pass it is refused. Empty: no global limit (subscribers' own spend limits still apply).",
+  },
+  {
     key: 'voicemailMinMs',
     env: 'SWITCHBOARD_VOICEMAIL_MIN_MS',
     type: 'integer',

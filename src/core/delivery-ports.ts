@@ -96,5 +96,7 @@ export interface CdrStore {
   listCdrs(query: CdrQuery): Promise<Cdr[]>;
   /** What a subscriber spent since a time, per currency. */
   spentSince(subscriberId: string, since: string): Promise<Map<string, number>>;
+  /** What all attempts on resources of one type (e.g. every call placed) cost since a time, per currency. */
+  spentOnTypeSince(resourceType: string, since: string): Promise<Map<string, number>>;
   spendLimit(subscriberId: string): Promise<number | null>;
 }

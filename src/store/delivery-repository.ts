@@ -410,6 +410,18 @@ export class DeliveryRepository implements DeliveryStore, ResourceStore, CdrStor
     return new Map(rows.map((r) => [r.currency, Number(r.total)]));
   }
 
+  async spentOnTypeSince(resourceType: string, since: string): Promise<Map<string, number>> {
+    const rows = await this.db
+      .selectFrom('cdrs')
+      .innerJoin('resources', 'resources.id', 'cdrs.resource_id')
+      .select(['cdrs.currency', (eb) => eb.fn.sum<number>('cdrs.cost_micros').as('total')])
+      .where('resources.type', '=', resourceType)
+      .where('cdrs.started_at', '>=', since)
+      .groupBy('cdrs.currency')
+      .execute();
+    return new Map(rows.map((r) => [r.currency, Number(r.total)]));
+  }
+
   async spendLimit(subscriberId: string): Promise<number | null> {
     const row = await this.db
       .selectFrom('subscribers')

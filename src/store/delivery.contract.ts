@@ -320,5 +320,34 @@ export function deliveryContract(name: string, prepare: () => Promise<string | n
       );
       assert.equal(await queue.spendLimit(ann.id), null);
     });
+
+    test('what calls cost adds up across subscribers by resource type', async () => {
+      const voice = await queue.createResource({ name: 'calls-out', type: 'voice' });
+      const hook = await queue.createResource({ name: 'hook-for-spend', type: 'webhook' });
+      const cdr = (id: string, resourceId: string, subscriberId: string | null, cost: number) =>
+        queue.insertCdr({
+          id,
+          deliveryId: 'd',
+          subscriberId,
+          resourceId,
+          destination: 'tel:+4930123',
+          attempt: 1,
+          result: 'sent',
+          unit: 'second',
+          units: 10,
+          rateMicros: cost / 10,
+          costMicros: cost,
+          currency: 'EUR',
+          startedAt: at(100_000),
+          endedAt: at(110_000),
+        });
+      await cdr('v1', voice.id, ann.id, 20_000);
+      await cdr('v2', voice.id, null, 5_000);
+      await cdr('w1', hook.id, ann.id, 7_000);
+      assert.deepEqual(Object.fromEntries(await queue.spentOnTypeSince('voice', at(0))), {
+        EUR: 25_000,
+      });
+      assert.equal((await queue.spentOnTypeSince('voice', at(200_000))).size, 0);
+    });
   });
 }

@@ -26,7 +26,13 @@ export interface RestApiDeps {
   cdrs: CdrStore;
   blobs: BlobStore;
   /** The queue worker of this node: woken by operator actions, shows busy channels. */
-  queue: { wake(): void; bitmap(resource: Resource): string; implemented(type: string): boolean };
+  queue: {
+    wake(): void;
+    bitmap(resource: Resource): string;
+    implemented(type: string): boolean;
+    /** What is wrong with a resource type's config (for a 400), or null; absent: nothing checked. */
+    configProblem?(type: string, config: Record<string, unknown> | undefined): string | null;
+  };
   links: LinkSigner;
   /** The conversion graph: formats and converters. */
   formats(): { formats: readonly unknown[]; converters: unknown[] };

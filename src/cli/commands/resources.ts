@@ -64,15 +64,28 @@ function withSettings(cmd: Command): Command {
     .option('--url <url>', 'webhook: the http(s) URL deliveries are POSTed to')
     .option(
       '--secret <secret>',
-      'webhook: shared secret signing each request (16 characters or more); smtp: the smarthost password',
+      'webhook: shared secret signing each request (16 characters or more); smtp: the smarthost password; voice: the trunk password',
     )
     .option('--host <host>', 'smtp: the smarthost; without it mail goes straight to the MX')
     .option('--port <n>', 'smtp: the port (587 for a smarthost, 25 for MX)', whole(1))
-    .option('--user <name>', 'smtp: user name for AUTH at the smarthost (password: --secret)')
+    .option(
+      '--user <name>',
+      'smtp: user name for AUTH at the smarthost; voice: user name at the trunk (password: --secret)',
+    )
+    .option(
+      '--trunk <sip-uri>',
+      'voice: the SIP trunk calls go through, e.g. sip:trunk.example.net:5060 (without one, sip: destinations are called directly and tel: numbers cannot be)',
+    )
+    .option(
+      '--ring-seconds <n>',
+      'voice: how long a call may ring before it counts as not answered',
+      whole(5),
+    )
+    .option('--caller-id <id>', 'voice: the caller id presented, a number (+4930...) or sip: URI')
     .option('--secure', 'smtp: TLS from the start (port 465) instead of STARTTLS')
     .option(
       '--rate <prefix=price>',
-      'a destination prefix and its price per message, e.g. +49=0.05 or *=0; repeat for several',
+      'a destination prefix and its price per unit (a message; a second of a voice call), e.g. +49=0.05 or *=0; repeat for several',
       parseRate,
     )
     .option('--currency <code>', 'ISO 4217 currency of the rates', (v) => v.toUpperCase())
@@ -98,6 +111,9 @@ function configOf(
   if (flags.port !== undefined) changes.port = flags.port;
   if (flags.user !== undefined) changes.user = flags.user;
   if (flags.secure !== undefined) changes.secure = true;
+  if (flags.trunk !== undefined) changes.trunk = flags.trunk;
+  if (flags.ringSeconds !== undefined) changes.ringSeconds = flags.ringSeconds;
+  if (flags.callerId !== undefined) changes.callerId = flags.callerId;
   return Object.keys(changes).length ? { ...base, ...changes } : undefined;
 }
 
@@ -173,7 +189,7 @@ export function registerResources(program: Command, env: NodeJS.ProcessEnv): voi
       cmd
         .command('add')
         .description('add a resource')
-        .requiredOption('--type <type>', 'resource type: webhook or smtp')
+        .requiredOption('--type <type>', 'resource type: webhook, smtp or voice')
         .requiredOption('--name <name>', 'a unique name: letters, digits, _ . -'),
     ).option('--disabled', 'add it out of service (status I)'),
     '--server',

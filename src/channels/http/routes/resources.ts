@@ -29,13 +29,13 @@ const Fields = {
   config: Type.Unsafe<Record<string, unknown>>({
     type: 'object',
     description:
-      'webhook: url, timeoutMs, inlineMaxBytes; smtp: host (omit to deliver to the MX), port, secure, user, dkim',
+      'webhook: url, timeoutMs, inlineMaxBytes; smtp: host (omit to deliver to the MX), port, secure, user, dkim; voice: trunk (sip: URI; omit to call sip: URIs directly), user, ringSeconds, callerId',
   }),
   secret: Type.String({
     minLength: 1,
     maxLength: 256,
     description:
-      'Write-only. webhook: the signing secret (16 characters or more); smtp: the smarthost password',
+      'Write-only. webhook: the signing secret (16 characters or more); smtp: the smarthost password; voice: the trunk password',
   }),
 };
 
@@ -111,6 +111,8 @@ export const resourceRoutes: FastifyPluginAsyncTypebox<RestApiDeps> = async (app
     secret?: string,
   ) => {
     if (!deps.queue.implemented(type)) throw invalid(`no resource type "${type}" on this server`);
+    const problem = config !== undefined ? deps.queue.configProblem?.(type, config) : null;
+    if (problem) throw invalid(problem);
     // A signing secret must resist guessing; a smarthost password is whatever the relay set.
     if (type === 'webhook' && secret !== undefined && secret.length < 16)
       throw invalid('a webhook secret needs 16 characters or more');

@@ -15,6 +15,8 @@ export interface Dialog {
   remoteTarget: string;
   target: Target;
   cseq: number;
+  /** The route set (RFC 3261 12.1.2): Route headers of every request we send in the dialog. */
+  routes?: string[];
 }
 
 /** Sends a request in a dialog and waits for its final answer (null after 32 s without one). */
@@ -40,6 +42,7 @@ function inDialog(
       ['To', dialog.remote],
       ['Call-ID', dialog.callId],
       ['CSeq', `${dialog.cseq} ${method}`],
+      ...(dialog.routes ?? []).map((route): [string, string] => ['Route', route]),
       ...extra,
     ]),
     body: Buffer.alloc(0),
@@ -47,13 +50,17 @@ function inDialog(
   return transactions.request(dialog.target, request);
 }
 
-/** Sends BYE in a dialog (we hang up) and waits for the answer, or gives up after 32 s. */
+/**
+ * Sends BYE in a dialog (we hang up) and waits for the answer, or gives up after 32 s. `extra`
+ * headers ride along (credentials, when a trunk challenges the BYE of a call we placed).
+ */
 export function hangUp(
   dialog: Dialog,
   transactions: ClientTransactions,
   via: { host: string; port: number },
+  extra: Array<[string, string]> = [],
 ): Promise<SipResponse | null> {
-  return inDialog(dialog, transactions, via, 'BYE');
+  return inDialog(dialog, transactions, via, 'BYE', extra);
 }
 
 /**

@@ -53,13 +53,32 @@ export class RtpSession {
   private reporter: RtcpReporter | null = null;
   private remoteSsrc: number | null = null;
   private readonly sent = { packets: 0, octets: 0, rtpTimestamp: 0, sentAt: 0 };
+  private readonly listeners = new Set<(pcm: Int16Array) => void>();
+  /** The next packet sent starts a talk spurt (RFC 3551 4.1: the marker bit). */
+  private spurt = true;
 
   constructor(
-    private readonly codec: G711,
-    private readonly payloadType: number,
-    private readonly dtmfPayload: number | null,
+    private codec: G711,
+    private payloadType: number,
+    private dtmfPayload: number | null,
     private readonly events: RtpSessionEvents,
   ) {}
+
+  /**
+   * The formats the far end's answer chose. A call we place opens its socket before it knows
+   * them (our offer names the port); until then the first format offered is assumed.
+   */
+  use(codec: G711, payloadType: number, dtmfPayload: number | null): void {
+    this.codec = codec;
+    this.payloadType = payloadType;
+    this.dtmfPayload = dtmfPayload;
+  }
+
+  /** Hears the decoded audio too (besides `events.audio`), until the returned function is called. */
+  onAudio(listener: (pcm: Int16Array) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
 
   /**
    * One key press, however it came. Phones that send RFC 4733 events usually take the tone out
@@ -94,6 +113,7 @@ export class RtpSession {
       const pcm = this.codec.decode(packet.payload);
       if (this.inband) for (const digit of this.inband.push(pcm)) this.digit(digit, false);
       this.events.audio(pcm);
+      for (const listener of this.listeners) listener(pcm);
     });
     this.socket = socket;
     this.rtcpSocket = await bindUdp(host);
@@ -140,35 +160,48 @@ export class RtpSession {
   /** Plays samples to the caller in 20 ms packets; resolves when played or `signal` aborts. */
   async play(pcm: Int16Array, signal?: AbortSignal): Promise<void> {
     const started = Date.now();
+    this.spurt = true;
     for (let frame = 0; frame * FRAME < pcm.length; frame++) {
       if (signal?.aborted || !this.socket || !this.remote) return;
       const chunk = new Int16Array(FRAME);
       chunk.set(pcm.subarray(frame * FRAME, (frame + 1) * FRAME));
-      const payload = this.codec.encode(chunk);
-      const timestamp = (this.timestamp += FRAME) >>> 0;
-      this.socket.send(
-        serializeRtp({
-          payloadType: this.payloadType,
-          marker: frame === 0,
-          sequence: this.sequence++ & 0xffff,
-          timestamp,
-          ssrc: this.ssrc,
-          payload,
-        }),
-        this.remote.port,
-        this.remote.address,
-      );
-      this.sent.packets++;
-      this.sent.octets += payload.length;
-      this.sent.rtpTimestamp = timestamp;
-      this.sent.sentAt = Date.now();
+      this.send(chunk);
       const due = started + (frame + 1) * 20 - Date.now();
       if (due > 0) await new Promise((r) => setTimeout(r, due));
     }
   }
 
+  /**
+   * Sends one packet of audio now, unpaced: for relaying a packet as it arrives from another
+   * call (bridge.ts), whose arrival already keeps the time. Its duration is its sample count.
+   * Not to be mixed with a `play` running at the same time.
+   */
+  send(pcm: Int16Array): void {
+    if (!this.socket || !this.remote || pcm.length === 0) return;
+    const payload = this.codec.encode(pcm);
+    const timestamp = (this.timestamp += pcm.length) >>> 0;
+    this.socket.send(
+      serializeRtp({
+        payloadType: this.payloadType,
+        marker: this.spurt,
+        sequence: this.sequence++ & 0xffff,
+        timestamp,
+        ssrc: this.ssrc,
+        payload,
+      }),
+      this.remote.port,
+      this.remote.address,
+    );
+    this.spurt = false;
+    this.sent.packets++;
+    this.sent.octets += payload.length;
+    this.sent.rtpTimestamp = timestamp;
+    this.sent.sentAt = Date.now();
+  }
+
   /** Ends the session: a last RTCP report and BYE, then both sockets closed. */
   async close(): Promise<void> {
+    this.listeners.clear();
     const socket = this.socket;
     this.socket = null;
     await this.reporter?.stop().catch(() => undefined);

@@ -109,3 +109,46 @@ export function verifyDigest(params: Record<string, string>, method: string, ha1
   const given = Buffer.from(params.response.toLowerCase());
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
+
+/**
+ * The client's side (RFC 2617 3.2.2, RFC 8760): the Authorization (or Proxy-Authorization) value
+ * answering a challenge, from the user name and secret a trunk gave us. MD5 unless the challenge
+ * names SHA-256; with `qop=auth` when offered. Null when the challenge is not a digest we know.
+ */
+export function answerChallenge(
+  challengeValue: string,
+  p: { username: string; secret: string; method: string; uri: string; cnonce?: string },
+): string | null {
+  const c = parseDigest(challengeValue);
+  if (!c || c.realm === undefined || !c.nonce) return null;
+  const named = (c.algorithm ?? 'MD5').toUpperCase();
+  if (named !== 'MD5' && named !== 'SHA-256') return null;
+  const algorithm = named as DigestAlgorithm;
+  const qop = (c.qop ?? '')
+    .split(',')
+    .map((q) => q.trim())
+    .includes('auth')
+    ? 'auth'
+    : undefined;
+  const cnonce = p.cnonce ?? randomBytes(8).toString('hex');
+  const nc = '00000001';
+  const response = digestResponse({
+    algorithm,
+    ha1: h(algorithm, `${p.username}:${c.realm}:${p.secret}`),
+    nonce: c.nonce,
+    method: p.method,
+    uri: p.uri,
+    ...(qop ? { qop, nc, cnonce } : {}),
+  });
+  const quote = (v: string) => `"${v.replace(/(["\\])/g, '\\$1')}"`;
+  return [
+    `Digest username=${quote(p.username)}`,
+    `realm=${quote(c.realm)}`,
+    `nonce=${quote(c.nonce)}`,
+    `uri=${quote(p.uri)}`,
+    `response=${quote(response)}`,
+    `algorithm=${algorithm}`,
+    ...(c.opaque !== undefined ? [`opaque=${quote(c.opaque)}`] : []),
+    ...(qop ? [`qop=${qop}`, `nc=${nc}`, `cnonce=${quote(cnonce)}`] : []),
+  ].join(', ');
+}

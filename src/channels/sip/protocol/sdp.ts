@@ -123,8 +123,49 @@ export function buildAnswer(p: {
   /** Our RTCP port when it is not the RTP port + 1 (RFC 3605). */
   rtcpPort?: number;
 }): string {
+  return describeAudio(p, [p.codec, ...(p.dtmf ? [p.dtmf] : [])]);
+}
+
+/** What we offer when we place a call: G.711 both ways, in the order we prefer them, and RFC 4733. */
+export const OFFERED_FORMATS: readonly PayloadFormat[] = [
+  { payload: 0, name: 'PCMU', rate: 8000 },
+  { payload: 8, name: 'PCMA', rate: 8000 },
+  { payload: 101, name: 'telephone-event', rate: 8000 },
+];
+
+/** Our SDP offer (RFC 3264) for a call we place: one audio stream with OFFERED_FORMATS. */
+export function buildOffer(p: {
+  address: string;
+  port: number;
+  sessionId: number;
+  rtcpPort?: number;
+}): string {
+  return describeAudio(p, OFFERED_FORMATS);
+}
+
+/**
+ * What the far end answered to our offer: the codec it chose (the first of ours in its answer)
+ * and telephone-event if it kept it. A codec we did not offer is not taken.
+ */
+export function answeredFormats(answer: AudioOffer): Answer {
+  const ours = (f: PayloadFormat) =>
+    OFFERED_FORMATS.some((o) => o.name.toUpperCase() === f.name.toUpperCase());
+  return chooseFormats({ ...answer, formats: answer.formats.filter(ours) });
+}
+
+/** One audio stream on our RTP port with these formats (offer or answer alike). */
+function describeAudio(
+  p: {
+    address: string;
+    port: number;
+    sessionId: number;
+    direction?: AudioOffer['direction'];
+    rtcpPort?: number;
+  },
+  formats: readonly PayloadFormat[],
+): string {
   const ip = p.address.includes(':') ? 'IP6' : 'IP4';
-  const formats = [p.codec, ...(p.dtmf ? [p.dtmf] : [])];
+  const dtmf = formats.find((f) => f.name.toLowerCase() === 'telephone-event');
   return [
     'v=0',
     `o=switchboard ${p.sessionId} ${p.sessionId} IN ${ip} ${p.address}`,
@@ -133,7 +174,7 @@ export function buildAnswer(p: {
     't=0 0',
     `m=audio ${p.port} RTP/AVP ${formats.map((f) => f.payload).join(' ')}`,
     ...formats.map((f) => `a=rtpmap:${f.payload} ${f.name}/${f.rate}`),
-    ...(p.dtmf ? [`a=fmtp:${p.dtmf.payload} 0-16`] : []),
+    ...(dtmf ? [`a=fmtp:${dtmf.payload} 0-16`] : []),
     'a=ptime:20',
     ...(p.rtcpPort !== undefined ? [`a=rtcp:${p.rtcpPort}`] : []),
     `a=${p.direction ?? 'sendrecv'}`,
