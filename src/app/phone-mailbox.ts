@@ -158,6 +158,22 @@ export function phoneMailbox(d: PhoneMailboxDeps): {
         parts,
       );
     },
+    reply: async (owner, message, pcm) => {
+      const me = await directory.lookup(owner.subscriberId);
+      if (!me) throw new Error('the subscriber is gone');
+      // To whoever sent it, on their network: a subscriber's mailbox, or out through the queue.
+      await intake.ingest(
+        {
+          type: 'voice',
+          from: me.addresses[0]!,
+          to: [message.from],
+          subject: `Re: ${message.subject ?? ''}`.trim(),
+          senderId: owner.subscriberId,
+          durationMs: Math.round(pcm.length / 8),
+        },
+        [{ contentType: 'audio/wav', filename: 'reply.wav', content: pcmWav(pcm) }],
+      );
+    },
     sendFax: async (owner, message, to) => {
       const me = await directory.lookup(owner.subscriberId);
       if (!me) throw new Error('the subscriber is gone');

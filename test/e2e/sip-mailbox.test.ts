@@ -23,6 +23,8 @@ const phones: BaresipPhone[] = [];
 const dir = mkdtempSync(join(tmpdir(), 'switchboard-mailbox-test-'));
 const ANN_SECRET = 'ann-phone-secret';
 let speech: Buffer;
+/** Ann's phone PIN (one test changes it by phone). */
+let annPin = '4321';
 
 before(async () => {
   server = await ServerProcess.start({
@@ -105,7 +107,7 @@ async function voiceMessageForAnn(from: { client: Client }) {
 }
 
 /** Dials the voicemail number and logs in as Ann with keys sent as RFC 4733 events. */
-async function login(caller: BaresipPhone, pin = '4321'): Promise<string> {
+async function login(caller: BaresipPhone, pin = annPin): Promise<string> {
   const call = await caller.dial('sip:voicemail@a.test');
   await reached(call, 'ask-mailbox');
   await caller.sendDigits('15550001#', 250);
@@ -333,6 +335,7 @@ test('0 then 1 records the unavailable greeting by phone; 0 then 4 changes the P
   const again = await phone();
   const second = await login(again, '8642');
   await reached(second, 'main');
+  annPin = '8642';
   await again.hangup();
 });
 
@@ -391,4 +394,38 @@ test('a fax is announced with its sender and pages; 3 then 4 sends it on to the 
   }, 'the fax in Ann’s sent folder');
   assert.deepEqual(copy.to, ['mailto:ann@mail.example']);
   assert.equal(copy.pages, 2);
+});
+
+test('3 then 1 records a reply that reaches the sender', async () => {
+  const inbox = (await ann.client.get('/api/v1/messages?folder=inbox')).body.messages as any[];
+  for (const m of inbox) await ann.client.patch(`/api/v1/messages/${m.id}`, { folder: 'archive' });
+  await voiceMessageForAnn(bob);
+  const carol = await phone();
+  const call = await login(carol);
+  await reached(call, 'main');
+  await carol.sendDigits('1');
+  await reached(call, 'play');
+  await carol.sendDigits('3');
+  await reached(call, 'advanced');
+  await carol.sendDigits('1');
+  await reached(call, 'reply');
+  const reply = new Int16Array(16000);
+  for (let i = 0; i < reply.length; i++)
+    reply[i] = Math.round(9000 * Math.sin((2 * Math.PI * 660 * i) / 8000) * Math.sin(i / 500));
+  const file = join(dir, 'reply.wav');
+  writeFileSync(file, wavOf(reply));
+  await new Promise((r) => setTimeout(r, 2500));
+  await carol.play(file);
+  await new Promise((r) => setTimeout(r, 2500));
+  await carol.sendDigits('#');
+  await reached(call, 'reply-send');
+  const got = await eventually(async () => {
+    const list = (await bob.client.get('/api/v1/messages?type=voice&folder=inbox')).body
+      .messages as any[];
+    return list.find((m) => /^Re: about the crane/.test(m.subject ?? ''));
+  }, 'the reply in Bob’s inbox');
+  assert.equal(got.from, 'sip:ann@a.test');
+  const audio = decodeToPcm((await bob.client.get(`/api/v1/messages/${got.id}/parts/1`)).body);
+  assert.ok(locate(audio, reply).r > 0.8, 'the reply is what was said');
+  await carol.hangup();
 });

@@ -40,7 +40,8 @@ export type PromptId =
   | 'pins-differ'
   | 'pin-changed'
   | 'enter-fax-number'
-  | 'fax-sent';
+  | 'fax-sent'
+  | 'reply-sent';
 
 const PROMPTS: Record<string, Record<PromptId, string>> = {
   en: {
@@ -92,6 +93,7 @@ const PROMPTS: Record<string, Record<PromptId, string>> = {
     'pin-changed': 'Your PIN has been changed.',
     'enter-fax-number': 'Enter the fax number with its country code, then press pound.',
     'fax-sent': 'The fax is on its way.',
+    'reply-sent': 'Your reply has been sent.',
   },
   de: {
     unavailable: 'Der Teilnehmer ist nicht erreichbar. Bitte sprechen Sie nach dem Signalton.',
@@ -142,6 +144,7 @@ const PROMPTS: Record<string, Record<PromptId, string>> = {
     'pin-changed': 'Ihre PIN wurde geändert.',
     'enter-fax-number': 'Geben Sie die Faxnummer mit Ländervorwahl ein und drücken Sie die Raute.',
     'fax-sent': 'Das Fax ist unterwegs.',
+    'reply-sent': 'Ihre Antwort wurde gesendet.',
   },
 };
 

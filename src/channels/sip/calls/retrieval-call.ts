@@ -33,6 +33,8 @@ export interface RetrievalServices {
     to: MailboxOwner,
     comment: Int16Array | null,
   ): Promise<void>;
+  /** Sends a recorded reply (8 kHz) to the message's sender as a voice message. */
+  reply(owner: MailboxOwner, message: Message, pcm: Int16Array): Promise<void>;
   /** Sends a fax on: to the subscriber's own email, or to a fax number (tel:+...). */
   sendFax(owner: MailboxOwner, message: Message, to: 'email' | string): Promise<void>;
   saveGreeting(
@@ -264,6 +266,17 @@ export class RetrievalCall implements MenuHooks<RetrievalState, RetrievalEffect>
           call: this.dialog.callId,
           kind: this.greetingKind,
           durationMs: pcm.length / 8,
+        });
+        return;
+      }
+      case 'reply': {
+        const pcm = this.recordedAudio();
+        if (!owner || !this.current || pcm.length < 4000) return false;
+        await this.services.reply(owner, this.current, pcm);
+        this.services.log('reply sent by phone', {
+          call: this.dialog.callId,
+          message: this.current.id,
+          to: this.current.from,
         });
         return;
       }

@@ -57,6 +57,8 @@ export type RetrievalState =
   | 'fax-to-number'
   | 'fax-send'
   | 'fax-sent'
+  | 'reply'
+  | 'reply-send'
   | 'hang-up';
 
 export type RetrievalEffect =
@@ -84,7 +86,8 @@ export type RetrievalEffect =
   | 'save-greeting'
   | 'set-pin'
   | 'fax-to-email'
-  | 'fax-to-number';
+  | 'fax-to-number'
+  | 'reply';
 
 /** Keys that work on a message, while it plays and after: Asterisk's Comedian Mail layout. */
 const ON_A_MESSAGE = {
@@ -167,7 +170,7 @@ export const RETRIEVAL_FLOW: MenuTable<RetrievalState, RetrievalEffect> = {
   advanced: {
     say: ['advanced-menu'],
     keys: {
-      '1': 'not-possible',
+      '1': 'reply',
       '2': 'not-possible',
       '3': 'envelope',
       '4': 'fax-to-email',
@@ -257,4 +260,12 @@ export const RETRIEVAL_FLOW: MenuTable<RetrievalState, RetrievalEffect> = {
   'fax-to-number': { say: ['enter-fax-number'], collect: true, next: 'fax-send' },
   'fax-send': { effect: 'fax-to-number', failed: 'not-possible', next: 'fax-sent' },
   'fax-sent': { say: ['fax-sent'], next: 'message-menu' },
+  // 3 then 1: a spoken reply to the sender, whatever network they wrote from.
+  reply: { say: ['record-after-tone', 'beep'], record: true, next: 'reply-send' },
+  'reply-send': {
+    effect: 'reply',
+    failed: 'not-possible',
+    say: ['reply-sent'],
+    next: 'message-menu',
+  },
 };
