@@ -38,6 +38,7 @@ test('CANCEL while the INVITE is being prepared: 200 to the CANCEL, 487 to the I
     identify: () =>
       Promise.resolve({ address: 'sip:carol@b.test', verified: false, basis: 'as given' }),
     mailboxFor: () => new Promise<Mailbox>((r) => (release = r)),
+    isVoicemailNumber: () => false,
     log: () => undefined,
   } as unknown as VoicemailCallDeps;
   const calls = new VoicemailCalls(deps);
