@@ -23,6 +23,8 @@ export interface PhoneMailboxDeps {
   prompt(id: PromptId, language: string): Promise<Int16Array>;
   transactions: ClientTransactions;
   local(): { host: string; port: number };
+  /** The call-back of 3 then 2, placed by the voice resource. */
+  callBack: RetrievalServices['callBack'];
 }
 
 /** 8 kHz 16-bit samples as a WAV file. */
@@ -210,6 +212,7 @@ export function phoneMailbox(d: PhoneMailboxDeps): {
     setPin: async (owner, pin) => {
       await directory.update(owner.subscriberId, { pin });
     },
+    callBack: d.callBack,
     prompt,
     speak,
     transactions: d.transactions,

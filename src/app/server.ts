@@ -47,6 +47,7 @@ import { migrate, openDatabase } from '../store/database.js';
 import { MessageRepository } from '../store/message-repository.js';
 import { SubscriberRepository } from '../store/subscriber-repository.js';
 import { buildHttpServer } from './http-server.js';
+import { callBackPlacer } from './call-back.js';
 import { startSipSide } from './sip-side.js';
 import { createMediaService, mediaPort } from './media.js';
 import { createMetrics } from './metrics.js';
@@ -496,6 +497,16 @@ export async function startServer(
     metrics,
     mailbox,
     dialPolicy,
+    callBack: callBackPlacer({
+      channels: dispatcher,
+      policy: dialPolicy,
+      calls: () => outboundCalls,
+      cdrs: deliveries,
+      directory,
+      domain: config.domains[0] ?? 'localhost',
+      maxSeconds: config.callBackMaxSeconds,
+      logger,
+    }),
   });
   outboundCalls = sipSide.outbound;
   const sipPort = sipSide.port;

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { dnsHostResolver } from '../channels/sip/calls/call-target.js';
 import { identifyCaller } from '../channels/sip/calls/caller-identity.js';
 import { OutboundCalls } from '../channels/sip/calls/outbound-call.js';
+import type { RetrievalServices } from '../channels/sip/calls/retrieval-call.js';
 import { promptText, type PromptId } from '../channels/sip/calls/prompts.js';
 import { VoicemailCalls } from '../channels/sip/calls/voicemail-calls.js';
 import { phoneMailbox } from './phone-mailbox.js';
@@ -77,6 +78,8 @@ export interface SipSideDeps {
   mailbox: MailboxService;
   /** The outbound dial policy: the voicemail exits (and every call placed) must pass it. */
   dialPolicy: Pick<DialPolicy, 'destinationRefusal' | 'refusal'>;
+  /** The mailbox menu's call-back (3 then 2). */
+  callBack: RetrievalServices['callBack'];
 }
 
 /** How each voicemail call's last log line counts in the metrics. */
@@ -189,6 +192,7 @@ export async function startSipSide(
     prompt,
     transactions: sip.transactions,
     local: () => sip.local(),
+    callBack: d.callBack,
   });
   const voicemailUsers = new Set(['voicemail', config.voicemailNumber.toLowerCase()]);
   const voicemail = new VoicemailCalls({

@@ -49,6 +49,7 @@ export interface Config {
   voicemailMaxSeconds: number;
   voicemailMinMs: number;
   voicemailSilenceSeconds: number;
+  callBackMaxSeconds: number;
   voicemailNumber: string;
   pinMaxFailures: number;
   pinLockoutSeconds: number;

@@ -395,6 +395,14 @@ export const OPTIONS = [
       'Silence that ends a recording (the silence itself is trimmed off); 0 records until #, the hang-up or the length limit.',
   },
   {
+    key: 'callBackMaxSeconds',
+    env: 'SWITCHBOARD_CALL_BACK_MAX_SECONDS',
+    type: 'integer',
+    default: 3600,
+    description:
+      'Longest call-back from the mailbox menu (3 then 2): the call to the sender is ended after this many seconds.',
+  },
+  {
     key: 'voicemailStarDestination',
     env: 'SWITCHBOARD_VOICEMAIL_STAR_DESTINATION',
     type: 'string',

@@ -16,6 +16,14 @@ import { ChannelPool } from '../router/channel-pool.js';
 import { route } from '../router/router.js';
 import { wantsReceipt } from './receipt-policy.js';
 
+/** A resource's channel lent out for work outside the queue. */
+export interface BorrowedChannel {
+  resource: Resource;
+  rate: Rate;
+  secret: string | null;
+  release(): void;
+}
+
 export interface DispatcherOptions {
   /** This process's name on leases. */
   owner: string;
@@ -96,6 +104,43 @@ export class Dispatcher {
   /** The busy-channel bitmap of each resource on this node. */
   bitmap(resource: Resource): string {
     return this.pool(resource).bitmap();
+  }
+
+  /**
+   * A channel of the cheapest able resource of `type` for `recipient`, taken for work placed
+   * outside the queue (the retrieval menu's call-back): it shows busy in the bitmap, and no
+   * delivery gets it, until `release`. The caller records the CDR.
+   */
+  async borrowChannel(
+    type: string,
+    recipient: string,
+  ): Promise<BorrowedChannel | { unavailable: 'none' | 'busy'; reason: string }> {
+    const resources = (await this.deps.resources.listResources()).filter(
+      (r) => r.status === 'A' && this.deps.implementations.has(r.type),
+    );
+    const decision = route(
+      { recipient, messageType: null, channel: type },
+      resources,
+      (r) => this.pool(r).inUse,
+      (t) => this.deps.implementations.has(t),
+    );
+    if (decision.kind === 'none') return { unavailable: 'none', reason: decision.reason };
+    const pool = decision.kind === 'route' ? this.pool(decision.resource) : null;
+    const channel = pool?.take() ?? null;
+    if (decision.kind !== 'route' || channel === null)
+      return { unavailable: 'busy', reason: `every ${type} channel is busy` };
+    let released = false;
+    return {
+      resource: decision.resource,
+      rate: decision.rate,
+      secret: await this.deps.resources.resourceSecret(decision.resource.id),
+      release: () => {
+        if (released) return;
+        released = true;
+        pool!.give(channel);
+        this.wake();
+      },
+    };
   }
 
   private pool(resource: Resource): ChannelPool {

@@ -31,6 +31,12 @@ export interface DialRequest {
   now?: Date;
 }
 
+/** A refused call: the destination is not allowed, or a spend limit would be passed. */
+export interface DialRefusal {
+  kind: 'destination' | 'spend-limit' | 'global-limit';
+  reason: string;
+}
+
 /** A user part of digits that is a telephone number: with a +, or longer than an extension. */
 const PHONE_USER = /^(?:\+[0-9]{1,15}|[0-9]{7,15})$/;
 
@@ -83,8 +89,13 @@ export class DialPolicy {
    * billed by the second.
    */
   async refusal(call: DialRequest): Promise<string | null> {
+    return (await this.check(call))?.reason ?? null;
+  }
+
+  /** As `refusal`, with what kind of refusal it is (a caller is told in other words than an operator). */
+  async check(call: DialRequest): Promise<DialRefusal | null> {
     const destination = this.destinationRefusal(call.destination);
-    if (destination) return destination;
+    if (destination) return { kind: 'destination', reason: destination };
     const price = call.rate?.priceMicros ?? 0;
     if (price <= 0 || !this.cdrs) return null;
     const now = call.now ?? new Date();
@@ -94,17 +105,23 @@ export class DialPolicy {
     };
     if (call.subscriberId) {
       const own = await spendRefusal(this.cdrs, call.subscriberId, expected, call.currency, now);
-      if (own) return own;
+      if (own) return { kind: 'spend-limit', reason: own };
     }
     const limit = this.options.globalLimitMicros;
     if (limit === null) return null;
     if (call.currency !== this.options.currency)
-      return `calls are priced in ${call.currency} but SWITCHBOARD_DIAL_GLOBAL_SPEND_LIMIT counts ${this.options.currency}: the call is refused rather than left uncounted`;
+      return {
+        kind: 'global-limit',
+        reason: `calls are priced in ${call.currency} but SWITCHBOARD_DIAL_GLOBAL_SPEND_LIMIT counts ${this.options.currency}: the call is refused rather than left uncounted`,
+      };
     const spent =
       (await this.cdrs.spentOnTypeSince(this.options.callResourceType, monthStart(now))).get(
         call.currency,
       ) ?? 0;
     if (spent + expected.priceMicros <= limit) return null;
-    return `the monthly limit for calls out is reached (SWITCHBOARD_DIAL_GLOBAL_SPEND_LIMIT): ${microsToPrice(spent)} ${call.currency} spent this month, limit ${microsToPrice(limit)}, this call would cost about ${microsToPrice(expected.priceMicros)}`;
+    return {
+      kind: 'global-limit',
+      reason: `the monthly limit for calls out is reached (SWITCHBOARD_DIAL_GLOBAL_SPEND_LIMIT): ${microsToPrice(spent)} ${call.currency} spent this month, limit ${microsToPrice(limit)}, this call would cost about ${microsToPrice(expected.priceMicros)}`,
+    };
   }
 }

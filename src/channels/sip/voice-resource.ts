@@ -2,7 +2,7 @@ import type { OutboundResource, SendOutcome, SendRequest } from '../../core/deli
 import type { Message } from '../../core/message.js';
 import type { DialRequest } from '../../router/dial-policy.js';
 import { rateFor } from '../../router/rates.js';
-import type { CallFailure, OutboundCalls, PlacedCall } from './calls/outbound-call.js';
+import type { CallFailure, OutboundCalls, PlacedCall, Trunk } from './calls/outbound-call.js';
 import { callTarget } from './calls/call-target.js';
 import { wavSamples } from './media/wav-file.js';
 import { parseUri } from './protocol/uri.js';
@@ -174,17 +174,11 @@ export class VoiceResource implements OutboundResource {
     if ('error' in spoken) return { result: 'failed', error: spoken.error, remote: true };
 
     const ringSeconds = Number(config.ringSeconds ?? VOICE_DEFAULTS.ringSeconds);
-    const trunk = config.trunk
-      ? {
-          uri: config.trunk,
-          username: config.user ?? config.username ?? null,
-          secret: request.secret,
-        }
-      : null;
+    const trunk = voiceTrunk(config, request.secret);
     let placed: PlacedCall | CallFailure;
     try {
       placed = await calls.place(destination, {
-        from: this.callerId(config, sender),
+        from: voiceCallerId(config, sender, this.deps.domain),
         displayName: sender?.name ?? null,
         trunk,
         ringTimeoutMs: ringSeconds * 1000,
@@ -298,18 +292,31 @@ export class VoiceResource implements OutboundResource {
       }).format(new Date(iso));
     }
   }
+}
 
-  /** The From of the call: the configured caller id, else the sender's number, else ours. */
-  private callerId(config: VoiceConfig, sender: Sender | null): string {
-    const domain = this.deps.domain;
-    const asSip = (id: string) => {
-      const number = /^(?:tel:)?(\+?[0-9]+)$/.exec(id.trim())?.[1];
-      return number ? `sip:${number}@${domain}` : id.trim();
-    };
-    if (config.callerId) return asSip(config.callerId);
-    const tel = sender?.addresses.find((a) => a.startsWith('tel:'));
-    return tel ? asSip(tel) : `sip:switchboard@${domain}`;
-  }
+/** The trunk a voice resource's calls go through (null: sip: URIs are called directly). */
+export function voiceTrunk(config: VoiceConfig, secret: string | null): Trunk | null {
+  return config.trunk
+    ? { uri: config.trunk, username: config.user ?? config.username ?? null, secret }
+    : null;
+}
+
+/**
+ * The From of a call a voice resource places: the configured caller id, else the caller's own
+ * number (the sender of a message, the subscriber asking for a call-back), else ours.
+ */
+export function voiceCallerId(
+  config: VoiceConfig,
+  caller: { addresses: string[] } | null,
+  domain: string,
+): string {
+  const asSip = (id: string) => {
+    const number = /^(?:tel:)?(\+?[0-9]+)$/.exec(id.trim())?.[1];
+    return number ? `sip:${number}@${domain}` : id.trim();
+  };
+  if (config.callerId) return asSip(config.callerId);
+  const tel = caller?.addresses.find((a) => a.startsWith('tel:'));
+  return tel ? asSip(tel) : `sip:switchboard@${domain}`;
 }
 
 /** How long the call is expected to take, for the spend checks before it is placed. */

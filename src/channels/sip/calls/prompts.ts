@@ -41,7 +41,15 @@ export type PromptId =
   | 'pin-changed'
   | 'enter-fax-number'
   | 'fax-sent'
-  | 'reply-sent';
+  | 'reply-sent'
+  | 'calling-back'
+  | 'call-back-ended'
+  | 'call-back-no-number'
+  | 'call-back-not-allowed'
+  | 'call-back-spend-limit'
+  | 'call-back-no-line'
+  | 'call-back-busy'
+  | 'call-back-no-answer';
 
 const PROMPTS: Record<string, Record<PromptId, string>> = {
   en: {
@@ -94,6 +102,14 @@ const PROMPTS: Record<string, Record<PromptId, string>> = {
     'enter-fax-number': 'Enter the fax number with its country code, then press pound.',
     'fax-sent': 'The fax is on its way.',
     'reply-sent': 'Your reply has been sent.',
+    'calling-back': 'Calling the sender. Press star to end the call.',
+    'call-back-ended': 'The call has ended.',
+    'call-back-no-number': 'Sorry, this message has no number to call back.',
+    'call-back-not-allowed': 'Sorry, calls to this number are not allowed from your mailbox.',
+    'call-back-spend-limit': 'Sorry, your spending limit for calls has been reached.',
+    'call-back-no-line': 'Sorry, no line is free to call out. Please try again later.',
+    'call-back-busy': 'The line is busy.',
+    'call-back-no-answer': 'There was no answer.',
   },
   de: {
     unavailable: 'Der Teilnehmer ist nicht erreichbar. Bitte sprechen Sie nach dem Signalton.',
@@ -145,6 +161,14 @@ const PROMPTS: Record<string, Record<PromptId, string>> = {
     'enter-fax-number': 'Geben Sie die Faxnummer mit Ländervorwahl ein und drücken Sie die Raute.',
     'fax-sent': 'Das Fax ist unterwegs.',
     'reply-sent': 'Ihre Antwort wurde gesendet.',
+    'calling-back': 'Der Absender wird angerufen. Drücken Sie Stern, um das Gespräch zu beenden.',
+    'call-back-ended': 'Das Gespräch ist beendet.',
+    'call-back-no-number': 'Zu dieser Nachricht gibt es leider keine Rückrufnummer.',
+    'call-back-not-allowed': 'Diese Nummer darf von Ihrem Postfach aus leider nicht angerufen werden.',
+    'call-back-spend-limit': 'Ihr Ausgabenlimit für Anrufe ist leider erreicht.',
+    'call-back-no-line': 'Leider ist gerade keine Leitung frei. Bitte versuchen Sie es später noch einmal.',
+    'call-back-busy': 'Die Leitung ist besetzt.',
+    'call-back-no-answer': 'Es meldet sich niemand.',
   },
 };
 

@@ -1,7 +1,9 @@
 import type { Message } from '../../../core/message.js';
 import type { ClientTransactions } from '../client-transactions.js';
+import { bridge } from '../media/bridge.js';
 import { beep, type RtpSession } from '../media/rtp-session.js';
 import { hangUp, type Dialog } from './dialog.js';
+import type { PlacedCall } from './outbound-call.js';
 import { MenuRunner, type MenuHooks } from './menu.js';
 import type { PromptId } from './prompts.js';
 import { RETRIEVAL_FLOW, type RetrievalEffect, type RetrievalState } from './retrieval-flow.js';
@@ -13,6 +15,25 @@ export interface MailboxOwner {
   language: string;
   timeZone: string;
 }
+
+/** Why a call-back was not placed, or not answered: each has its own words for the caller. */
+export type CallBackRefusal =
+  | 'no-number'
+  | 'not-allowed'
+  | 'spend-limit'
+  | 'no-line'
+  | 'busy'
+  | 'no-answer'
+  | 'failed';
+
+/** A call-back placed and answered, for the caller to be joined to; or why there is none. */
+export type CallBack =
+  | { refused: CallBackRefusal }
+  | {
+      call: PlacedCall;
+      /** Once the call has ended: gives its channel back and records its CDR. */
+      finished(): Promise<void>;
+    };
 
 /** What calling in needs from the server: the directory, the mailbox, speech. */
 export interface RetrievalServices {
@@ -43,6 +64,11 @@ export interface RetrievalServices {
     pcm: Int16Array,
   ): Promise<void>;
   setPin(owner: MailboxOwner, pin: string): Promise<void>;
+  /**
+   * Calls the message's sender for the subscriber (3 then 2): the dial policy first, then a
+   * voice resource's line. `signal` aborts the call while it rings (the subscriber hung up).
+   */
+  callBack(owner: MailboxOwner, message: Message, signal: AbortSignal): Promise<CallBack>;
   prompt(id: PromptId, language: string): Promise<Int16Array>;
   /** Any text spoken in the language (counts, envelopes). */
   speak(text: string, language: string): Promise<Int16Array>;
@@ -81,6 +107,8 @@ export class RetrievalCall implements MenuHooks<RetrievalState, RetrievalEffect>
   private position = 0;
   private loaded: { id: string; pcm: Int16Array } | null = null;
   private sounding = '';
+  /** Ends the call-back under way (the caller pressed `*` or hung up). */
+  private callBackEnd: AbortController | null = null;
 
   constructor(
     readonly dialog: Dialog,
@@ -101,10 +129,16 @@ export class RetrievalCall implements MenuHooks<RetrievalState, RetrievalEffect>
   }
 
   digit(digit: string): void {
+    // While the caller talks to the one called back, keys are not menu keys: `*` ends that call.
+    if (this.callBackEnd) {
+      if (digit === '*') this.callBackEnd.abort();
+      return;
+    }
     this.menu.digit(digit);
   }
 
   hangUp(): void {
+    this.callBackEnd?.abort();
     this.menu.hangUp();
   }
 
@@ -294,6 +328,8 @@ export class RetrievalCall implements MenuHooks<RetrievalState, RetrievalEffect>
         });
         return;
       }
+      case 'call-back':
+        return this.callBack();
       case 'set-pin': {
         const pin = this.typed.newPin;
         if (!owner || pin !== this.typed.newPinAgain || !/^[0-9]{4,12}$/.test(pin)) return false;
@@ -302,6 +338,55 @@ export class RetrievalCall implements MenuHooks<RetrievalState, RetrievalEffect>
         return;
       }
     }
+  }
+
+  /**
+   * 3 then 2: calls the sender and joins the two calls until either hangs up or the caller
+   * presses `*`; then the caller is back on the message. A call that cannot be placed, or is
+   * not answered, is said why.
+   */
+  private async callBack(): Promise<RetrievalState | void> {
+    const owner = this.owner;
+    const message = this.current;
+    if (!owner || !message) return 'call-back-failed';
+    const end = new AbortController();
+    this.callBackEnd = end;
+    try {
+      const placed = await this.services.callBack(owner, message, end.signal);
+      if ('refused' in placed) {
+        this.services.log('call-back not placed', {
+          call: this.dialog.callId,
+          message: message.id,
+          why: placed.refused,
+        });
+        return `call-back-${placed.refused}`;
+      }
+      try {
+        await this.talk(placed.call, end.signal);
+      } finally {
+        await placed.finished();
+      }
+    } finally {
+      this.callBackEnd = null;
+    }
+  }
+
+  /** The caller and the one called back hear each other until one of them ends it. */
+  private async talk(call: PlacedCall, caller: AbortSignal): Promise<void> {
+    const unbridge = bridge(this.rtp, call.rtp);
+    this.services.log('call-back connected', { call: this.dialog.callId, to: call.callId });
+    const callerLeft = new Promise<void>((resolve) => {
+      if (caller.aborted) resolve();
+      caller.addEventListener('abort', () => resolve(), { once: true });
+    });
+    const remote = await Promise.race([call.ended.then(() => true), callerLeft.then(() => false)]);
+    unbridge();
+    if (!remote) await call.hangUp();
+    this.services.log('call-back ended', {
+      call: this.dialog.callId,
+      to: call.callId,
+      by: remote ? 'called party' : 'caller',
+    });
   }
 
   private goTo(index: number): false | void {

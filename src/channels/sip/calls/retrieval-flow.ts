@@ -59,6 +59,15 @@ export type RetrievalState =
   | 'fax-sent'
   | 'reply'
   | 'reply-send'
+  | 'call-back'
+  | 'call-back-dial'
+  | 'call-back-no-number'
+  | 'call-back-not-allowed'
+  | 'call-back-spend-limit'
+  | 'call-back-no-line'
+  | 'call-back-busy'
+  | 'call-back-no-answer'
+  | 'call-back-failed'
   | 'hang-up';
 
 export type RetrievalEffect =
@@ -87,7 +96,8 @@ export type RetrievalEffect =
   | 'set-pin'
   | 'fax-to-email'
   | 'fax-to-number'
-  | 'reply';
+  | 'reply'
+  | 'call-back';
 
 /** Keys that work on a message, while it plays and after: Asterisk's Comedian Mail layout. */
 const ON_A_MESSAGE = {
@@ -171,7 +181,7 @@ export const RETRIEVAL_FLOW: MenuTable<RetrievalState, RetrievalEffect> = {
     say: ['advanced-menu'],
     keys: {
       '1': 'reply',
-      '2': 'not-possible',
+      '2': 'call-back',
       '3': 'envelope',
       '4': 'fax-to-email',
       '5': 'fax-to-number',
@@ -268,4 +278,20 @@ export const RETRIEVAL_FLOW: MenuTable<RetrievalState, RetrievalEffect> = {
     say: ['reply-sent'],
     next: 'message-menu',
   },
+  // 3 then 2: call the sender back (through the dial policy and a voice resource), talk, and
+  // come back to the message when either side hangs up or the caller presses *.
+  'call-back': { say: ['calling-back'], next: 'call-back-dial' },
+  'call-back-dial': {
+    effect: 'call-back',
+    failed: 'call-back-failed',
+    say: ['call-back-ended'],
+    next: 'message-menu',
+  },
+  'call-back-no-number': { say: ['call-back-no-number'], next: 'message-menu' },
+  'call-back-not-allowed': { say: ['call-back-not-allowed'], next: 'message-menu' },
+  'call-back-spend-limit': { say: ['call-back-spend-limit'], next: 'message-menu' },
+  'call-back-no-line': { say: ['call-back-no-line'], next: 'message-menu' },
+  'call-back-busy': { say: ['call-back-busy'], next: 'message-menu' },
+  'call-back-no-answer': { say: ['call-back-no-answer'], next: 'message-menu' },
+  'call-back-failed': { say: ['not-possible'], next: 'message-menu' },
 };
