@@ -337,7 +337,7 @@ export async function startServer(
       rendition: async (message, index, format) =>
         (await mailbox.rendition(message.mailboxId, message.id, index, format)).content,
       accountActive: async (id) => (await directory.lookup(id))?.status === 'active',
-      receipt: (delivery, status) => receipts.write(delivery, status),
+      receipt: (delivery, status, sent) => receipts.write(delivery, status, sent),
       partLink: (messageId, index) => {
         const path = partLinkPath(messageId, index);
         const expires = Date.now() + LINK_LIFETIME_MS;

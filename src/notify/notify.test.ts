@@ -75,6 +75,28 @@ test('templates fall back to English and pick a language by its primary tag', ()
       .text,
     /could not be delivered[\s\S]*- boom/,
   );
+  assert.match(
+    textsFor('en').receipt({
+      status: 'S',
+      recipient: 'x',
+      subject: 's',
+      errors: [],
+      at: 't',
+      callSeconds: 75,
+    }).text,
+    /delivered to x at t\. It was played on a call of 1:15\./,
+  );
+  assert.match(
+    textsFor('de').receipt({
+      status: 'S',
+      recipient: 'x',
+      subject: 's',
+      errors: [],
+      at: 't',
+      callSeconds: 9,
+    }).text,
+    /in einem Anruf von 0:09 abgespielt/,
+  );
 });
 
 test('email notices go to the notice address, name the caller, length and time', () => {

@@ -17,7 +17,12 @@ export class ReceiptWriter {
     private readonly postmaster: string,
   ) {}
 
-  async write(delivery: Delivery, status: 'S' | 'F' | 'E'): Promise<void> {
+  /** `sent`: what the delivering attempt used; a call's seconds are told to the sender. */
+  async write(
+    delivery: Delivery,
+    status: 'S' | 'F' | 'E',
+    sent?: { units: number; unit: string },
+  ): Promise<void> {
     if (!delivery.subscriberId) return;
     const sender = await this.directory.lookup(delivery.subscriberId);
     if (!sender || sender.addresses.length === 0) return;
@@ -33,6 +38,7 @@ export class ReceiptWriter {
       subject: original?.subject ?? null,
       errors,
       at: new Date().toISOString(),
+      callSeconds: sent?.unit === 'second' ? sent.units : null,
     });
     await this.intake.ingest(
       {

@@ -10,6 +10,8 @@ export interface Texts {
     subject: string | null;
     errors: string[];
     at: string;
+    /** A message delivered by a call: how long the call lasted. */
+    callSeconds?: number | null;
   }): {
     subject: string;
     text: string;
@@ -92,12 +94,14 @@ const en: Texts = {
         (at ? `\nReceived: ${at}` : ''),
     };
   },
-  receipt: ({ status, recipient, subject, errors, at }) => {
+  receipt: ({ status, recipient, subject, errors, at, callSeconds }) => {
     const what = subject ? `"${subject}"` : 'Your message';
     if (status === 'S')
       return {
         subject: `Delivered: ${subject ?? 'your message'}`,
-        text: `${what} was delivered to ${recipient} at ${at}.`,
+        text:
+          `${what} was delivered to ${recipient} at ${at}.` +
+          (callSeconds ? ` It was played on a call of ${clock(callSeconds * 1000)}.` : ''),
       };
     const why = errors.length
       ? `\n\nWhat happened:\n${errors.map((e) => `- ${e}`).join('\n')}`
@@ -129,12 +133,16 @@ const de: Texts = {
         (at ? `\nEmpfangen: ${at}` : ''),
     };
   },
-  receipt: ({ status, recipient, subject, errors, at }) => {
+  receipt: ({ status, recipient, subject, errors, at, callSeconds }) => {
     const what = subject ? `„${subject}“` : 'Ihre Nachricht';
     if (status === 'S')
       return {
         subject: `Zugestellt: ${subject ?? 'Ihre Nachricht'}`,
-        text: `${what} wurde am ${at} an ${recipient} zugestellt.`,
+        text:
+          `${what} wurde am ${at} an ${recipient} zugestellt.` +
+          (callSeconds
+            ? ` Sie wurde in einem Anruf von ${clock(callSeconds * 1000)} abgespielt.`
+            : ''),
       };
     const why = errors.length
       ? `\n\nFehlerprotokoll:\n${errors.map((e) => `- ${e}`).join('\n')}`

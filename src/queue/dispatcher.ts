@@ -16,6 +16,12 @@ import { ChannelPool } from '../router/channel-pool.js';
 import { route } from '../router/router.js';
 import { wantsReceipt } from './receipt-policy.js';
 
+/** What the sent attempt used, for the receipt (a call's seconds). */
+export interface SentUsage {
+  units: number;
+  unit: string;
+}
+
 /** A resource's channel lent out for work outside the queue. */
 export interface BorrowedChannel {
   resource: Resource;
@@ -56,7 +62,7 @@ export interface DispatcherDeps {
   /** Whether a subscriber's account may be billed (active). */
   accountActive(subscriberId: string): Promise<boolean>;
   /** Sends the sender a receipt for a delivery that ended. */
-  receipt(delivery: Delivery, status: 'S' | 'F' | 'E'): Promise<void>;
+  receipt(delivery: Delivery, status: 'S' | 'F' | 'E', sent?: SentUsage): Promise<void>;
   partLink(messageId: string, index: number): string;
   /** A part of a message converted to another format; absent where nothing converts. */
   rendition?(message: Message, index: number, format: string): Promise<Buffer>;
@@ -344,7 +350,10 @@ export class Dispatcher {
     const at = ended.toISOString();
     if (outcome.result === 'sent') {
       if (await settle('S', { finishedAt: at, resourceId: resource.id, lastError: null }))
-        await this.finish({ ...delivery, status: 'S', resourceId: resource.id }, 'S');
+        await this.finish({ ...delivery, status: 'S', resourceId: resource.id }, 'S', {
+          units,
+          unit: outcome.unit ?? 'message',
+        });
       return;
     }
     const errorLog = [
@@ -394,12 +403,16 @@ export class Dispatcher {
     return null;
   }
 
-  private async finish(delivery: Delivery, status: 'S' | 'F' | 'E'): Promise<void> {
+  private async finish(
+    delivery: Delivery,
+    status: 'S' | 'F' | 'E',
+    sent?: SentUsage,
+  ): Promise<void> {
     const seconds = (Date.now() - Date.parse(delivery.createdAt)) / 1000;
     this.deps.observer?.finished?.(delivery, status, seconds);
     if (wantsReceipt(delivery)) {
       try {
-        await this.deps.receipt(delivery, status);
+        await this.deps.receipt(delivery, status, sent);
       } catch (err) {
         this.deps.observer?.error?.(err, `receipt for delivery ${delivery.id}`);
       }

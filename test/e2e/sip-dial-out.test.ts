@@ -176,6 +176,14 @@ test('dial-out: the phone answers and hears the introduction, then the message; 
   assert.deepEqual([cdr.result, cdr.unit, cdr.currency], ['sent', 'second', 'EUR']);
   assert.ok(Math.abs(cdr.units - phoneSeconds) <= 2, `CDR ${cdr.units} s, phone ${phoneSeconds} s`);
   assert.equal(cdr.cost, Math.round(cdr.units * 0.002 * 1e6) / 1e6);
+  // Ann's receipt says the message was played, and on how long a call.
+  const receipt = await eventually(async () => {
+    const list = (await ann.client.get('/api/v1/messages?folder=inbox')).body.messages as any[];
+    return list.find((m) => m.subject === 'Delivered: Crane' && m.from.startsWith('mailto:'));
+  }, 'Ann’s receipt');
+  const text = String((await ann.client.get(`/api/v1/messages/${receipt.id}/parts/1`)).body);
+  const length = `${Math.floor(cdr.units / 60)}:${String(cdr.units % 60).padStart(2, '0')}`;
+  assert.match(text, new RegExp(`delivered to tel:\\+4930123 .*played on a call of ${length}\\.`));
 
   // What the phone heard: the spoken introduction first, then Ann's recording.
   await new Promise((r) => setTimeout(r, 300));
