@@ -48,6 +48,10 @@ import { MessageRepository } from '../store/message-repository.js';
 import { SubscriberRepository } from '../store/subscriber-repository.js';
 import { buildHttpServer } from './http-server.js';
 import { callBackPlacer } from './call-back.js';
+import { startSmsSide } from './sms-side.js';
+import { smsConfigProblem } from '../channels/sms/sms-config.js';
+import { MessageLinks } from '../notify/message-links.js';
+import { SmsRepository } from '../store/sms-repository.js';
 import { startSipSide } from './sip-side.js';
 import { createMediaService, mediaPort } from './media.js';
 import { createMetrics } from './metrics.js';
@@ -276,6 +280,29 @@ export async function startServer(
     database.reader,
   );
   const links = new LinkSigner(linkKey(keys));
+  const messageLinks = new MessageLinks(
+    createHmac('sha256', linkKey(keys)).update('message links').digest(),
+    () => publicUrl,
+    config.messageLinkSeconds * 1000,
+  );
+  const smsStore = new SmsRepository(database.db, database.reader);
+  // Receipts from SMSCs end deliveries like DSNs do; the reports are wired further down.
+  let lateReports: LateReports | null = null;
+  const smsSide = startSmsSide({
+    logger,
+    resources: deliveries,
+    deliveries,
+    sms: smsStore,
+    lateReports: {
+      delivered: async (id) => (await lateReports?.delivered(id)) ?? false,
+      failed: async (id, source, error) => (await lateReports?.failed(id, source, error)) ?? false,
+    },
+    directory,
+    intake,
+    mailbox,
+    wakeQueue: () => wakeQueue(),
+    reassemblyMs: config.smsReassemblySeconds * 1000,
+  });
   const bounces = new BounceAddresses(bounceKey(keys), config.domains);
   const smtpOut = smtpResource(config, bounces, {
     sender: (id) => directory.lookup(id),
@@ -333,11 +360,13 @@ export async function startServer(
         ['webhook', new WebhookResource()],
         ['smtp', smtpOut],
         ['voice', voiceOut],
+        ['sms', smsSide.resource],
       ]),
       rendition: async (message, index, format) =>
         (await mailbox.rendition(message.mailboxId, message.id, index, format)).content,
       accountActive: async (id) => (await directory.lookup(id))?.status === 'active',
       receipt: (delivery, status, sent) => receipts.write(delivery, status, sent),
+      messageLink: (messageId) => messageLinks.url(messageId),
       partLink: (messageId, index) => {
         const path = partLinkPath(messageId, index);
         const expires = Date.now() + LINK_LIFETIME_MS;
@@ -409,6 +438,7 @@ export async function startServer(
     metrics,
     version: packageVersion(),
     ready: () => messages.ping(),
+    messageLinks: { links: messageLinks, messages, mailbox },
     api: {
       directory,
       greetings,
@@ -426,8 +456,13 @@ export async function startServer(
       queue: {
         wake: () => dispatcher.wake(),
         bitmap: (resource) => dispatcher.bitmap(resource),
-        implemented: (type) => type === 'webhook' || type === 'smtp' || type === 'voice',
-        configProblem: (type, config) => (type === 'voice' ? voiceConfigProblem(config) : null),
+        implemented: (type) => ['webhook', 'smtp', 'voice', 'sms'].includes(type),
+        configProblem: (type, config) =>
+          type === 'voice'
+            ? voiceConfigProblem(config)
+            : type === 'sms'
+              ? smsConfigProblem(config)
+              : null,
       },
       links,
       formats: () => media.graph(),
@@ -467,7 +502,7 @@ export async function startServer(
     hostname: smtpOptions.hostname,
     lookup: dnsLookup(config.dnsServers),
   });
-  const lateReports = new LateReports({
+  lateReports = new LateReports({
     deliveries,
     receipt: (delivery, status) => receipts.write(delivery, status),
     failed(delivery) {
@@ -545,6 +580,7 @@ export async function startServer(
         // Stop claiming deliveries and taking requests; let in-flight work (and its commits)
         // finish, then close the store.
         await dispatcher.stop();
+        await smsSide.close();
         smtpOut.close();
         await sipSide.close();
         await new Promise<void>((resolve) => smtp.close(() => resolve()));

@@ -50,6 +50,8 @@ export interface Config {
   voicemailMinMs: number;
   voicemailSilenceSeconds: number;
   callBackMaxSeconds: number;
+  messageLinkSeconds: number;
+  smsReassemblySeconds: number;
   voicemailNumber: string;
   pinMaxFailures: number;
   pinLockoutSeconds: number;

@@ -395,6 +395,22 @@ export const OPTIONS = [
       'Silence that ends a recording (the silence itself is trimmed off); 0 records until #, the hang-up or the length limit.',
   },
   {
+    key: 'messageLinkSeconds',
+    env: 'SWITCHBOARD_MESSAGE_LINK_SECONDS',
+    type: 'integer',
+    default: 604800,
+    description:
+      'How long (seconds; 604800 is a week) the web link in a notice opens its message without signing in; deleting the message ends it sooner.',
+  },
+  {
+    key: 'smsReassemblySeconds',
+    env: 'SWITCHBOARD_SMS_REASSEMBLY_SECONDS',
+    type: 'integer',
+    default: 20,
+    description:
+      'How long the parts of a long incoming SMS are waited for; after that what came is stored, marked incomplete.',
+  },
+  {
     key: 'callBackMaxSeconds',
     env: 'SWITCHBOARD_CALL_BACK_MAX_SECONDS',
     type: 'integer',

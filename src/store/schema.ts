@@ -167,6 +167,25 @@ export interface CdrsTable {
   ended_at: string;
 }
 
+export interface SmsSubmissionsTable {
+  resource_id: string;
+  smsc_id: string;
+  delivery_id: string;
+  part: number;
+  parts: number;
+  status: string;
+  error: string | null;
+  created_at: string;
+}
+
+export interface NoticeCodesTable {
+  code: string;
+  subscriber_id: string;
+  message_id: string;
+  created_at: string;
+  expires_at: string;
+}
+
 export interface IdempotencyKeysTable {
   subscriber_id: string;
   key: string;
@@ -192,6 +211,8 @@ export interface Database {
   resources: ResourcesTable;
   cdrs: CdrsTable;
   idempotency_keys: IdempotencyKeysTable;
+  sms_submissions: SmsSubmissionsTable;
+  notice_codes: NoticeCodesTable;
   message_search: SearchPgTable;
   kysely_migration: { name: string; timestamp: string };
   seq: Generated<number>;

@@ -56,6 +56,7 @@ function request(over: Partial<Delivery> = {}, resource: Partial<Resource> = {})
     message,
     part: async () => Buffer.alloc(0),
     partLink: () => '',
+    messageLink: () => null,
     rendition: async (_i, format) => {
       assert.equal(format, 'audio/wav;rate=8000');
       return wav8k(6400);

@@ -19,7 +19,7 @@ export interface ShortMessage {
  * an 8-bit reference, or 0x08 with a 16-bit one (23.040 9.2.3.24.1 and .8). Other elements
  * (ports, national language shifts) are skipped.
  */
-function concatenationIn(udh: Buffer): Concatenation | null {
+export function concatenationIn(udh: Buffer): Concatenation | null {
   let at = 0;
   while (at + 2 <= udh.length) {
     const id = udh[at]!;
