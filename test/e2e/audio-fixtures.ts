@@ -22,6 +22,48 @@ export function wavOf(samples: Int16Array, rate = 8000): Buffer {
   return Buffer.concat([head, data]);
 }
 
+/** 16-bit mono PCM as a WAV file at `dir`/`name`; gives its path. */
+export function wavFile(dir: string, name: string, samples: Int16Array, rate = 8000): string {
+  const file = join(dir, name);
+  writeFileSync(file, wavOf(samples, rate));
+  return file;
+}
+
+/** Pieces of audio one after the other. */
+export function concat(...parts: Int16Array[]): Int16Array {
+  const out = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/**
+ * Keys as DTMF tones in the audio (ITU Q.23), at 8 kHz: each key `ms` long at about -10 dBFS
+ * per tone, followed by `gapMs` of silence.
+ */
+export function dtmfTones(keys: string, { ms = 120, gapMs = 0 } = {}): Int16Array {
+  const rows = [697, 770, 852, 941];
+  const cols = [1209, 1336, 1477];
+  const layout = ['123', '456', '789', '*0#'];
+  const toneLength = (ms * 8000) / 1000;
+  const keyLength = toneLength + (gapMs * 8000) / 1000;
+  const out = new Int16Array(keys.length * keyLength);
+  [...keys].forEach((key, k) => {
+    const row = layout.findIndex((r) => r.includes(key));
+    if (row < 0) throw new Error(`not a DTMF key: ${key}`);
+    const col = layout[row]!.indexOf(key);
+    for (let i = 0; i < toneLength; i++)
+      out[k * keyLength + i] = Math.round(
+        7000 * Math.sin((2 * Math.PI * rows[row]! * i) / 8000) +
+          7000 * Math.sin((2 * Math.PI * cols[col]! * i) / 8000),
+      );
+  });
+  return out;
+}
+
 /** A recognisable test signal: a rising chirp under a slow swell, so lags and gains show. */
 export function chirp(seconds: number, rate = 8000): Int16Array {
   const out = new Int16Array(seconds * rate);

@@ -55,3 +55,13 @@ export function spokenWav(dir: string, name: string, text: string): string {
   execFileSync('sox', [raw, '-r', '8000', '-c', '1', '-b', '16', out]);
   return out;
 }
+
+/**
+ * A copy of `wav` with `before` s of silence in front and `after` s behind (a caller speaking
+ * after the greeting and the beep), as `<name>-padded.wav` beside it; gives its path.
+ */
+export function paddedWav(wav: string, before: number, after = 0): string {
+  const out = wav.replace(/\.wav$/, '') + '-padded.wav';
+  execFileSync('sox', [wav, out, 'pad', String(before), String(after)]);
+  return out;
+}
