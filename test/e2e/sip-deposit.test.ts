@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +7,7 @@ import { decodeToPcm, locate } from './audio-fixtures.js';
 import { baresipCall } from './baresip.js';
 import { Client, ServerProcess, subscriberClient } from './harness.js';
 import { eventually } from './receiver.js';
+import { paddedWav, spokenWav } from './sip-fixtures.js';
 
 /**
  * Leaving a voicemail with a real SIP phone: baresip calls Ann's SIP URI and her number, hears
@@ -17,19 +17,17 @@ import { eventually } from './receiver.js';
 let server: ServerProcess;
 let ann: { client: Client; id: string };
 const dir = mkdtempSync(join(tmpdir(), 'switchboard-deposit-'));
-const source = join(dir, 'caller.wav');
+let source: string;
 let speech: Int16Array;
 
 before(async () => {
-  const spoken = join(dir, 'spoken.wav');
-  execFileSync('espeak-ng', [
-    '-w',
-    join(dir, 'raw.wav'),
+  const spoken = spokenWav(
+    dir,
+    'spoken',
     'This is Carol calling about the harbour crane. It arrives on Tuesday at nine in the morning. Please call me back.',
-  ]);
-  execFileSync('sox', [join(dir, 'raw.wav'), '-r', '8000', '-c', '1', '-b', '16', spoken]);
+  );
   // Callers speak after the beep: silence while the greeting plays, then the message.
-  execFileSync('sox', [spoken, source, 'pad', '8', '1']);
+  source = paddedWav(spoken, 8, 1);
   speech = decodeToPcm(readFileSync(spoken));
   server = await ServerProcess.start({
     SWITCHBOARD_DOMAINS: 'a.test',
