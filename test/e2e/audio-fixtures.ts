@@ -2,25 +2,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { wavOf } from '../../src/media/wav.js';
 
-/** 16-bit mono PCM as a WAV file. */
-export function wavOf(samples: Int16Array, rate = 8000): Buffer {
-  const data = Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength);
-  const head = Buffer.alloc(44);
-  head.write('RIFF', 0, 'latin1');
-  head.writeUInt32LE(36 + data.length, 4);
-  head.write('WAVEfmt ', 8, 'latin1');
-  head.writeUInt32LE(16, 16);
-  head.writeUInt16LE(1, 20);
-  head.writeUInt16LE(1, 22);
-  head.writeUInt32LE(rate, 24);
-  head.writeUInt32LE(rate * 2, 28);
-  head.writeUInt16LE(2, 32);
-  head.writeUInt16LE(16, 34);
-  head.write('data', 36, 'latin1');
-  head.writeUInt32LE(data.length, 40);
-  return Buffer.concat([head, data]);
-}
+// Tests write WAVs with the server's own writer (16-bit mono PCM, a 44-byte header).
+export { wavOf };
 
 /** 16-bit mono PCM as a WAV file at `dir`/`name`; gives its path. */
 export function wavFile(dir: string, name: string, samples: Int16Array, rate = 8000): string {
