@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { decodeToPcm, locate } from './audio-fixtures.js';
-import { baresipCall } from './baresip.js';
+import { callSaying } from './baresip-phone.js';
 import { Client, ServerProcess, subscriberClient } from './harness.js';
 import { eventually } from './receiver.js';
 import { paddedWav, spokenWav } from './sip-fixtures.js';
@@ -48,7 +48,7 @@ async function deposited(count: number) {
 }
 
 test('a call to the subscriber leaves a voice message: the greeting plays, the recording is the caller’s', async () => {
-  const out = await baresipCall({ uri: 'sip:ann@a.test', sipPort: server.sipPort, source });
+  const out = await callSaying('sip:ann@a.test', { sipPort: server.sipPort, source });
   assert.match(out, /Call with sip:ann@a\.test.* terminated/, out.slice(-1500));
   const message = await deposited(1);
   assert.equal(message.type, 'voice');
@@ -67,8 +67,7 @@ test('a call to the subscriber leaves a voice message: the greeting plays, the r
 });
 
 test('a call to the subscriber’s number over TCP, offering only PCMA, works the same way', async () => {
-  const out = await baresipCall({
-    uri: 'sip:+15550001@a.test',
+  const out = await callSaying('sip:+15550001@a.test', {
     sipPort: server.sipPort,
     source,
     transport: 'tcp',
@@ -86,6 +85,6 @@ test('a call to the subscriber’s number over TCP, offering only PCMA, works th
 });
 
 test('a call to nobody gets 404 and stores nothing', async () => {
-  const out = await baresipCall({ uri: 'sip:nobody@a.test', sipPort: server.sipPort, source });
+  const out = await callSaying('sip:nobody@a.test', { sipPort: server.sipPort, source });
   assert.match(out, /404 Not Found/, out.slice(-1500));
 });

@@ -13,7 +13,7 @@ import { parseDatagram, SipStreamFramer } from '../../src/channels/sip/protocol/
 import { serialize } from '../../src/channels/sip/protocol/serialize.js';
 import { parseNameAddr } from '../../src/channels/sip/protocol/uri.js';
 import { decodeToPcm, locate } from './audio-fixtures.js';
-import { baresipCall } from './baresip.js';
+import { callSaying } from './baresip-phone.js';
 import { Client, ServerProcess, subscriberClient } from './harness.js';
 import { eventually } from './receiver.js';
 import { FuzzCorpus, type FuzzItem } from './sip-fuzz-corpus.js';
@@ -72,7 +72,8 @@ function dial(options: {
   transport?: 'udp' | 'tcp';
   codec?: string;
 }): Promise<string> {
-  return baresipCall({ ...options, sipPort: server.sipPort, source });
+  const { uri, ...phone } = options;
+  return callSaying(uri, { ...phone, sipPort: server.sipPort, source });
 }
 
 function alive(): boolean {
