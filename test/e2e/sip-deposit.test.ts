@@ -7,7 +7,7 @@ import { decodeToPcm, locate } from './audio-fixtures.js';
 import { callSaying } from './baresip-phone.js';
 import { Client, ServerProcess, subscriberClient } from './harness.js';
 import { eventually } from './receiver.js';
-import { paddedWav, spokenWav } from './sip-fixtures.js';
+import { callerMessage } from './sip-fixtures.js';
 
 /**
  * Leaving a voicemail with a real SIP phone: baresip calls Ann's SIP URI and her number, hears
@@ -21,14 +21,14 @@ let source: string;
 let speech: Int16Array;
 
 before(async () => {
-  const spoken = spokenWav(
+  // Callers speak after the beep: silence while the greeting plays, then the message.
+  ({ file: source, speech } = callerMessage(
     dir,
     'spoken',
     'This is Carol calling about the harbour crane. It arrives on Tuesday at nine in the morning. Please call me back.',
-  );
-  // Callers speak after the beep: silence while the greeting plays, then the message.
-  source = paddedWav(spoken, 8, 1);
-  speech = decodeToPcm(readFileSync(spoken));
+    8,
+    1,
+  ));
   server = await ServerProcess.start({
     SWITCHBOARD_DOMAINS: 'a.test',
     SWITCHBOARD_LOG_LEVEL: 'info',

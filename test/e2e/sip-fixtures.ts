@@ -1,5 +1,7 @@
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { decodeToPcm } from './audio-fixtures.js';
 import type { ServerProcess } from './harness.js';
 import { eventually } from './receiver.js';
 
@@ -57,11 +59,18 @@ export function spokenWav(dir: string, name: string, text: string): string {
 }
 
 /**
- * A copy of `wav` with `before` s of silence in front and `after` s behind (a caller speaking
- * after the greeting and the beep), as `<name>-padded.wav` beside it; gives its path.
+ * What a caller says after the greeting and the beep: espeak-ng speech (`speech`, its samples)
+ * with `before` s of silence in front and `after` s behind (`file`, the WAV to play).
  */
-export function paddedWav(wav: string, before: number, after = 0): string {
-  const out = wav.replace(/\.wav$/, '') + '-padded.wav';
-  execFileSync('sox', [wav, out, 'pad', String(before), String(after)]);
-  return out;
+export function callerMessage(
+  dir: string,
+  name: string,
+  text: string,
+  before: number,
+  after = 0,
+): { file: string; speech: Int16Array } {
+  const spoken = spokenWav(dir, name, text);
+  const file = join(dir, `${name}-padded.wav`);
+  execFileSync('sox', [spoken, file, 'pad', String(before), String(after)]);
+  return { file, speech: decodeToPcm(readFileSync(spoken)) };
 }

@@ -18,7 +18,7 @@ import { Client, ServerProcess, subscriberClient } from './harness.js';
 import { eventually } from './receiver.js';
 import { FuzzCorpus, type FuzzItem } from './sip-fuzz-corpus.js';
 import { SipTestClient } from './sip-client.js';
-import { paddedWav, spokenWav } from './sip-fixtures.js';
+import { callerMessage } from './sip-fixtures.js';
 
 /**
  * SIP fuzz over the wire (issue 8): while real phones (baresip) leave voicemails, thousands of
@@ -41,14 +41,14 @@ let source: string;
 let speech: Int16Array;
 
 before(async () => {
-  const spoken = spokenWav(
+  // Silence while the greeting and the beep play, then the message: about 17 s in all.
+  ({ file: source, speech } = callerMessage(
     dir,
     'spoken',
     'Hello Ann, this is a long message about the harbour crane. It arrives on Tuesday at nine in the morning, and the driver needs the gate code. Please call me back before then.',
-  );
-  // Silence while the greeting and the beep play, then the message: about 17 s in all.
-  source = paddedWav(spoken, 7, 1);
-  speech = decodeToPcm(readFileSync(spoken));
+    7,
+    1,
+  ));
   server = await ServerProcess.start({
     SWITCHBOARD_DOMAINS: 'a.test',
     SWITCHBOARD_LOG_LEVEL: 'info',

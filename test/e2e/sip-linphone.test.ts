@@ -7,7 +7,7 @@ import { decodeToPcm, locate } from './audio-fixtures.js';
 import { Client, ServerProcess, subscriberClient } from './harness.js';
 import { linphoneCall } from './linphone.js';
 import { eventually } from './receiver.js';
-import { paddedWav, spokenWav } from './sip-fixtures.js';
+import { callerMessage } from './sip-fixtures.js';
 
 /**
  * Interoperability with a second, independent SIP implementation: Debian's linphonec
@@ -22,23 +22,17 @@ let server: ServerProcess;
 let ann: { client: Client; id: string };
 const dir = mkdtempSync(join(tmpdir(), 'switchboard-linphone-test-'));
 
-/** An espeak-ng sentence as 8 kHz mono 16-bit, and a copy with `pad` s of silence first. */
-function spoken(name: string, text: string, pad: number): { file: string; speech: Int16Array } {
-  const speech = spokenWav(dir, name, text);
-  // Callers speak after the beep: silence while the greeting plays, then the message.
-  return { file: paddedWav(speech, pad), speech: decodeToPcm(readFileSync(speech)) };
-}
-
 let long: { file: string; speech: Int16Array };
 let short: { file: string; speech: Int16Array };
 
 before(async () => {
-  long = spoken(
+  long = callerMessage(
+    dir,
     'long',
     'This is Carol calling about the harbour crane. It arrives on Tuesday. Please call me back.',
     7,
   );
-  short = spoken('short', 'Carol again. The crane is late, call me.', 2);
+  short = callerMessage(dir, 'short', 'Carol again. The crane is late, call me.', 2);
   server = await ServerProcess.start({
     SWITCHBOARD_DOMAINS: 'a.test',
     SWITCHBOARD_LOG_LEVEL: 'info',
