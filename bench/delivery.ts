@@ -588,6 +588,7 @@ async function startOwnServer(pollMs: number, profileDir: string | null): Promis
         SWITCHBOARD_HTTP_PORT: '0',
         SWITCHBOARD_SMTP_PORT: '0',
         SWITCHBOARD_SUBMISSION_PORT: '0',
+        SWITCHBOARD_SMPP_PORT: '0',
         SWITCHBOARD_SIP_PORT: '0',
         SWITCHBOARD_HTTP_HOST: '127.0.0.1',
         SWITCHBOARD_ADMIN_TOKEN: adminToken,

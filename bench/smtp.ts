@@ -183,6 +183,7 @@ async function startSwitchboard(cpuProfDir?: string): Promise<Target> {
       SWITCHBOARD_HTTP_PORT: '0',
       SWITCHBOARD_SMTP_PORT: '0',
       SWITCHBOARD_SUBMISSION_PORT: '0',
+      SWITCHBOARD_SMPP_PORT: '0',
       SWITCHBOARD_SIP_PORT: '0',
       SWITCHBOARD_DOMAINS: DOMAIN,
       SWITCHBOARD_ADMIN_TOKEN: adminToken,

@@ -49,11 +49,12 @@ import { SubscriberRepository } from '../store/subscriber-repository.js';
 import { buildHttpServer } from './http-server.js';
 import { callBackPlacer } from './call-back.js';
 import { startSipSide } from './sip-side.js';
+import { createSmppSide } from './smpp-side.js';
 import { createMediaService, mediaPort } from './media.js';
 import { createMetrics } from './metrics.js';
 
 export interface RunningServer {
-  ports: { http: number; smtp: number; submission: number; sip: number };
+  ports: { http: number; smtp: number; submission: number; sip: number; smpp: number };
   url: string;
   logger: Logger;
   close(): Promise<void>;
@@ -276,6 +277,7 @@ export async function startServer(
     database.reader,
   );
   const links = new LinkSigner(linkKey(keys));
+  const smppSide = createSmppSide({ config, logger, database, directory, intake });
   const bounces = new BounceAddresses(bounceKey(keys), config.domains);
   const smtpOut = smtpResource(config, bounces, {
     sender: (id) => directory.lookup(id),
@@ -345,6 +347,7 @@ export async function startServer(
       },
       observer: {
         finished(delivery, status, seconds) {
+          smppSide.deliveryEnded(delivery.id, status);
           metrics.deliveriesFinished.inc({ status, kind: delivery.kind });
           metrics.deliverySeconds.observe({ status }, seconds);
           logger.info(
@@ -430,6 +433,7 @@ export async function startServer(
         configProblem: (type, config) => (type === 'voice' ? voiceConfigProblem(config) : null),
       },
       links,
+      smppAccounts: smppSide.accounts,
       formats: () => media.graph(),
     },
   });
@@ -512,6 +516,7 @@ export async function startServer(
   const sipPort = sipSide.port;
   const smtpPort = await listenSmtp(smtp, config.smtpPort, config.httpHost);
   const submissionPort = await listenSmtp(submission, config.submissionPort, config.httpHost);
+  const smppPort = await smppSide.listen();
   // Written whole and renamed into place: scripts waiting for the file never read half of it.
   const portsFile = join(config.dataDir, 'ports.json');
   await writeFile(
@@ -522,6 +527,7 @@ export async function startServer(
         smtp: smtpPort,
         submission: submissionPort,
         sip: sipPort,
+        smpp: smppPort,
         url,
         pid: process.pid,
       },
@@ -537,7 +543,7 @@ export async function startServer(
 
   let closing: Promise<void> | null = null;
   return {
-    ports: { http: port, smtp: smtpPort, submission: submissionPort, sip: sipPort },
+    ports: { http: port, smtp: smtpPort, submission: submissionPort, sip: sipPort, smpp: smppPort },
     url,
     logger,
     close() {
@@ -547,6 +553,7 @@ export async function startServer(
         await dispatcher.stop();
         smtpOut.close();
         await sipSide.close();
+        await smppSide.close();
         await new Promise<void>((resolve) => smtp.close(() => resolve()));
         await new Promise<void>((resolve) => submission.close(() => resolve()));
         await http.close();

@@ -40,8 +40,7 @@ export class SmppAccountRepository implements SmppAccountStore {
     try {
       await this.db.insertInto('smpp_accounts').values(row).execute();
     } catch (err) {
-      if (isUniqueViolation(err))
-        throw conflict(`the SMPP system_id ${account.systemId} is taken`);
+      if (isUniqueViolation(err)) throw conflict(`the SMPP system_id ${account.systemId} is taken`);
       throw err;
     }
     return toAccount(row);
