@@ -231,12 +231,6 @@ export class SmppSession {
       case 'unknown':
         this.log.warn({ remote: this.remote, commandId: pdu.command_id }, 'SMPP unknown command');
         return this.answer(pdu, Status.ESME_RINVCMDID);
-      case 'generic_nack':
-        this.log.warn(
-          { remote: this.remote, status: statusName(pdu.command_status) },
-          'SMPP generic_nack from the application',
-        );
-        return;
       default:
         if (this.state !== 'bound') return this.answer(pdu, Status.ESME_RINVBNDSTS);
         // A known command with a _resp gets its own; others (outbind, alert_notification) a nack.
