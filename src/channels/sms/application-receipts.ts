@@ -1,6 +1,6 @@
 import { smppFromTel } from './smpp-address.js';
 import { RECEIPT_STATES, receiptText, type ReceiptStat } from './receipt-text.js';
-import { Status, type Pdu } from './smpp-wire.js';
+import { Status, statusName, type Pdu } from './smpp-wire.js';
 
 /** A bound session as receipts see it. */
 export interface ReceiptSession {
@@ -191,7 +191,7 @@ export class ApplicationReceipts {
       });
       if (response.command_status === Status.ESME_ROK) return true;
       this.log.warn(
-        { messageId: receipt.messageId, status: response.command_status },
+        { messageId: receipt.messageId, status: statusName(response.command_status) },
         'SMPP receipt refused by the application',
       );
       return false;

@@ -11,7 +11,7 @@ import { Reassembly } from './protocol/reassembly.js';
 import { decodeShortMessage, type Concatenation } from './protocol/short-message.js';
 import type { SubmitAnswer } from './smpp-session.js';
 import { telFromSmpp } from './smpp-address.js';
-import { Status, type Pdu } from './smpp-wire.js';
+import { Status, statusName, type Pdu } from './smpp-wire.js';
 
 /** The account a session is bound for. */
 export interface BoundAccount {
@@ -163,7 +163,12 @@ export class ApplicationSubmissions {
     } catch (err) {
       const status = statusOf(err);
       this.deps.log.warn(
-        { systemId: account.systemId, to, status, error: (err as Error).message },
+        {
+          systemId: account.systemId,
+          to,
+          status: statusName(status),
+          error: (err as Error).message,
+        },
         'SMPP submission refused',
       );
       for (const p of parts) p.answer({ status });

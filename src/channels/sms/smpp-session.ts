@@ -1,13 +1,5 @@
 import { FrameReader, FramingError } from './frame-reader.js';
-import {
-  decodePdu,
-  encodePdu,
-  encodeResponse,
-  isResponse,
-  Status,
-  statusName,
-  type Pdu,
-} from './smpp-wire.js';
+import { decodePdu, encodePdu, encodeResponse, isResponse, Status, type Pdu } from './smpp-wire.js';
 
 export type BindMode = 'transmitter' | 'receiver' | 'transceiver';
 
