@@ -45,6 +45,7 @@ export interface SmppServerDeps {
 export class SmppServer {
   private readonly server: Server;
   private readonly sessions = new Set<SmppSession>();
+  private readonly sockets = new Set<Socket>();
   private readonly bound = new Map<SmppSession, BoundAccount>();
   readonly receipts: ApplicationReceipts;
   private readonly submissions: ApplicationSubmissions;
@@ -98,7 +99,10 @@ export class SmppServer {
     this.submissions.close();
     this.receipts.close();
     for (const session of [...this.sessions]) session.close();
+    // A peer that never closes its side would hold the shutdown: a second's grace, then gone.
+    const grace = setTimeout(() => this.sockets.forEach((s) => s.destroy()), 1000);
     await closed;
+    clearTimeout(grace);
   }
 
   private sessionsOf(accountId: string): SmppSession[] {
@@ -116,6 +120,8 @@ export class SmppServer {
       return;
     }
     socket.setNoDelay(true);
+    this.sockets.add(socket);
+    socket.on('close', () => this.sockets.delete(socket));
     const session = new SmppSession(
       {
         remote: `${socket.remoteAddress}:${socket.remotePort}`,
