@@ -68,6 +68,7 @@ export async function startOwnServer(options: OwnServerOptions): Promise<OwnServ
       SWITCHBOARD_SMTP_PORT: '0',
       SWITCHBOARD_SUBMISSION_PORT: '0',
       SWITCHBOARD_SIP_PORT: '0',
+      SWITCHBOARD_SMPP_PORT: '0',
       SWITCHBOARD_ADMIN_TOKEN: adminToken,
       ...options.env,
     },

@@ -53,11 +53,12 @@ import { smsConfigProblem } from '../channels/sms/sms-config.js';
 import { MessageLinks } from '../notify/message-links.js';
 import { SmsRepository } from '../store/sms-repository.js';
 import { startSipSide } from './sip-side.js';
+import { createSmppSide } from './smpp-side.js';
 import { createMediaService, mediaPort } from './media.js';
 import { createMetrics } from './metrics.js';
 
 export interface RunningServer {
-  ports: { http: number; smtp: number; submission: number; sip: number };
+  ports: { http: number; smtp: number; submission: number; sip: number; smpp: number };
   url: string;
   logger: Logger;
   close(): Promise<void>;
@@ -303,6 +304,7 @@ export async function startServer(
     wakeQueue: () => wakeQueue(),
     reassemblyMs: config.smsReassemblySeconds * 1000,
   });
+  const smppSide = createSmppSide({ config, logger, database, directory, intake });
   const bounces = new BounceAddresses(bounceKey(keys), config.domains);
   const smtpOut = smtpResource(config, bounces, {
     sender: (id) => directory.lookup(id),
@@ -374,6 +376,7 @@ export async function startServer(
       },
       observer: {
         finished(delivery, status, seconds) {
+          smppSide.deliveryEnded(delivery.id, status);
           metrics.deliveriesFinished.inc({ status, kind: delivery.kind });
           metrics.deliverySeconds.observe({ status }, seconds);
           logger.info(
@@ -465,6 +468,7 @@ export async function startServer(
               : null,
       },
       links,
+      smppAccounts: smppSide.accounts,
       formats: () => media.graph(),
     },
   });
@@ -547,6 +551,7 @@ export async function startServer(
   const sipPort = sipSide.port;
   const smtpPort = await listenSmtp(smtp, config.smtpPort, config.httpHost);
   const submissionPort = await listenSmtp(submission, config.submissionPort, config.httpHost);
+  const smppPort = await smppSide.listen();
   // Written whole and renamed into place: scripts waiting for the file never read half of it.
   const portsFile = join(config.dataDir, 'ports.json');
   await writeFile(
@@ -557,6 +562,7 @@ export async function startServer(
         smtp: smtpPort,
         submission: submissionPort,
         sip: sipPort,
+        smpp: smppPort,
         url,
         pid: process.pid,
       },
@@ -572,7 +578,7 @@ export async function startServer(
 
   let closing: Promise<void> | null = null;
   return {
-    ports: { http: port, smtp: smtpPort, submission: submissionPort, sip: sipPort },
+    ports: { http: port, smtp: smtpPort, submission: submissionPort, sip: sipPort, smpp: smppPort },
     url,
     logger,
     close() {
@@ -583,6 +589,7 @@ export async function startServer(
         await smsSide.close();
         smtpOut.close();
         await sipSide.close();
+        await smppSide.close();
         await new Promise<void>((resolve) => smtp.close(() => resolve()));
         await new Promise<void>((resolve) => submission.close(() => resolve()));
         await http.close();

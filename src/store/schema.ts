@@ -199,6 +199,19 @@ export interface SearchPgTable {
   document: unknown;
 }
 
+/** An application's SMPP login: see migration 007. */
+export interface SmppAccountsTable {
+  id: string;
+  system_id: string;
+  password_hash: string;
+  subscriber_id: string;
+  /** JSON list of E.164 numbers or prefixes ending in `*`. */
+  source_addresses: string;
+  throughput: number;
+  created_at: string;
+  updated_at: string;
+}
+
 export interface Database {
   subscribers: SubscribersTable;
   addresses: AddressesTable;
@@ -213,6 +226,7 @@ export interface Database {
   idempotency_keys: IdempotencyKeysTable;
   sms_submissions: SmsSubmissionsTable;
   notice_codes: NoticeCodesTable;
+  smpp_accounts: SmppAccountsTable;
   message_search: SearchPgTable;
   kysely_migration: { name: string; timestamp: string };
   seq: Generated<number>;
