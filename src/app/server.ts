@@ -369,6 +369,17 @@ export async function startServer(
       accountActive: async (id) => (await directory.lookup(id))?.status === 'active',
       receipt: (delivery, status, sent) => receipts.write(delivery, status, sent),
       messageLink: (messageId) => messageLinks.url(messageId),
+      noticeCode: async (subscriberId, messageId) => {
+        const code = await smsStore.issueNoticeCode(
+          subscriberId,
+          messageId,
+          new Date().toISOString(),
+        );
+        return {
+          code,
+          call: config.messageLinkNumber ? `${config.messageLinkNumber}${code}` : null,
+        };
+      },
       partLink: (messageId, index) => {
         const path = partLinkPath(messageId, index);
         const expires = Date.now() + LINK_LIFETIME_MS;
@@ -536,6 +547,7 @@ export async function startServer(
     metrics,
     mailbox,
     dialPolicy,
+    noticeCodes: smsStore,
     callBack: callBackPlacer({
       channels: dispatcher,
       policy: dialPolicy,

@@ -1,5 +1,6 @@
 import type Mail from 'nodemailer/lib/mailer/index.js';
 import type { SendRequest } from '../../core/delivery.js';
+import { textsFor } from '../../notify/templates.js';
 import type { Part } from '../../core/message.js';
 import { composeVpim } from './vpim.js';
 
@@ -104,10 +105,13 @@ async function composeNotice(request: SendRequest, ctx: ComposeContext): Promise
     (p) => p.derivedFrom === audio?.index && p.contentType.startsWith('text/plain'),
   );
   const said = transcript ? (await request.part(transcript.index)).toString('utf8').trim() : '';
-  const link = request.messageLink();
+  const code = notice.notice === 'new-message' ? await request.noticeCode() : null;
+  const links = textsFor(String(notice.language ?? 'en')).noticeLinks({
+    link: request.messageLink(),
+    call: code?.call ?? null,
+  });
   const text =
-    String(notice.text ?? `New message from ${message.from}`) +
-    (link ? `\n\nOpen it: ${link}` : '');
+    String(notice.text ?? `New message from ${message.from}`) + (links ? `\n\n${links}` : '');
   return {
     from: { name: 'Switchboard', address: `notifications@${ctx.hostname}` },
     to: mailAddress(delivery.recipient) ?? undefined,
