@@ -7,6 +7,7 @@ import type { SMTPServer } from 'smtp-server';
 import { principalResolver } from '../channels/http/principal.js';
 import { LocalBus } from '../cluster/local-bus.js';
 import type { Config } from '../config/config.js';
+import { Conversations } from '../core/conversations.js';
 import { MailboxService } from '../core/mailbox.js';
 import type { IngestResult } from '../core/ingest.js';
 import type { SubscriberProfile } from '../core/subscriber.js';
@@ -52,6 +53,7 @@ import { startSmsSide } from './sms-side.js';
 import { smsConfigProblem } from '../channels/sms/sms-config.js';
 import { MessageLinks } from '../notify/message-links.js';
 import { SmsRepository } from '../store/sms-repository.js';
+import { ConversationRepository } from '../store/conversation-repository.js';
 import { startSipSide } from './sip-side.js';
 import { createSmppSide } from './smpp-side.js';
 import { createMediaService, mediaPort } from './media.js';
@@ -458,6 +460,11 @@ export async function startServer(
       greetings,
       intake,
       mailbox,
+      conversations: new Conversations(
+        new ConversationRepository(database.reader, database.dialect),
+        blobs,
+        mailbox,
+      ),
       messages,
       bus,
       principals: principalResolver(directory, config.adminToken),
