@@ -303,6 +303,7 @@ export async function startServer(
     mailbox,
     wakeQueue: () => wakeQueue(),
     reassemblyMs: config.smsReassemblySeconds * 1000,
+    webhookMaxBytes: config.smsWebhookMaxBytes,
   });
   const smppSide = createSmppSide({ config, logger, database, directory, intake });
   const bounces = new BounceAddresses(bounceKey(keys), config.domains);
@@ -469,6 +470,7 @@ export async function startServer(
       },
       links,
       smppAccounts: smppSide.accounts,
+      smsWebhooks: smsSide.webhooks,
       formats: () => media.graph(),
     },
   });

@@ -60,6 +60,7 @@ export interface Config {
   callBackMaxSeconds: number;
   messageLinkSeconds: number;
   smsReassemblySeconds: number;
+  smsWebhookMaxBytes: number;
   voicemailNumber: string;
   pinMaxFailures: number;
   pinLockoutSeconds: number;
