@@ -25,7 +25,7 @@ const NOTICES_FROM = '+15559900';
 interface Sent {
   authorization: string | undefined;
   contentType: string | undefined;
-  body: { from: string; to: string; text: string };
+  body: Record<string, string>;
   id: string;
 }
 
@@ -50,7 +50,12 @@ class FakeProvider {
           return;
         }
         const id = `MSG-${String(this.next++).padStart(6, '0')}`;
-        const body = JSON.parse(raw.toString('utf8')) as Sent['body'];
+        const type = req.headers['content-type'] ?? '';
+        const body = (
+          type.startsWith('application/x-www-form-urlencoded')
+            ? Object.fromEntries(new URLSearchParams(raw.toString('utf8')))
+            : JSON.parse(raw.toString('utf8'))
+        ) as Sent['body'];
         this.sent.push({
           authorization: req.headers.authorization,
           contentType: req.headers['content-type'],
@@ -69,7 +74,7 @@ class FakeProvider {
   }
 
   texts(to: string): string[] {
-    return this.sent.filter((s) => s.body.to === to).map((s) => s.body.text);
+    return this.sent.filter((s) => s.body.to === to).map((s) => s.body.text ?? '');
   }
 
   /** Calls one of our webhooks as the provider does: JSON, signed with the webhook secret. */
@@ -104,6 +109,7 @@ async function post(url: string, body: string, headers: Record<string, string> =
   };
 }
 
+let formProviderId = '';
 let server: ServerProcess;
 let admin: Client;
 let ann: { client: Client; id: string };
@@ -153,6 +159,35 @@ before(async () => {
   });
   assert.equal(created.status, 201, JSON.stringify(created.body));
   provider.webhookUrl = `${server.url}/api/v1/sms/webhooks/${created.body.id}`;
+  // The same provider's other API: form fields, basic auth, bare digits, we split long texts,
+  // no status webhooks, and incoming SMS with a token in the URL. Only for +4940.
+  const form = await admin.post('/api/v1/resources', {
+    name: 'provider-form',
+    type: 'sms',
+    config: {
+      protocol: 'http',
+      url: provider.url,
+      bodyFormat: 'form',
+      auth: 'basic',
+      username: 'acme',
+      numberFormat: 'digits',
+      fromField: 'From',
+      toField: 'To',
+      textField: 'Body',
+      providerSplits: false,
+      sourceAddr: '+15559901',
+      webhookAuth: 'url-token',
+      inboundFromField: 'From',
+      inboundToField: 'To',
+      inboundTextField: 'Body',
+    },
+    secret: 'form-secret-1',
+    rates: [{ prefix: '+4940', price: 0.01 }],
+    messageTypes: ['*'],
+    currency: 'EUR',
+  });
+  assert.equal(form.status, 201, JSON.stringify(form.body));
+  formProviderId = form.body.id;
   const bad = await admin.post('/api/v1/resources', {
     name: 'provider-bad',
     type: 'sms',
@@ -312,4 +347,48 @@ test('a failure status makes the delivery F; a 429 is tried again and sent', asy
   assert.match(throttled.errorLog[0].error, /the provider answered 429/);
   assert.equal(provider.texts('+4930202').length, 1, 'taken once, after the 429');
   provider.autoStatus = null;
+});
+
+test('a form provider that does not split: three requests for a long text with basic auth, S at once; its webhooks take a token in the URL', async () => {
+  const long = 'The crane arrives on Tuesday at nine; meet the driver at gate four. '
+    .repeat(7)
+    .slice(0, 400);
+  const r = await ann.client.post('/api/v1/messages', {
+    type: 'sms',
+    to: ['tel:+494012'],
+    text: long,
+  });
+  assert.equal(r.status, 201, JSON.stringify(r.body));
+  const id = r.body.deliveries[0].id as string;
+  const sent = await eventually(async () => {
+    const d = await delivery(id);
+    return d.status === 'S' ? d : undefined;
+  }, 'the long SMS to be S without any webhook');
+  assert.equal(sent.status, 'S');
+  const requests = provider.sent.filter((s) => s.body.To === '494012');
+  assert.equal(requests.length, 3, 'one request a part');
+  assert.equal(requests.map((s) => s.body.Body).join(''), long);
+  assert.ok(requests.every((s) => s.body.From === '15559901'));
+  assert.ok(requests.every((s) => s.contentType === 'application/x-www-form-urlencoded'));
+  assert.equal(
+    requests[0]!.authorization,
+    `Basic ${Buffer.from('acme:form-secret-1').toString('base64')}`,
+  );
+
+  const inbound = `${server.url}/api/v1/sms/webhooks/${formProviderId}/inbound`;
+  const form = new URLSearchParams({ From: '4940555', To: '15550001', Body: 'Moin Ann' });
+  const wrong = await fetch(`${inbound}?token=guess`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: form.toString(),
+  });
+  assert.equal(wrong.status, 401);
+  const right = await fetch(`${inbound}?token=form-secret-1`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: form.toString(),
+  });
+  assert.equal(right.status, 200);
+  const got = (await inbox()).filter((m) => m.from === 'tel:+4940555');
+  assert.equal(got.length, 1, 'stored once: the wrong token stored nothing');
 });
