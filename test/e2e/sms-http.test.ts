@@ -317,6 +317,23 @@ test('an incoming SMS lands in the mailbox of the number it was sent to; an unsi
   const unreadable = await provider.callback('inbound', { from: '+4930777', text: 'no to' });
   assert.equal(unreadable.status, 400);
   assert.match(unreadable.type ?? '', /^application\/problem\+json/);
+  const huge = await provider.callback('inbound', {
+    from: '+4930777',
+    to: '+15550001',
+    text: 'x'.repeat(70_000),
+  });
+  assert.equal(huge.status, 413, 'over SWITCHBOARD_SMS_WEBHOOK_MAX_BYTES');
+  const xml = await post(`${provider.webhookUrl}/inbound`, '<sms/>', {
+    'content-type': 'text/xml',
+  });
+  assert.equal(xml.status, 415);
+  assert.equal(
+    (await inbox()).filter((m) => m.from === 'tel:+4930777').length,
+    1,
+    'none of these stored anything',
+  );
+  const openapi = (await admin.get('/api/openapi.json')).body;
+  assert.ok(openapi.paths['/api/v1/sms/webhooks/{resource}/{kind}']?.post, 'documented');
 });
 
 test('a failure status makes the delivery F; a 429 is tried again and sent', async () => {
