@@ -305,6 +305,7 @@ export async function startServer(
     mailbox,
     wakeQueue: () => wakeQueue(),
     reassemblyMs: config.smsReassemblySeconds * 1000,
+    webhookMaxBytes: config.smsWebhookMaxBytes,
   });
   const smppSide = createSmppSide({ config, logger, database, directory, intake });
   const bounces = new BounceAddresses(bounceKey(keys), config.domains);
@@ -487,6 +488,7 @@ export async function startServer(
       },
       links,
       smppAccounts: smppSide.accounts,
+      smsWebhooks: smsSide.webhooks,
       formats: () => media.graph(),
     },
   });

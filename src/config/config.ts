@@ -61,6 +61,7 @@ export interface Config {
   messageLinkSeconds: number;
   messageLinkNumber: string | null;
   smsReassemblySeconds: number;
+  smsWebhookMaxBytes: number;
   voicemailNumber: string;
   pinMaxFailures: number;
   pinLockoutSeconds: number;

@@ -481,6 +481,14 @@ export const OPTIONS = [
       'How long the parts of a long incoming SMS are waited for; after that what came is stored, marked incomplete.',
   },
   {
+    key: 'smsWebhookMaxBytes',
+    env: 'SWITCHBOARD_SMS_WEBHOOK_MAX_BYTES',
+    type: 'size',
+    default: 65536,
+    description:
+      'The largest body an HTTP SMS provider may send to its webhooks (statuses, incoming SMS); larger ones are refused with 413.',
+  },
+  {
     key: 'callBackMaxSeconds',
     env: 'SWITCHBOARD_CALL_BACK_MAX_SECONDS',
     type: 'integer',

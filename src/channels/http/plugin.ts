@@ -15,6 +15,7 @@ import { messageRoutes } from './routes/messages.js';
 import { partRoutes } from './routes/parts.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { smppAccountRoutes } from './routes/smpp-accounts.js';
+import { smsWebhookRoutes } from './routes/sms-webhooks.js';
 import { subscriberRoutes } from './routes/subscribers.js';
 
 /** The REST API, registered by the app under /api/v1. Every route sees `request.principal`. */
@@ -44,4 +45,5 @@ export const restApi: FastifyPluginAsyncTypebox<RestApiDeps> = async (app, optio
   await app.register(subscriberRoutes, deps);
   await app.register(resourceRoutes, deps);
   await app.register(smppAccountRoutes, deps);
+  await app.register(smsWebhookRoutes, deps);
 };
