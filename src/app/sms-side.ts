@@ -220,7 +220,6 @@ export function startSmsSide(d: SmsSideDeps): {
       return live.get(id)?.link ?? null;
     },
     submissions: d.sms,
-    codes: d.sms,
     log,
   });
   const webhooks = Object.assign(

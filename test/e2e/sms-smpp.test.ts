@@ -38,6 +38,7 @@ before(async () => {
     SWITCHBOARD_DOMAINS: 'a.test',
     SWITCHBOARD_NUMBER_RANGES: '+1555',
     SWITCHBOARD_DIAL_ALLOWED_PREFIXES: '+1555',
+    SWITCHBOARD_MESSAGE_LINK_NUMBER: '+15559900',
     SWITCHBOARD_DELIVERY_POLL_MS: '100',
     SWITCHBOARD_DELIVERY_RETRY_BASE_MS: '500',
     SWITCHBOARD_DELIVERY_RETRY_MAX_MS: '1000',
@@ -124,7 +125,7 @@ test('a voice message sends an SMS notice with a link and a code; the receipt ma
   const notice = await nextSms('15550001', 0, 'the SMS notice');
   assert.match(
     notice,
-    /^New voice message from \+15550002 \(0:0\d\)\. Open: http:\/\/127\.0\.0\.1:\d+\/l\/[\w-]{43} Reply 1 to hear it by phone, T for the text, S save, D delete \(code (\d{6})\)\.$/,
+    /^New voice message from \+15550002 \(0:0\d\)\. Open: http:\/\/127\.0\.0\.1:\d+\/l\/[\w-]{43} Reply 1 to hear it by phone, T for the text, S save, D delete \(code (\d{6})\)\. Or call \+15559900\1\.$/,
   );
   const code = /code (\d{6})/.exec(notice)![1]!;
   const link = /Open: (\S+)/.exec(notice)![1]!;

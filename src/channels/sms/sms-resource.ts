@@ -1,5 +1,5 @@
 import type { OutboundResource, SendOutcome, SendRequest } from '../../core/delivery.js';
-import type { NoticeCodeStore, SmsSubmissionStore } from '../../core/delivery-ports.js';
+import type { SmsSubmissionStore } from '../../core/delivery-ports.js';
 import { textsFor } from '../../notify/templates.js';
 import { httpSms, type HttpSmsConfig } from './http-sms-config.js';
 import { providerCredentials } from './http-provider.js';
@@ -19,7 +19,6 @@ export interface SmsResourceDeps {
   /** The resource's bind to its SMSC (made and kept by the app); null while it has none. */
   link(resourceId: string): SmscLink | null;
   submissions: SmsSubmissionStore;
-  codes: NoticeCodeStore;
   log(event: string, detail: object): void;
 }
 
@@ -203,17 +202,15 @@ export class SmsResource implements OutboundResource {
     const payload = delivery.payload ?? {};
     if (delivery.kind === 'notification' && payload.notice === 'new-message') {
       const texts = textsFor(String(payload.language ?? 'en'));
-      const code = await this.deps.codes.issueNoticeCode(
-        delivery.subscriberId ?? '',
-        message.id,
-        new Date().toISOString(),
-      );
+      const issued = await request.noticeCode();
+      if (!issued) throw new Error('a notice without a subscriber has no code');
+      const { code, call } = issued;
       const link = request.messageLink();
       let subject = String(payload.subject ?? 'New message');
-      let text = texts.smsNotice({ subject, link, code });
+      let text = texts.smsNotice({ subject, link, code, call });
       while (countParts(text) > maxParts && subject.length > 20) {
         subject = `${subject.slice(0, Math.floor(subject.length * 0.8))}…`;
-        text = texts.smsNotice({ subject, link, code });
+        text = texts.smsNotice({ subject, link, code, call });
       }
       return text;
     }
