@@ -54,6 +54,7 @@ import { MessageLinks } from '../notify/message-links.js';
 import { SmsRepository } from '../store/sms-repository.js';
 import { startSipSide } from './sip-side.js';
 import { createSmppSide } from './smpp-side.js';
+import { createNoticesSide } from './notices-side.js';
 import { createMediaService, mediaPort } from './media.js';
 import { createMetrics } from './metrics.js';
 
@@ -351,6 +352,7 @@ export async function startServer(
     domain: config.domains[0] ?? 'localhost',
     log: (event, detail) => logger.info(detail, event),
   });
+  const nodeName = `${hostname()}:${process.pid}:${newId().slice(-8)}`;
   const dispatcher = new Dispatcher(
     {
       deliveries,
@@ -424,7 +426,7 @@ export async function startServer(
       },
     },
     {
-      owner: `${hostname()}:${process.pid}:${newId().slice(-8)}`,
+      owner: nodeName,
       leaseMs: config.deliveryLeaseSeconds * 1000,
       pollMs: config.deliveryPollMs,
       retryBaseMs: config.deliveryRetryBaseMs,
@@ -481,6 +483,18 @@ export async function startServer(
   publicUrl ||= url;
   wakeQueue = () => dispatcher.wake();
   dispatcher.start();
+  const notices = createNoticesSide({
+    config,
+    logger,
+    db: database.db,
+    directory,
+    intake,
+    messageLinks,
+    webUrl: () => publicUrl,
+    wakeQueue,
+    owner: nodeName,
+  });
+  notices.start();
   const smtpOptions = {
     maxMessageBytes: config.maxMessageBytes,
     maxRecipients: config.maxRecipients,
@@ -585,6 +599,7 @@ export async function startServer(
       closing ??= (async () => {
         // Stop claiming deliveries and taking requests; let in-flight work (and its commits)
         // finish, then close the store.
+        await notices.stop();
         await dispatcher.stop();
         await smsSide.close();
         smtpOut.close();

@@ -60,6 +60,13 @@ export interface Config {
   callBackMaxSeconds: number;
   messageLinkSeconds: number;
   smsReassemblySeconds: number;
+  noticePollSeconds: number;
+  welcomeNotices: boolean;
+  nearlyFullPercent: number;
+  pinReminderSeconds: number;
+  expiryNoticeDays: number;
+  expiryNoticeIntervalSeconds: number;
+  noticeMaxListed: number;
   voicemailNumber: string;
   pinMaxFailures: number;
   pinLockoutSeconds: number;

@@ -67,9 +67,18 @@ export interface NoticeStore {
    * `toldBefore` (or never); `since` is when they were last told, '' for never.
    */
   expiringDue(horizon: string, toldBefore: string, limit: number): Promise<DueNotice[]>;
-  expiringMessages(subscriberId: string, horizon: string, limit: number): Promise<ExpiringMessage[]>;
+  expiringMessages(
+    subscriberId: string,
+    horizon: string,
+    limit: number,
+  ): Promise<ExpiringMessage[]>;
   /** Marks the notice of an episode sent; a no-op when the episode changed meanwhile. */
-  markSent(kind: AccountNoticeKind, subscriberId: string, since: string, now: string): Promise<void>;
+  markSent(
+    kind: AccountNoticeKind,
+    subscriberId: string,
+    since: string,
+    now: string,
+  ): Promise<void>;
   /** Digests whose earliest message is due at `now`. */
   digestsDue(now: string, limit: number): Promise<DigestGroup[]>;
   /**

@@ -18,5 +18,7 @@ export function digestDueAt(schedule: DigestSchedule, at: Date, timeZone: string
   const due = new Date(Math.floor(at.getTime() / 1000) * 1000 + wait * 1000);
   // Across a daylight-saving change the local hour shifts by the change; step to the target.
   const drift = parseClock(schedule.dailyAt) - localSecondsOfDay(due, timeZone);
-  return Math.abs(drift) > 0 && Math.abs(drift) <= 7200 ? new Date(due.getTime() + drift * 1000) : due;
+  return Math.abs(drift) > 0 && Math.abs(drift) <= 7200
+    ? new Date(due.getTime() + drift * 1000)
+    : due;
 }

@@ -124,8 +124,6 @@ export class NoticeRepository implements NoticeStore {
    */
   async expiringDue(horizon: string, toldBefore: string, limit: number): Promise<DueNotice[]> {
     const found = new Map<string, string>();
-    const told = (eb: any) =>
-      eb.or([eb('n.expiry_noticed_at', 'is', null), eb('n.expiry_noticed_at', '<', toldBefore)]);
     const base = () =>
       this.db
         .selectFrom('messages as m')
@@ -134,7 +132,12 @@ export class NoticeRepository implements NoticeStore {
         .select(['s.id', 'n.expiry_noticed_at'])
         .distinct()
         .where('s.status', '=', 'active')
-        .where(told)
+        .where((eb) =>
+          eb.or([
+            eb('n.expiry_noticed_at', 'is', null),
+            eb('n.expiry_noticed_at', '<', toldBefore),
+          ]),
+        )
         .limit(limit);
     for (const r of await base().where('m.expires_at', '<=', horizon).execute())
       found.set(r.id, r.expiry_noticed_at ?? '');
@@ -153,9 +156,7 @@ export class NoticeRepository implements NoticeStore {
         .execute();
       for (const r of rows) found.set(r.id, r.expiry_noticed_at ?? '');
     }
-    return [...found]
-      .slice(0, limit)
-      .map(([subscriberId, since]) => ({ subscriberId, since }));
+    return [...found].slice(0, limit).map(([subscriberId, since]) => ({ subscriberId, since }));
   }
 
   async expiringMessages(

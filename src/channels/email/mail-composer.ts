@@ -95,16 +95,19 @@ async function composeNotice(request: SendRequest, ctx: ComposeContext): Promise
   const document = parts.find(
     (p) => p.contentType.startsWith('image/tiff') || p.contentType.startsWith('application/pdf'),
   );
-  if (isVoice(message.type) && audio)
+  // A digest lists several messages with their links; it carries none of them.
+  const digest = notice.notice === 'digest';
+  if (isVoice(message.type) && audio && !digest)
     await attach(audio, 'audio/mpeg', `voice-message-${stamp}.mp3`);
-  if (message.type === 'fax' && document)
+  if (message.type === 'fax' && document && !digest)
     await attach(document, 'application/pdf', `fax-${stamp}.pdf`);
   // A transcript made already goes in the body; the notice is not held up to make one.
   const transcript = message.parts.find(
     (p) => p.derivedFrom === audio?.index && p.contentType.startsWith('text/plain'),
   );
-  const said = transcript ? (await request.part(transcript.index)).toString('utf8').trim() : '';
-  const link = request.messageLink();
+  const said =
+    transcript && !digest ? (await request.part(transcript.index)).toString('utf8').trim() : '';
+  const link = digest ? null : request.messageLink();
   const text =
     String(notice.text ?? `New message from ${message.from}`) +
     (link ? `\n\nOpen it: ${link}` : '');
