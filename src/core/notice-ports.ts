@@ -52,8 +52,8 @@ export interface NoticeStore {
    * so that a later activation is welcomed again).
    */
   trackActivations(now: string): Promise<void>;
-  /** Activations not yet welcomed. */
-  welcomesDue(limit: number): Promise<DueNotice[]>;
+  /** Activations begun at or before `activatedBefore`, not yet welcomed. */
+  welcomesDue(activatedBefore: string, limit: number): Promise<DueNotice[]>;
   /** Activations at least as old as `activatedBefore` whose subscriber has no PIN, not reminded. */
   pinRemindersDue(activatedBefore: string, limit: number): Promise<DueNotice[]>;
   /**

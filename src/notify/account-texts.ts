@@ -58,8 +58,11 @@ function time(at: string, locale: string, timeZone: string): string {
   }
 }
 
-function megabytes(bytes: number): string {
-  return (bytes / 1_000_000).toFixed(1);
+/** 640 kB, 12.5 MB: what a person reads, not a byte count. */
+function size(bytes: number): string {
+  return bytes < 1_000_000
+    ? `${Math.round(bytes / 1000)} kB`
+    : `${(bytes / 1_000_000).toFixed(1)} MB`;
 }
 
 function line(m: ListedMessage, lang: 'en' | 'de', timeZone: string, prefix: string): string {
@@ -98,7 +101,7 @@ const en: AccountTexts = {
     text:
       `Your mailbox is nearly full: ` +
       [
-        quotaBytes ? `${megabytes(usedBytes)} of ${megabytes(quotaBytes)} MB` : null,
+        quotaBytes ? `${size(usedBytes)} of ${size(quotaBytes)}` : null,
         quotaMessages ? `${messages} of ${quotaMessages} messages` : null,
       ]
         .filter(Boolean)
@@ -148,7 +151,7 @@ const de: AccountTexts = {
     text:
       `Ihr Postfach ist fast voll: ` +
       [
-        quotaBytes ? `${megabytes(usedBytes)} von ${megabytes(quotaBytes)} MB` : null,
+        quotaBytes ? `${size(usedBytes)} von ${size(quotaBytes)}` : null,
         quotaMessages ? `${messages} von ${quotaMessages} Nachrichten` : null,
       ]
         .filter(Boolean)

@@ -14,6 +14,11 @@ import { accountNoticeTargets } from './rules.js';
 import { shownAddress } from './templates.js';
 
 const DAY_MS = 86_400_000;
+/**
+ * An account is often made in steps (created, then its PIN and password set): it is welcomed
+ * once it has been active this long, so the welcome tells what is true.
+ */
+const SETTLE_MS = 5000;
 
 export interface NoticeSchedulerOptions {
   /** This node's name in the scheduler lease. */
@@ -103,7 +108,8 @@ export class NoticeScheduler {
     await this.step('welcome', async () => {
       await this.deps.store.trackActivations(iso);
       if (!o.welcome) return;
-      for (const due of await this.deps.store.welcomesDue(o.batch))
+      const settled = new Date(now.getTime() - SETTLE_MS).toISOString();
+      for (const due of await this.deps.store.welcomesDue(settled, o.batch))
         await this.account('welcome', due, now, (s) =>
           accountTextsFor(s.language).welcome({
             name: s.name,

@@ -62,11 +62,11 @@ export class NoticeRepository implements NoticeStore {
     );
   }
 
-  async welcomesDue(limit: number): Promise<DueNotice[]> {
+  async welcomesDue(activatedBefore: string, limit: number): Promise<DueNotice[]> {
     const rows = await this.db
       .selectFrom('notice_state')
       .select(['subscriber_id', 'active_since'])
-      .where('active_since', 'is not', null)
+      .where('active_since', '<=', activatedBefore)
       .where('welcomed_at', 'is', null)
       .orderBy('active_since')
       .limit(limit)

@@ -89,26 +89,30 @@ export function noticeContract(name: string, prepare: () => Promise<string | nul
         status: 'inactive',
       });
       await store.trackActivations(T0);
-      const due = await store.welcomesDue(10);
+      assert.ok(
+        !(await store.welcomesDue(later(-1), 10)).some((d) => d.subscriberId === ann.id),
+        'not before it settled',
+      );
+      const due = await store.welcomesDue(later(10), 10);
       assert.deepEqual(
         due.filter((d) => [ann.id, off.id].includes(d.subscriberId)),
         [{ subscriberId: ann.id, since: T0 }],
       );
       await store.markSent('welcome', ann.id, T0, T0);
       await store.trackActivations(later(1));
-      assert.ok(!(await store.welcomesDue(10)).some((d) => d.subscriberId === ann.id));
+      assert.ok(!(await store.welcomesDue(later(10), 10)).some((d) => d.subscriberId === ann.id));
 
       await subscribers.update(ann.id, { status: 'inactive' });
       await store.trackActivations(later(2));
       await subscribers.update(ann.id, { status: 'active' });
       await store.trackActivations(later(3));
       assert.deepEqual(
-        (await store.welcomesDue(10)).filter((d) => d.subscriberId === ann.id),
+        (await store.welcomesDue(later(10), 10)).filter((d) => d.subscriberId === ann.id),
         [{ subscriberId: ann.id, since: later(3) }],
       );
       // A mark for an old episode changes nothing.
       await store.markSent('welcome', ann.id, T0, later(4));
-      assert.ok((await store.welcomesDue(10)).some((d) => d.subscriberId === ann.id));
+      assert.ok((await store.welcomesDue(later(10), 10)).some((d) => d.subscriberId === ann.id));
     });
 
     test('a PIN reminder is due after the wait, only without a PIN, once', async () => {
