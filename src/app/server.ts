@@ -7,6 +7,7 @@ import type { SMTPServer } from 'smtp-server';
 import { principalResolver } from '../channels/http/principal.js';
 import { LocalBus } from '../cluster/local-bus.js';
 import type { Config } from '../config/config.js';
+import { Conversations } from '../core/conversations.js';
 import { MailboxService } from '../core/mailbox.js';
 import type { IngestResult } from '../core/ingest.js';
 import type { SubscriberProfile } from '../core/subscriber.js';
@@ -52,6 +53,7 @@ import { startSmsSide } from './sms-side.js';
 import { smsConfigProblem } from '../channels/sms/sms-config.js';
 import { MessageLinks } from '../notify/message-links.js';
 import { SmsRepository } from '../store/sms-repository.js';
+import { ConversationRepository } from '../store/conversation-repository.js';
 import { startSipSide } from './sip-side.js';
 import { createSmppSide } from './smpp-side.js';
 import { createNoticesSide } from './notices-side.js';
@@ -371,6 +373,17 @@ export async function startServer(
       accountActive: async (id) => (await directory.lookup(id))?.status === 'active',
       receipt: (delivery, status, sent) => receipts.write(delivery, status, sent),
       messageLink: (messageId) => messageLinks.url(messageId),
+      noticeCode: async (subscriberId, messageId) => {
+        const code = await smsStore.issueNoticeCode(
+          subscriberId,
+          messageId,
+          new Date().toISOString(),
+        );
+        return {
+          code,
+          call: config.messageLinkNumber ? `${config.messageLinkNumber}${code}` : null,
+        };
+      },
       partLink: (messageId, index) => {
         const path = partLinkPath(messageId, index);
         const expires = Date.now() + LINK_LIFETIME_MS;
@@ -449,6 +462,11 @@ export async function startServer(
       greetings,
       intake,
       mailbox,
+      conversations: new Conversations(
+        new ConversationRepository(database.reader, database.dialect),
+        blobs,
+        mailbox,
+      ),
       messages,
       bus,
       principals: principalResolver(directory, config.adminToken),
@@ -550,6 +568,7 @@ export async function startServer(
     metrics,
     mailbox,
     dialPolicy,
+    noticeCodes: smsStore,
     callBack: callBackPlacer({
       channels: dispatcher,
       policy: dialPolicy,

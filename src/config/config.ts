@@ -59,6 +59,7 @@ export interface Config {
   voicemailSilenceSeconds: number;
   callBackMaxSeconds: number;
   messageLinkSeconds: number;
+  messageLinkNumber: string | null;
   smsReassemblySeconds: number;
   noticePollSeconds: number;
   welcomeNotices: boolean;

@@ -457,6 +457,14 @@ export const OPTIONS = [
       'Silence that ends a recording (the silence itself is trimmed off); 0 records until #, the hang-up or the length limit.',
   },
   {
+    key: 'messageLinkNumber',
+    env: 'SWITCHBOARD_MESSAGE_LINK_NUMBER',
+    type: 'string',
+    default: null,
+    description:
+      "The message link number (seed 004), e.g. +15559900: calling it followed by a notice's six-digit code plays that message (at once from the subscriber's own phone, after the PIN from anywhere else). Unset: no link number.",
+  },
+  {
     key: 'messageLinkSeconds',
     env: 'SWITCHBOARD_MESSAGE_LINK_SECONDS',
     type: 'integer',

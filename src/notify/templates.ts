@@ -9,6 +9,8 @@ export interface Texts {
    * commands and the notice's code (docs/sms.md).
    */
   smsNotice(v: { subject: string; link: string | null; code: string }): string;
+  /** The lines under an email notice: the web link, and the number that plays the message. */
+  noticeLinks(v: { link: string | null; call: string | null }): string;
   /** What an SMS reply command answers with. */
   smsReply: Record<SmsReplyText, string>;
   receipt(v: {
@@ -90,6 +92,10 @@ export const TYPE_NAMES: Record<string, Record<string, string>> = {
 };
 
 const en: Texts = {
+  noticeLinks: ({ link, call }) =>
+    [link ? `Open it: ${link}` : '', call ? `Hear it by phone: call ${call}` : '']
+      .filter(Boolean)
+      .join('\n'),
   smsNotice: ({ subject, link, code }) =>
     `${subject}.${link ? ` Open: ${link}` : ''} Reply 1 to hear it by phone, T for the text, S save, D delete (code ${code}).`,
   smsReply: {
@@ -140,6 +146,10 @@ const en: Texts = {
 };
 
 const de: Texts = {
+  noticeLinks: ({ link, call }) =>
+    [link ? `Öffnen: ${link}` : '', call ? `Per Telefon anhören: ${call} anrufen` : '']
+      .filter(Boolean)
+      .join('\n'),
   smsNotice: ({ subject, link, code }) =>
     `${subject}.${link ? ` Öffnen: ${link}` : ''} Antworten Sie 1 zum Anhören per Anruf, T für den Text, S speichern, D löschen (Code ${code}).`,
   smsReply: {

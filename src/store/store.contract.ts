@@ -14,6 +14,7 @@ import { BlobVault } from './blobs/blob-vault.js';
 import { KeyRing } from './blobs/key-ring.js';
 import { migrate, openDatabase, type DatabaseHandle } from './database.js';
 import { MessageRepository } from './message-repository.js';
+import { ConversationRepository } from './conversation-repository.js';
 import { SubscriberRepository } from './subscriber-repository.js';
 
 const PROFILE = {
@@ -466,6 +467,34 @@ export function storeContract(name: string, prepare: () => Promise<string | null
           'a GIN index over the tsvector',
         );
       }
+    });
+    test('SMS conversations: grouped by the other party, newest first, with unread counts and the thread', async () => {
+      const conversations = new ConversationRepository(handle.reader, handle.dialect);
+      const cara = await directory.add({ name: 'Cara', addresses: ['tel:+15550077'] });
+      const sms = (from: string, to: string, text: string, senderId?: string) =>
+        intake.ingest({ type: 'sms', from, to: [to], ...(senderId ? { senderId } : {}) }, [
+          { contentType: 'text/plain; charset=utf-8', content: Buffer.from(text) },
+        ]);
+      await sms('tel:+4930111', 'tel:+15550077', 'one from 111');
+      await sms('tel:+4930222', 'tel:+15550077', 'one from 222');
+      await sms('tel:+4930111', 'tel:+15550077', 'two from 111');
+      await sms('tel:+15550077', 'tel:+4930222', 'answer to 222', cara.id);
+      const list = await conversations.conversations(cara.id, 'sms', 10);
+      assert.deepEqual(
+        list.map((c) => [c.party, c.lastDirection, c.total, c.unread]),
+        [
+          ['tel:+4930222', 'out', 2, 1],
+          ['tel:+4930111', 'in', 2, 2],
+        ],
+      );
+      assert.ok(list.every((c) => c.textSha256 && typeof c.total === 'number'));
+      const thread = await conversations.thread(cara.id, 'sms', 'tel:+4930222', { limit: 10 });
+      assert.deepEqual(
+        thread.map((t) => t.direction),
+        ['out', 'in'],
+      );
+      const dan = await directory.add({ name: 'Dan', addresses: ['tel:+15550078'] });
+      assert.deepEqual(await conversations.conversations(dan.id, 'sms', 10), [], 'only one’s own');
     });
   });
 }

@@ -1,5 +1,6 @@
 import type Mail from 'nodemailer/lib/mailer/index.js';
 import type { SendRequest } from '../../core/delivery.js';
+import { textsFor } from '../../notify/templates.js';
 import type { Part } from '../../core/message.js';
 import { composeVpim } from './vpim.js';
 
@@ -107,10 +108,16 @@ async function composeNotice(request: SendRequest, ctx: ComposeContext): Promise
   );
   const said =
     transcript && !digest ? (await request.part(transcript.index)).toString('utf8').trim() : '';
-  const link = digest ? null : request.messageLink();
+  const code = notice.notice === 'new-message' ? await request.noticeCode() : null;
+  // A digest's text carries each message's link; the newest one's alone would mislead.
+  const links = digest
+    ? ''
+    : textsFor(String(notice.language ?? 'en')).noticeLinks({
+        link: request.messageLink(),
+        call: code?.call ?? null,
+      });
   const text =
-    String(notice.text ?? `New message from ${message.from}`) +
-    (link ? `\n\nOpen it: ${link}` : '');
+    String(notice.text ?? `New message from ${message.from}`) + (links ? `\n\n${links}` : '');
   return {
     from: { name: 'Switchboard', address: `notifications@${ctx.hostname}` },
     to: mailAddress(delivery.recipient) ?? undefined,

@@ -1,3 +1,4 @@
+import type { Conversations } from '../../core/conversations.js';
 import type { MailboxService } from '../../core/mailbox.js';
 import type { CdrStore, DeliveryStore, ResourceStore } from '../../core/delivery-ports.js';
 import type { Resource } from '../../core/delivery.js';
@@ -16,6 +17,8 @@ export interface RestApiDeps {
   greetings: Greetings;
   intake: Intake;
   mailbox: MailboxService;
+  /** SMS grouped by the other party, for the web app's conversations. */
+  conversations: Pick<Conversations, 'list' | 'thread' | 'markRead'>;
   messages: MessageStore;
   bus: Bus;
   principals: PrincipalResolver;

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { RestApiDeps } from './deps.js';
 import { composeRoutes } from './routes/compose.js';
+import { conversationRoutes } from './routes/conversations.js';
 import { cdrRoutes } from './routes/cdrs.js';
 import { deliveryRoutes } from './routes/deliveries.js';
 import { linkRoutes } from './routes/links.js';
@@ -29,6 +30,7 @@ export const restApi: FastifyPluginAsyncTypebox<RestApiDeps> = async (app, optio
     meRoutes,
     greetingRoutes,
     messageRoutes,
+    conversationRoutes,
     partRoutes,
     composeRoutes,
     documentRoutes,
