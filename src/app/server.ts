@@ -56,6 +56,7 @@ import { SmsRepository } from '../store/sms-repository.js';
 import { ConversationRepository } from '../store/conversation-repository.js';
 import { startSipSide } from './sip-side.js';
 import { createSmppSide } from './smpp-side.js';
+import { createNoticesSide } from './notices-side.js';
 import { createMediaService, mediaPort } from './media.js';
 import { createMetrics } from './metrics.js';
 
@@ -354,6 +355,7 @@ export async function startServer(
     domain: config.domains[0] ?? 'localhost',
     log: (event, detail) => logger.info(detail, event),
   });
+  const nodeName = `${hostname()}:${process.pid}:${newId().slice(-8)}`;
   const dispatcher = new Dispatcher(
     {
       deliveries,
@@ -438,7 +440,7 @@ export async function startServer(
       },
     },
     {
-      owner: `${hostname()}:${process.pid}:${newId().slice(-8)}`,
+      owner: nodeName,
       leaseMs: config.deliveryLeaseSeconds * 1000,
       pollMs: config.deliveryPollMs,
       retryBaseMs: config.deliveryRetryBaseMs,
@@ -501,6 +503,18 @@ export async function startServer(
   publicUrl ||= url;
   wakeQueue = () => dispatcher.wake();
   dispatcher.start();
+  const notices = createNoticesSide({
+    config,
+    logger,
+    db: database.db,
+    directory,
+    intake,
+    messageLinks,
+    webUrl: () => publicUrl,
+    wakeQueue,
+    owner: nodeName,
+  });
+  notices.start();
   const smtpOptions = {
     maxMessageBytes: config.maxMessageBytes,
     maxRecipients: config.maxRecipients,
@@ -606,6 +620,7 @@ export async function startServer(
       closing ??= (async () => {
         // Stop claiming deliveries and taking requests; let in-flight work (and its commits)
         // finish, then close the store.
+        await notices.stop();
         await dispatcher.stop();
         await smsSide.close();
         smtpOut.close();

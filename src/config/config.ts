@@ -62,6 +62,13 @@ export interface Config {
   messageLinkNumber: string | null;
   smsReassemblySeconds: number;
   smsWebhookMaxBytes: number;
+  noticePollSeconds: number;
+  welcomeNotices: boolean;
+  nearlyFullPercent: number;
+  pinReminderSeconds: number;
+  expiryNoticeDays: number;
+  expiryNoticeIntervalSeconds: number;
+  noticeMaxListed: number;
   voicemailNumber: string;
   pinMaxFailures: number;
   pinLockoutSeconds: number;

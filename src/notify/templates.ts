@@ -68,7 +68,7 @@ function when(v: NewMessage, locale: string): string | null {
   }
 }
 
-const TYPE_NAMES: Record<string, Record<string, string>> = {
+export const TYPE_NAMES: Record<string, Record<string, string>> = {
   en: {
     voice: 'voice message',
     fax: 'fax',

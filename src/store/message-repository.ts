@@ -83,6 +83,21 @@ export class MessageRepository implements MessageStore {
         )
         .execute();
     }
+    if (record.digestEntries && record.digestEntries.length > 0)
+      await trx
+        .insertInto('notice_digest_entries')
+        .values(
+          record.digestEntries.map((e) => ({
+            id: e.id,
+            subscriber_id: e.subscriberId,
+            channel: e.channel,
+            recipient: e.recipient,
+            message_id: e.messageId,
+            due_at: e.dueAt,
+            created_at: now,
+          })),
+        )
+        .execute();
     const result: IngestResult = { copies, deliveries: record.deliveries, replayed: false };
     if (record.idempotency)
       await trx
