@@ -50,6 +50,7 @@ import { SubscriberRepository } from '../store/subscriber-repository.js';
 import { buildHttpServer } from './http-server.js';
 import { callBackPlacer } from './call-back.js';
 import { startSmsSide } from './sms-side.js';
+import { RetentionSweep } from '../maintenance/retention-sweep.js';
 import { smsConfigProblem } from '../channels/sms/sms-config.js';
 import { MessageLinks } from '../notify/message-links.js';
 import { SmsRepository } from '../store/sms-repository.js';
@@ -503,6 +504,16 @@ export async function startServer(
   publicUrl ||= url;
   wakeQueue = () => dispatcher.wake();
   dispatcher.start();
+  const retention = new RetentionSweep(
+    {
+      messages,
+      bus,
+      log: (event, detail) => logger.info(detail, event),
+      error: (err) => logger.error({ err }, 'retention sweep failed'),
+    },
+    Math.max(1, config.retentionSweepSeconds) * 1000,
+  );
+  retention.start();
   const notices = createNoticesSide({
     config,
     logger,
@@ -622,6 +633,7 @@ export async function startServer(
         // finish, then close the store.
         await notices.stop();
         await dispatcher.stop();
+        await retention.stop();
         await smsSide.close();
         smtpOut.close();
         await sipSide.close();

@@ -60,6 +60,7 @@ export interface Config {
   callBackMaxSeconds: number;
   messageLinkSeconds: number;
   messageLinkNumber: string | null;
+  retentionSweepSeconds: number;
   smsReassemblySeconds: number;
   smsWebhookMaxBytes: number;
   noticePollSeconds: number;

@@ -457,6 +457,14 @@ export const OPTIONS = [
       'Silence that ends a recording (the silence itself is trimmed off); 0 records until #, the hang-up or the length limit.',
   },
   {
+    key: 'retentionSweepSeconds',
+    env: 'SWITCHBOARD_RETENTION_SWEEP_SECONDS',
+    type: 'integer',
+    default: 3600,
+    description:
+      "How often messages past their expiry or their mailbox's retention (days) are purged.",
+  },
+  {
     key: 'messageLinkNumber',
     env: 'SWITCHBOARD_MESSAGE_LINK_NUMBER',
     type: 'string',

@@ -496,5 +496,30 @@ export function storeContract(name: string, prepare: () => Promise<string | null
       const dan = await directory.add({ name: 'Dan', addresses: ['tel:+15550078'] });
       assert.deepEqual(await conversations.conversations(dan.id, 'sms', 10), [], 'only one’s own');
     });
+    test('retention: messages past their expiry or their mailbox’s retention are due for purging', async () => {
+      const now = new Date();
+      const days = (n: number) => new Date(now.getTime() - n * 86_400_000).toISOString();
+      const eve = await directory.add({
+        name: 'Eve',
+        addresses: ['tel:+15550079'],
+        retentionDays: 7,
+      });
+      const text = (createdAt: string, expiresAt?: string) =>
+        intake.ingest(
+          { type: 'text', from: 'tel:+4930111', to: ['tel:+15550079'], createdAt, expiresAt },
+          [{ contentType: 'text/plain', content: Buffer.from('x') }],
+        );
+      const old = (await text(days(8))).copies[0]!.messageId;
+      const fresh = (await text(days(1))).copies[0]!.messageId;
+      const ending = (await text(days(1), days(0.01))).copies[0]!.messageId;
+      const due = await messages.expired(now.toISOString(), 100);
+      const mine = due.filter((d) => d.mailboxId === eve.id).map((d) => d.id);
+      assert.deepEqual(mine, [old, ending], 'oldest first; the fresh one stays');
+      assert.ok(!mine.includes(fresh));
+      assert.equal(await messages.purge(eve.id, old), true);
+      assert.equal(await messages.purge(eve.id, old), false, 'purging twice is harmless');
+      assert.equal(await messages.get(eve.id, old), null, 'gone');
+      assert.ok(await messages.get(eve.id, fresh));
+    });
   });
 }
