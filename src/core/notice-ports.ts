@@ -8,7 +8,12 @@ export interface DueNotice {
 }
 
 /** Kinds of account notice the store keeps "already told" state for. */
-export type AccountNoticeKind = 'welcome' | 'pin-reminder' | 'nearly-full' | 'expiring';
+export type AccountNoticeKind =
+  | 'welcome'
+  | 'pin-reminder'
+  | 'nearly-full'
+  | 'expiring'
+  | 'service-welcome';
 
 /** A message about to be removed by its retention or its expiry time. */
 export interface ExpiringMessage {
@@ -44,6 +49,15 @@ export interface DigestGroup {
  * state of each subscriber's account notices, and the messages waiting for digests.
  */
 export interface NoticeStore {
+  /**
+   * Active, already welcomed subscribers after `afterId` (by id), with the notice channels they
+   * were welcomed to (null: never seen yet).
+   */
+  servicesKnown(
+    afterId: string,
+    limit: number,
+  ): Promise<Array<{ subscriberId: string; channels: string[] | null }>>;
+  setServicesKnown(subscriberId: string, channels: string[]): Promise<void>;
   /** Takes or renews the named lease for `owner` until `until`; false when another node holds it. */
   lease(name: string, owner: string, now: string, until: string): Promise<boolean>;
   /**

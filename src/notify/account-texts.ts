@@ -13,6 +13,8 @@ export interface AccountTexts {
     hasPin: boolean;
   }): Notice;
   pinReminder(v: { voicemailNumber: string; webUrl: string }): Notice;
+  /** A notice channel (service) switched on: what it brings and how to use it. */
+  serviceWelcome(v: { channel: string; webUrl: string }): Notice;
   nearlyFull(v: {
     percent: number;
     usedBytes: number;
@@ -77,6 +79,25 @@ function line(m: ListedMessage, lang: 'en' | 'de', timeZone: string, prefix: str
 }
 
 const en: AccountTexts = {
+  serviceWelcome: ({ channel, webUrl }) => ({
+    subject:
+      channel === 'sms'
+        ? 'SMS notices are on'
+        : channel === 'smtp'
+          ? 'Email notices are on'
+          : channel === 'voice'
+            ? 'Notice calls are on'
+            : 'Notices are on',
+    text:
+      (channel === 'sms'
+        ? 'From now on you get an SMS for each new message, with a link that opens it. Reply 1 to hear it by phone, T for its text, S to save it, D to delete it.\n'
+        : channel === 'smtp'
+          ? 'From now on you get an email for each new message, with the recording or fax attached and a link that opens it.\n'
+          : channel === 'voice'
+            ? 'From now on your phone is called for each new message and the message is played.\n'
+            : `From now on notices of new messages go to ${channel}.\n`) +
+      `Choose which messages and when in your settings: ${webUrl}\n`,
+  }),
   welcome: ({ name, numbers, voicemailNumber, webUrl, hasPin }) => ({
     subject: 'Welcome to your mailbox',
     text:
@@ -127,6 +148,25 @@ const en: AccountTexts = {
 };
 
 const de: AccountTexts = {
+  serviceWelcome: ({ channel, webUrl }) => ({
+    subject:
+      channel === 'sms'
+        ? 'SMS-Benachrichtigungen sind eingeschaltet'
+        : channel === 'smtp'
+          ? 'E-Mail-Benachrichtigungen sind eingeschaltet'
+          : channel === 'voice'
+            ? 'Benachrichtigungsanrufe sind eingeschaltet'
+            : 'Benachrichtigungen sind eingeschaltet',
+    text:
+      (channel === 'sms'
+        ? 'Ab jetzt erhalten Sie für jede neue Nachricht eine SMS mit einem Link, der sie öffnet. Antworten Sie 1 zum Anhören per Anruf, T für den Text, S zum Speichern, D zum Löschen.\n'
+        : channel === 'smtp'
+          ? 'Ab jetzt erhalten Sie für jede neue Nachricht eine E-Mail mit der Aufnahme oder dem Fax im Anhang und einem Link, der sie öffnet.\n'
+          : channel === 'voice'
+            ? 'Ab jetzt wird Ihr Telefon für jede neue Nachricht angerufen und die Nachricht abgespielt.\n'
+            : `Ab jetzt gehen Benachrichtigungen über neue Nachrichten an ${channel}.\n`) +
+      `Welche Nachrichten und wann, wählen Sie in Ihren Einstellungen: ${webUrl}\n`,
+  }),
   welcome: ({ name, numbers, voicemailNumber, webUrl, hasPin }) => ({
     subject: 'Willkommen bei Ihrem Postfach',
     text:

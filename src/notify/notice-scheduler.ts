@@ -10,7 +10,7 @@ import type { Subscriber } from '../core/subscriber.js';
 import { newId } from '../lib/ids.js';
 import { accountTextsFor, type Notice } from './account-texts.js';
 import { quietUntil } from './quiet-hours.js';
-import { accountNoticeTargets } from './rules.js';
+import { accountNoticeTargets, ruleChannels } from './rules.js';
 import { shownAddress } from './templates.js';
 
 const DAY_MS = 86_400_000;
@@ -120,6 +120,16 @@ export class NoticeScheduler {
           }),
         );
     });
+    if (o.welcome)
+      await this.step('service-welcome', async () => {
+        let after = '';
+        for (;;) {
+          const page = await this.deps.store.servicesKnown(after, 500);
+          for (const known of page) await this.serviceWelcome(known, now);
+          if (page.length < 500) break;
+          after = page.at(-1)!.subscriberId;
+        }
+      });
     if (o.pinReminderMs > 0)
       await this.step('pin-reminder', async () => {
         const before = new Date(now.getTime() - o.pinReminderMs).toISOString();
@@ -205,6 +215,7 @@ export class NoticeScheduler {
     due: DueNotice,
     now: Date,
     texts: (subscriber: Subscriber) => Notice | null,
+    only: readonly string[] | null = null,
   ): Promise<void> {
     const subscriber = await this.deps.subscriber(due.subscriberId);
     const notice = subscriber?.status === 'active' ? texts(subscriber) : null;
@@ -213,7 +224,7 @@ export class NoticeScheduler {
       const quiet = prefs.quietHours
         ? quietUntil(now, prefs.quietHours, subscriber.timeZone)
         : null;
-      const notices: DeliveryRecord[] = accountNoticeTargets(subscriber).map((t) => ({
+      const notices: DeliveryRecord[] = accountNoticeTargets(subscriber, only).map((t) => ({
         id: newId(),
         recipient: t.recipient,
         priority: 'normal',
@@ -262,6 +273,37 @@ export class NoticeScheduler {
       );
     }
     await this.deps.store.markSent(kind, due.subscriberId, due.since, now.toISOString());
+  }
+
+  /**
+   * A notice channel switched on since we last looked (SMS notices, email notices, calls) gets
+   * its own welcome, on that channel alone. What a subscriber has when first seen counts as
+   * known: the account's own welcome covers it.
+   */
+  private async serviceWelcome(
+    known: { subscriberId: string; channels: string[] | null },
+    now: Date,
+  ): Promise<void> {
+    const subscriber = await this.deps.subscriber(known.subscriberId);
+    if (!subscriber) return;
+    const current = ruleChannels(subscriber);
+    const added = known.channels ? current.filter((c) => !known.channels!.includes(c)) : [];
+    const changed = known.channels === null || current.join() !== [...known.channels].sort().join();
+    for (const channel of added)
+      await this.account(
+        'service-welcome',
+        // The episode: this channel, added to what was known, on this day.
+        {
+          subscriberId: subscriber.id,
+          since: `${channel}:${known.channels!.join(',')}:${now.toISOString().slice(0, 10)}`,
+        },
+        now,
+        (s) =>
+          accountTextsFor(s.language).serviceWelcome({ channel, webUrl: this.options.webUrl() }),
+        [channel],
+      );
+    // A channel switched off is forgotten: switched on again, it is welcomed again.
+    if (changed) await this.deps.store.setServicesKnown(subscriber.id, current);
   }
 
   private async digest(group: DigestGroup, now: Date): Promise<boolean> {

@@ -108,9 +108,10 @@ function digestOf(
  */
 export function accountNoticeTargets(
   subscriber: Subscriber,
+  only: readonly string[] | null = null,
 ): Array<{ channel: string; recipient: string }> {
   const prefs = subscriber.notificationPreferences;
-  const names = prefs.accountNotices?.channels ?? (prefs.rules ?? []).flatMap((r) => r.channels);
+  const names = only ?? prefs.accountNotices?.channels ?? ruleChannels(subscriber);
   const channels = [...new Set(names.map((n) => CHANNEL_ALIASES[n] ?? n))];
   return channels.flatMap((channel) => {
     const recipient = recipientFor(channel, subscriber);
@@ -118,11 +119,22 @@ export function accountNoticeTargets(
   });
 }
 
+/** The channels (services) the subscriber's rules send notices by, as resource types. */
+export function ruleChannels(subscriber: Subscriber): string[] {
+  const names = (subscriber.notificationPreferences.rules ?? []).flatMap((r) => r.channels);
+  return [...new Set(names.map((n) => CHANNEL_ALIASES[n] ?? n))].sort();
+}
+
 /** Rule channels are resource types; `email` is the name users know for `smtp`. */
 const CHANNEL_ALIASES: Record<string, string> = { email: 'smtp' };
 
-/** Where a channel reaches the subscriber: mail to their notice address, else their first address. */
+/**
+ * Where a channel reaches the subscriber: mail to their notice address; SMS and calls to their
+ * first number; anything else (a webhook) to their first address.
+ */
 function recipientFor(channel: string, subscriber: Subscriber): string | null {
+  if (channel === 'sms' || channel === 'voice')
+    return subscriber.addresses.find((a) => a.startsWith('tel:')) ?? null;
   if (channel !== 'smtp') return subscriber.addresses[0] ?? null;
   const email = subscriber.notificationPreferences.email;
   if (email) return `mailto:${email.toLowerCase()}`;

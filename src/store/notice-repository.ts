@@ -14,16 +14,54 @@ import type { Database } from './schema.js';
 const DAY_MS = 86_400_000;
 
 /** Which columns hold an account notice's episode and its "sent" mark. */
-const COLUMNS = {
+type StateColumn =
+  | 'active_since'
+  | 'welcomed_at'
+  | 'pin_reminded_at'
+  | 'full_since'
+  | 'full_noticed_at'
+  | 'expiry_noticed_at';
+const COLUMNS: Record<
+  Exclude<AccountNoticeKind, 'service-welcome'>,
+  { since: StateColumn; sent: StateColumn }
+> = {
   welcome: { since: 'active_since', sent: 'welcomed_at' },
   'pin-reminder': { since: 'active_since', sent: 'pin_reminded_at' },
   'nearly-full': { since: 'full_since', sent: 'full_noticed_at' },
   expiring: { since: 'expiry_noticed_at', sent: 'expiry_noticed_at' },
-} as const;
+};
 
 /** Account notice state, the scheduler's lease and digest entries, on SQLite or PostgreSQL. */
 export class NoticeRepository implements NoticeStore {
   constructor(private readonly db: Kysely<Database>) {}
+
+  async servicesKnown(
+    afterId: string,
+    limit: number,
+  ): Promise<Array<{ subscriberId: string; channels: string[] | null }>> {
+    const rows = await this.db
+      .selectFrom('notice_state as n')
+      .innerJoin('subscribers as s', 's.id', 'n.subscriber_id')
+      .select(['n.subscriber_id', 'n.services_known'])
+      .where('s.status', '=', 'active')
+      .where('n.welcomed_at', 'is not', null)
+      .where('n.subscriber_id', '>', afterId)
+      .orderBy('n.subscriber_id')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({
+      subscriberId: r.subscriber_id,
+      channels: r.services_known === null ? null : (JSON.parse(r.services_known) as string[]),
+    }));
+  }
+
+  async setServicesKnown(subscriberId: string, channels: string[]): Promise<void> {
+    await this.db
+      .updateTable('notice_state')
+      .set({ services_known: JSON.stringify([...channels].sort()) })
+      .where('subscriber_id', '=', subscriberId)
+      .execute();
+  }
 
   async lease(name: string, owner: string, now: string, until: string): Promise<boolean> {
     await this.db
@@ -209,6 +247,8 @@ export class NoticeRepository implements NoticeStore {
     since: string,
     now: string,
   ): Promise<void> {
+    // Service welcomes are kept as the channels told about (setServicesKnown), not as a time.
+    if (kind === 'service-welcome') return;
     const c = COLUMNS[kind];
     await this.db
       .updateTable('notice_state')

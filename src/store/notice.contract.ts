@@ -115,6 +115,24 @@ export function noticeContract(name: string, prepare: () => Promise<string | nul
       assert.ok((await store.welcomesDue(later(10), 10)).some((d) => d.subscriberId === ann.id));
     });
 
+    test('the notice channels a welcomed subscriber was told about are kept, unknown until first set', async () => {
+      const sam = await subscribers.create({
+        ...PROFILE,
+        name: 'Sam',
+        addresses: ['tel:+1555009'],
+      });
+      await store.trackActivations(T0);
+      const mine = async () =>
+        (await store.servicesKnown('', 1000)).filter((k) => k.subscriberId === sam.id);
+      assert.deepEqual(await mine(), [], 'not before the welcome');
+      await store.markSent('welcome', sam.id, T0, T0);
+      assert.deepEqual(await mine(), [{ subscriberId: sam.id, channels: null }]);
+      await store.setServicesKnown(sam.id, ['webhook', 'sms']);
+      assert.deepEqual(await mine(), [{ subscriberId: sam.id, channels: ['sms', 'webhook'] }]);
+      const after = await store.servicesKnown(sam.id, 1000);
+      assert.ok(!after.some((k) => k.subscriberId === sam.id), 'paged by id');
+    });
+
     test('a PIN reminder is due after the wait, only without a PIN, once', async () => {
       const bea = await subscribers.create({
         ...PROFILE,

@@ -223,6 +223,8 @@ export interface NoticeStateTable {
   full_since: string | null;
   full_noticed_at: string | null;
   expiry_noticed_at: string | null;
+  /** The notice channels the subscriber was welcomed to (JSON array); null until first seen. */
+  services_known: string | null;
 }
 
 /** A message waiting for its digest on one channel. */

@@ -130,6 +130,25 @@ describe('account notices, digests and filters, through a webhook notice channel
     assert.match(welcome!.body.notice.link, /\/l\//);
   });
 
+  test('a notice channel switched on later gets its own welcome, on that channel only, once', async () => {
+    const hana = await person('Hana', '+15551008', {
+      pin: '4711',
+      notificationPreferences: { rules: [] },
+    });
+    // No channel yet: nothing to welcome her on. Wait until she has been seen as she is.
+    await pause(8000);
+    assert.equal(notices(hana.number, 'welcome').length, 0);
+    const on = await hana.client.patch('/api/v1/me', {
+      notificationPreferences: { rules: EVERYTHING },
+    });
+    assert.equal(on.status, 200, JSON.stringify(on.body));
+    const [service] = await waitFor(hana.number, 'service-welcome');
+    assert.equal(service!.body.delivery.recipient, 'tel:+15551008');
+    assert.match(service!.body.notice.text, /From now on notices of new messages go to webhook/);
+    await pause(3000);
+    assert.equal(notices(hana.number, 'service-welcome').length, 1, 'once');
+  });
+
   test('activated later: welcomed then (asked to set a PIN), and reminded of the PIN once', async () => {
     // Made inactive, so nobody can sign in as Gerd yet: the operator adds him.
     const made = await admin.post('/api/v1/subscribers', {

@@ -8,6 +8,7 @@ import { pinLockout } from './005-pin-lockout.js';
 import { sms } from './006-sms.js';
 import { smppAccounts } from './007-smpp-accounts.js';
 import { notices } from './008-notices.js';
+import { serviceWelcomes } from './009-service-welcomes.js';
 
 /** One ordered set of migrations for both databases; a migration branches on dialect where SQL differs. */
 export function migrationProvider(dialect: Dialect): MigrationProvider {
@@ -22,6 +23,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '006-sms': sms(dialect),
         '007-smpp-accounts': smppAccounts(dialect),
         '008-notices': notices(dialect),
+        '009-service-welcomes': serviceWelcomes(dialect),
       };
     },
   };
