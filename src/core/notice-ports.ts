@@ -9,11 +9,7 @@ export interface DueNotice {
 
 /** Kinds of account notice the store keeps "already told" state for. */
 export type AccountNoticeKind =
-  | 'welcome'
-  | 'pin-reminder'
-  | 'nearly-full'
-  | 'expiring'
-  | 'service-welcome';
+  'welcome' | 'pin-reminder' | 'nearly-full' | 'expiring' | 'service-welcome';
 
 /** A message about to be removed by its retention or its expiry time. */
 export interface ExpiringMessage {

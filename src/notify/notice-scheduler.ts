@@ -288,7 +288,8 @@ export class NoticeScheduler {
     if (!subscriber) return;
     const current = ruleChannels(subscriber);
     const added = known.channels ? current.filter((c) => !known.channels!.includes(c)) : [];
-    const changed = known.channels === null || current.join() !== [...known.channels].sort().join();
+    const changed =
+      known.channels === null || [...current].sort().join() !== [...known.channels].sort().join();
     for (const channel of added)
       await this.account(
         'service-welcome',

@@ -122,7 +122,7 @@ export function accountNoticeTargets(
 /** The channels (services) the subscriber's rules send notices by, as resource types. */
 export function ruleChannels(subscriber: Subscriber): string[] {
   const names = (subscriber.notificationPreferences.rules ?? []).flatMap((r) => r.channels);
-  return [...new Set(names.map((n) => CHANNEL_ALIASES[n] ?? n))].sort();
+  return [...new Set(names.map((n) => CHANNEL_ALIASES[n] ?? n))];
 }
 
 /** Rule channels are resource types; `email` is the name users know for `smtp`. */
