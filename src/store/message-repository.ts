@@ -20,6 +20,7 @@ import {
   whereMatches,
 } from './search.js';
 import { toMessage } from './message-rows.js';
+import { retentionCutoffs } from './retention-cutoffs.js';
 import { newDeliveryRow } from './delivery-rows.js';
 import { insertSubscriber } from './subscriber-repository.js';
 import { isUniqueViolation } from './unique-violation.js';
@@ -415,21 +416,12 @@ export class MessageRepository implements MessageStore {
       .limit(limit)
       .execute();
     for (const r of own) found.set(r.id, { mailboxId: r.mailbox_id, id: r.id, at: r.created_at });
-    // Timestamps are text: one query per retention in use, each with its own cut-off.
-    const retentions = await this.db
-      .selectFrom('subscribers')
-      .select('retention_days')
-      .distinct()
-      .where('retention_days', 'is not', null)
-      .where('retention_days', '>', 0)
-      .execute();
-    for (const { retention_days } of retentions) {
-      const cutoff = new Date(Date.parse(now) - Number(retention_days) * 86_400_000).toISOString();
+    for (const { days, cutoff } of await retentionCutoffs(this.db, now)) {
       const rows = await this.db
         .selectFrom('messages as m')
         .innerJoin('subscribers as s', 's.id', 'm.mailbox_id')
         .select(['m.id', 'm.mailbox_id', 'm.created_at'])
-        .where('s.retention_days', '=', retention_days)
+        .where('s.retention_days', '=', days)
         .where('m.created_at', '<=', cutoff)
         .orderBy('m.created_at')
         .limit(limit)

@@ -9,6 +9,7 @@ import type {
   NoticeStore,
 } from '../core/notice-ports.js';
 import { newDeliveryRow } from './delivery-rows.js';
+import { retentionCutoffs } from './retention-cutoffs.js';
 import type { Database } from './schema.js';
 
 const DAY_MS = 86_400_000;
@@ -179,17 +180,9 @@ export class NoticeRepository implements NoticeStore {
         .limit(limit);
     for (const r of await base().where('m.expires_at', '<=', horizon).execute())
       found.set(r.id, r.expiry_noticed_at ?? '');
-    const retentions = await this.db
-      .selectFrom('subscribers')
-      .select('retention_days')
-      .distinct()
-      .where('retention_days', 'is not', null)
-      .where('retention_days', '>', 0)
-      .execute();
-    for (const { retention_days } of retentions) {
-      const cutoff = new Date(Date.parse(horizon) - Number(retention_days) * DAY_MS).toISOString();
+    for (const { days, cutoff } of await retentionCutoffs(this.db, horizon)) {
       const rows = await base()
-        .where('s.retention_days', '=', retention_days)
+        .where('s.retention_days', '=', days)
         .where('m.created_at', '<=', cutoff)
         .execute();
       for (const r of rows) found.set(r.id, r.expiry_noticed_at ?? '');
