@@ -124,6 +124,7 @@ test('a daily digest and a voice rule with filters are saved as the form shows t
   await section.getByRole('button', { name: 'Save' }).click();
   await section.getByRole('status').getByText('Saved.').waitFor();
   assert.deepEqual((await me()).notificationPreferences, expected);
+  await section.evaluate((el) => el.scrollIntoView());
   await screenshot(page, 'settings-notifications');
 });
 
@@ -214,5 +215,11 @@ test('in German, on a phone, without sideways scrolling', async () => {
     () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
   );
   assert.ok(overflow <= 0, `no sideways scrolling on a phone (${overflow}px over)`);
+  // The opened conditions fit the screen, though the grid above them scrolls sideways.
+  const box = (await benachrichtigungen
+    .locator('tr[data-conditions="voice"] .conditions-body')
+    .boundingBox())!;
+  assert.ok(box.x >= 0 && box.x + box.width <= 390, `conditions fit: ${JSON.stringify(box)}`);
+  await summary.evaluate((el) => el.scrollIntoView());
   await screenshot(page, 'settings-notifications-phone');
 });
