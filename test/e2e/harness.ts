@@ -50,6 +50,12 @@ export class ServerProcess {
         SWITCHBOARD_ADMIN_TOKEN: ADMIN_TOKEN,
         SWITCHBOARD_LOG_LEVEL: 'warn',
         SWITCHBOARD_DATABASE_URL: '',
+        // Account notices store messages in mailboxes a minute or so after the start, which would
+        // change counts and lights under tests of other things: off unless a test asks for them.
+        SWITCHBOARD_WELCOME_NOTICES: 'false',
+        SWITCHBOARD_NEARLY_FULL_PERCENT: '0',
+        SWITCHBOARD_EXPIRY_NOTICE_DAYS: '0',
+        SWITCHBOARD_PIN_REMINDER_SECONDS: '0',
         ...this.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],

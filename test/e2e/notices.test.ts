@@ -5,6 +5,7 @@ import { eventually, WebhookReceiver, type Received } from './receiver.js';
 
 const SECRET = 'secret-of-the-notice-hook-0123';
 const ENV = {
+  SWITCHBOARD_WELCOME_NOTICES: 'true',
   SWITCHBOARD_DELIVERY_POLL_MS: '100',
   SWITCHBOARD_NOTICE_POLL_SECONDS: '1',
   SWITCHBOARD_PIN_REMINDER_SECONDS: '3',
