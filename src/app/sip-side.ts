@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { dnsHostResolver } from '../channels/sip/calls/call-target.js';
 import { identifyCaller } from '../channels/sip/calls/caller-identity.js';
@@ -28,6 +29,12 @@ import { Semaphore } from '../lib/semaphore.js';
 import type { DialPolicy } from '../router/dial-policy.js';
 import type { MessageRepository } from '../store/message-repository.js';
 import type { createMediaService } from './media.js';
+import { SpandspFaxEngine } from '../media/fax-engine.js';
+
+/** The fax engine helper that scripts/ensure-fax-engine.sh builds (docs/fax.md). */
+const BUILT_FAX_ENGINE = fileURLToPath(
+  new URL('../../native/fax/build/switchboard-fax', import.meta.url),
+);
 
 /** The configured digest algorithms, checked: a typo must stop the start, not lock phones out. */
 function digestAlgorithms(names: string[]): DigestAlgorithm[] {
@@ -88,6 +95,9 @@ const CALL_OUTCOMES: Record<string, string> = {
   'voicemail discarded': 'discarded',
   'voicemail too short, discarded': 'too-short',
   'voicemail could not be stored': 'failed',
+  'fax stored': 'fax',
+  'fax received no pages': 'fax-empty',
+  'fax could not be stored': 'fax-failed',
 };
 
 /**
@@ -267,6 +277,36 @@ export async function startSipSide(
           ],
         );
       }),
+    fax: {
+      detectMs: config.faxDetectSeconds * 1000,
+      maxFaxMs: config.faxMaxSeconds * 1000,
+      engine: new SpandspFaxEngine({ binary: config.faxEngine ?? BUILT_FAX_ENGINE }),
+      transactions: sip.transactions,
+      local: () => sip.local(),
+      log: (event, detail) => logger.info(detail, event),
+      storeFax: (f) =>
+        storing.run(async () => {
+          const who = f.remoteId || f.from.replace(/^tel:/, '');
+          await intake.ingest(
+            {
+              type: 'fax',
+              from: f.from,
+              to: [f.to],
+              subject: `Fax from ${who}${f.complete ? '' : ` (incomplete: ${f.status})`}`,
+              durationMs: f.durationMs,
+              pages: f.pages,
+              authResults: `${realm}; caller-id=${f.caller.verified ? 'pass' : 'none'} reason="${f.caller.basis}"`,
+            },
+            [
+              {
+                contentType: 'image/tiff;application=faxg3',
+                filename: 'fax.tif',
+                content: await readFile(f.file),
+              },
+            ],
+          );
+        }),
+    },
     exits: { star: config.voicemailStarDestination, zero: config.voicemailZeroDestination },
     transactions: sip.transactions,
     local: () => sip.local(),

@@ -50,6 +50,9 @@ export interface Config {
   voicemailMinMs: number;
   voicemailSilenceSeconds: number;
   callBackMaxSeconds: number;
+  faxDetectSeconds: number;
+  faxMaxSeconds: number;
+  faxEngine: string | null;
   voicemailNumber: string;
   pinMaxFailures: number;
   pinLockoutSeconds: number;

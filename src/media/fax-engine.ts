@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { readFile, rename, rm } from 'node:fs/promises';
-import type { Readable, Writable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import type {
   FaxEngine,
   FaxOutcome,
@@ -13,8 +13,16 @@ import { runTool } from './run-tool.js';
 
 const FRAME = 160; // 20 ms at 8 kHz
 const FRAME_MS = 20;
-/** Received audio waiting for the clock; past this the oldest is dropped (latency stays bounded). */
-const MAX_QUEUED_FRAMES = 10;
+/**
+ * The far end silent this long (no packets at all): its audio is taken as silence from then on,
+ * so that our side keeps sending. Shorter gaps are jitter or a stall of our own event loop, whose
+ * packets are still on their way: filling those would shift the far end's signal in time.
+ */
+const GAP_MS = 200;
+/** The most silence filled at once, after a long stall. */
+const MAX_FILL_FRAMES = 25;
+/** Our audio waiting for its 20 ms slot; a far end sending faster than time cannot grow it. */
+const MAX_OUT_FRAMES = 50;
 /** Frames written but not answered: past this the engine is taken to have hung (3 s). */
 const MAX_UNANSWERED_FRAMES = 150;
 /** After phase E, the last audio (DCN's tail) still goes out for this long before we stop. */
@@ -51,12 +59,16 @@ export class FaxProcessSession implements FaxSession {
   private progress: FaxProgress = { pages: 0, remoteId: '', bitRate: 0, ecm: false };
   private end: (FaxProgress & { ok: boolean; status: string }) | null = null;
   private failure: string | null = null;
-  private readonly queue: Int16Array[] = [];
   private partial = new Int16Array(FRAME);
   private partialLength = 0;
-  private readonly started = performance.now();
+  /** When the far end's last frame came, and the time slot of the last frame fed. */
+  private lastHeard = -Infinity;
+  private lastSlot = performance.now();
   private fed = 0;
   private answered = 0;
+  private readonly out: Int16Array[] = [];
+  private readonly outStarted = performance.now();
+  private sent = 0;
   private clock: NodeJS.Timeout | null;
   private stopping = false;
   private stderrTail = '';
@@ -70,14 +82,13 @@ export class FaxProcessSession implements FaxSession {
     const args = [mode, file, '--ident', options.ident.slice(0, 20)];
     if (options.ecm === false) args.push('--no-ecm');
     this.child = spawn(engine.binary, args, { stdio: ['pipe', 'pipe', 'pipe', 'pipe'] });
-    const stdin = this.child.stdin;
-    stdin.on('error', () => undefined);
+    this.child.stdin.on('error', () => undefined);
     this.readAudio(this.child.stdout);
     this.readEvents(this.child.stdio[3] as Readable);
     this.child.stderr.on('data', (d: Buffer) => {
       this.stderrTail = (this.stderrTail + d.toString('utf8')).slice(-2000);
     });
-    this.clock = setInterval(() => this.tick(stdin), FRAME_MS / 2);
+    this.clock = setInterval(() => this.tick(), FRAME_MS / 2);
     this.done = new Promise<FaxOutcome>((resolve) => {
       this.child.on('error', (err) => {
         this.failure ??= `the fax engine could not start: ${err.message}`;
@@ -102,8 +113,8 @@ export class FaxProcessSession implements FaxSession {
       this.partialLength += take;
       at += take;
       if (this.partialLength === FRAME) {
-        this.queue.push(this.partial);
-        if (this.queue.length > MAX_QUEUED_FRAMES) this.queue.shift();
+        this.feed(this.partial);
+        this.lastHeard = this.lastSlot = performance.now();
         this.partial = new Int16Array(FRAME);
         this.partialLength = 0;
       }
@@ -121,18 +132,49 @@ export class FaxProcessSession implements FaxSession {
     ).unref();
   }
 
-  /** Feeds the frames the clock says are due: the far end's audio, or silence. */
-  private tick(stdin: Writable): void {
-    const due = Math.floor((performance.now() - this.started) / FRAME_MS) + 1;
-    // After a long stall, catch up without a burst the far end would hear as garbled.
-    if (due - this.fed > 25) this.fed = due - 1;
-    while (this.fed < due) {
-      const frame = this.queue.shift() ?? new Int16Array(FRAME);
-      stdin.write(Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength));
-      this.fed++;
-    }
+  private feed(frame: Int16Array): void {
+    if (this.stopping) return;
+    this.child.stdin.write(Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength));
+    this.fed++;
     if (this.fed - this.answered > MAX_UNANSWERED_FRAMES)
       this.kill('the fax engine stopped responding');
+  }
+
+  /**
+   * The far end's frames are fed as they come (the helper answers each at once, so our audio
+   * keeps its pace). When it sends nothing, silence is fed on our clock instead. Decided after
+   * the event loop's I/O phase, so that packets that waited out a stall of ours come first.
+   */
+  private tick(): void {
+    this.pace();
+    setImmediate(() => {
+      const now = performance.now();
+      if (this.stopping || now - this.lastHeard < GAP_MS) return;
+      let frames = Math.floor((now - this.lastSlot) / FRAME_MS);
+      if (frames > MAX_FILL_FRAMES) {
+        frames = MAX_FILL_FRAMES;
+        this.lastSlot = now;
+      } else this.lastSlot += frames * FRAME_MS;
+      for (let k = 0; k < frames; k++) this.feed(new Int16Array(FRAME));
+    });
+  }
+
+  /**
+   * Sends our audio on our clock, a frame per 20 ms: the helper answers as fast as frames come,
+   * and two ends that each answered at once would run faster than any line. A slot with nothing
+   * ready is skipped, not made up for later.
+   */
+  private pace(): void {
+    const due = Math.floor((performance.now() - this.outStarted) / FRAME_MS) + 1;
+    while (this.sent < due) {
+      const frame = this.out.shift();
+      if (!frame) {
+        this.sent = due;
+        break;
+      }
+      this.sent++;
+      if (!this.stopping) this.options.send(frame);
+    }
   }
 
   private readAudio(stdout: Readable): void {
@@ -144,7 +186,8 @@ export class FaxProcessSession implements FaxSession {
         const pcm = new Int16Array(FRAME);
         for (let i = 0; i < FRAME; i++) pcm[i] = held.readInt16LE(at + i * 2);
         this.answered++;
-        if (!this.stopping) this.options.send(pcm);
+        this.out.push(pcm);
+        if (this.out.length > MAX_OUT_FRAMES) this.out.shift();
       }
       held = held.subarray(at);
     });

@@ -11,6 +11,8 @@ import { parseNameAddr, parseUri } from '../protocol/uri.js';
 import { newTag, responseTo } from '../responses.js';
 import type { SipPeer } from '../transport.js';
 import type { CallerId } from './caller-identity.js';
+import { FaxOrVoice } from './fax-detection.js';
+import { FaxReception, type FaxServices } from './fax-reception.js';
 import { forwardingOf } from './forwarding.js';
 import { RetrievalCall, type MailboxOwner, type RetrievalServices } from './retrieval-call.js';
 import { VoicemailCall, type CallServices, type Mailbox } from './voicemail-call.js';
@@ -37,6 +39,16 @@ export interface VoicemailCallDeps extends CallServices {
   /** The address RTP listens on and the SDP answer names. */
   rtpHost(): string;
   recordingsDir: string;
+  /**
+   * Fax reception on calls to subscribers' numbers: how long after the answer a fax's CNG tone
+   * is listened for (0: never), and what receiving needs. Absent, every call is a voicemail.
+   */
+  fax?: FaxServices & { detectMs: number };
+}
+
+/** Our station id on a fax: the number called, when it is one (T.30 allows digits, + and space). */
+function stationId(address: string): string {
+  return /^tel:(\+?[0-9]{1,20})$/.exec(address)?.[1] ?? '';
 }
 
 /** RFC 3261 13.3.1.4: the 200 is resent until the ACK comes, 500 ms doubling up to 4 s. */
@@ -186,19 +198,40 @@ export class VoicemailCalls {
     };
     const full =
       mailbox !== null && mailbox.roomMs !== null && mailbox.roomMs < this.deps.minRecordingMs;
-    const call: AnsweredCall =
-      mailbox && recorder
-        ? new VoicemailCall(
-            dialog,
-            rtp,
-            recorder,
-            mailbox,
-            caller,
-            forwarding.reason,
-            this.deps,
-            full ? 'mailbox-full' : 'greeting',
+    let call: AnsweredCall;
+    if (mailbox && recorder) {
+      const voicemail = new VoicemailCall(
+        dialog,
+        rtp,
+        recorder,
+        mailbox,
+        caller,
+        forwarding.reason,
+        this.deps,
+        full ? 'mailbox-full' : 'greeting',
+      );
+      const fax = this.deps.fax;
+      const answeredAt = Date.now();
+      const to = mailbox;
+      call = fax
+        ? new FaxOrVoice(
+            voicemail,
+            fax.detectMs,
+            () =>
+              new FaxReception(
+                dialog,
+                rtp,
+                file.replace(/\.wav$/, '.tif'),
+                stationId(to.address),
+                to,
+                caller,
+                answeredAt,
+                fax,
+              ),
+            this.deps.log,
           )
-        : new RetrievalCall(dialog, rtp, owner, this.deps.retrieval);
+        : voicemail;
+    } else call = new RetrievalCall(dialog, rtp, owner, this.deps.retrieval);
     holder.call = call;
     let confirm: (acked: boolean) => void = () => undefined;
     const confirmed = new Promise<boolean>((resolve) => (confirm = resolve));
