@@ -25,6 +25,8 @@ import { SmtpResource } from '../channels/email/smtp-resource.js';
 import type { OutboundCalls } from '../channels/sip/calls/outbound-call.js';
 import { wavSamples } from '../channels/sip/media/wav-file.js';
 import { VoiceResource, voiceConfigProblem } from '../channels/sip/voice-resource.js';
+import { FaxResource, faxConfigProblem } from '../channels/sip/fax-resource.js';
+import { faxDocuments, faxEngine } from './fax.js';
 import type { ComposeContext } from '../channels/email/mail-composer.js';
 import { MailAuthenticator, parsePolicy } from '../channels/email/mail-auth.js';
 import { dnsLookup } from '../lib/dns-resolver.js';
@@ -322,6 +324,15 @@ export async function startServer(
     domain: config.domains[0] ?? 'localhost',
     log: (event, detail) => logger.info(detail, event),
   });
+  const faxOut = new FaxResource({
+    calls: () => outboundCalls,
+    policy: dialPolicy,
+    engine: faxEngine(config),
+    document: faxDocuments({ config, media, directory }),
+    sender: (id) => directory.lookup(id),
+    domain: config.domains[0] ?? 'localhost',
+    log: (event, detail) => logger.info(detail, event),
+  });
   const dispatcher = new Dispatcher(
     {
       deliveries,
@@ -333,6 +344,7 @@ export async function startServer(
         ['webhook', new WebhookResource()],
         ['smtp', smtpOut],
         ['voice', voiceOut],
+        ['fax', faxOut],
       ]),
       rendition: async (message, index, format) =>
         (await mailbox.rendition(message.mailboxId, message.id, index, format)).content,
@@ -426,8 +438,13 @@ export async function startServer(
       queue: {
         wake: () => dispatcher.wake(),
         bitmap: (resource) => dispatcher.bitmap(resource),
-        implemented: (type) => type === 'webhook' || type === 'smtp' || type === 'voice',
-        configProblem: (type, config) => (type === 'voice' ? voiceConfigProblem(config) : null),
+        implemented: (type) => ['webhook', 'smtp', 'voice', 'fax'].includes(type),
+        configProblem: (type, config) =>
+          type === 'voice'
+            ? voiceConfigProblem(config)
+            : type === 'fax'
+              ? faxConfigProblem(config)
+              : null,
       },
       links,
       formats: () => media.graph(),

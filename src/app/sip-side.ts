@@ -1,7 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { dnsHostResolver } from '../channels/sip/calls/call-target.js';
 import { identifyCaller } from '../channels/sip/calls/caller-identity.js';
@@ -29,12 +28,7 @@ import { Semaphore } from '../lib/semaphore.js';
 import type { DialPolicy } from '../router/dial-policy.js';
 import type { MessageRepository } from '../store/message-repository.js';
 import type { createMediaService } from './media.js';
-import { SpandspFaxEngine } from '../media/fax-engine.js';
-
-/** The fax engine helper that scripts/ensure-fax-engine.sh builds (docs/fax.md). */
-const BUILT_FAX_ENGINE = fileURLToPath(
-  new URL('../../native/fax/build/switchboard-fax', import.meta.url),
-);
+import { faxEngine } from './fax.js';
 
 /** The configured digest algorithms, checked: a typo must stop the start, not lock phones out. */
 function digestAlgorithms(names: string[]): DigestAlgorithm[] {
@@ -280,7 +274,7 @@ export async function startSipSide(
     fax: {
       detectMs: config.faxDetectSeconds * 1000,
       maxFaxMs: config.faxMaxSeconds * 1000,
-      engine: new SpandspFaxEngine({ binary: config.faxEngine ?? BUILT_FAX_ENGINE }),
+      engine: faxEngine(config),
       transactions: sip.transactions,
       local: () => sip.local(),
       log: (event, detail) => logger.info(detail, event),

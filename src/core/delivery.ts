@@ -114,7 +114,15 @@ export interface Cdr {
  * towards taking the resource out of service, or one dead domain could stop mail to every other.
  */
 export type SendOutcome =
-  | { result: 'sent'; units?: number; unit?: string; detail?: string }
+  | {
+      result: 'sent';
+      units?: number;
+      unit?: string;
+      detail?: string;
+      /** A fax: the receiving machine's station id, and the call's length in seconds. */
+      remoteId?: string;
+      seconds?: number;
+    }
   | { result: 'retry'; error: string; remote?: boolean }
   | { result: 'failed'; error: string; remote?: boolean };
 
