@@ -182,6 +182,7 @@ test('the fax resource sends a PDF with a cover page; busy is tried again; CDR b
     text,
     /delivered to tel:\+4930555100 .*It was sent as a fax of 3 pages to the fax machine "\+49 30 5550 100" on a call of 0:[0-9]{2}\./,
   );
+  await eventually(async () => /"msg":"fax sent"/.test(server.output), 'the fax sent log line');
   assert.match(
     server.output,
     /"pages":3,"of":3,"remoteId":"\+49 30 5550 100","status":"OK"[^\n]*"msg":"fax sent"/,
