@@ -3,15 +3,12 @@
  * pinned to one core with `taskset`, its subscribers, what its log says about each call, and
  * its CPU time and memory read from /proc.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { startOwnServer, type OwnServer } from './own-server.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const DOMAIN = 'a.test';
 /** Clock ticks per second of /proc/<pid>/stat (`getconf CLK_TCK`; 100 on Linux everywhere). */
 const CLK_TCK = 100;
@@ -57,22 +54,23 @@ export class BenchServer {
   answered = 0;
   /** Lines at warn level or above, counted (the first few are printed). */
   warnings = 0;
-  sipPort = 0;
-  url = '';
+  readonly sipPort: number;
+  readonly url: string;
   /** The subscribers' numbers, tel: form without the scheme (+15550000, +15550001, ...). */
   numbers: string[] = [];
   private readonly sessions: string[] = [];
-  private exited: Promise<void>;
   /** How much of the log file has been read. */
   private logRead = 0;
 
-  private constructor(
-    readonly child: ChildProcess,
-    readonly dataDir: string,
-    private readonly adminToken: string,
-  ) {
-    this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
+  private constructor(private readonly own: OwnServer) {
+    this.sipPort = own.ports.sip;
+    this.url = own.ports.url;
     BenchServer.running.add(this);
+  }
+
+  /** The server's data folder: its log (server.log), database and recordings. */
+  get dataDir(): string {
+    return this.own.dataDir;
   }
 
   private get logFile(): string {
@@ -80,46 +78,27 @@ export class BenchServer {
   }
 
   get pid(): number {
-    return this.child.pid!;
+    return this.own.child.pid!;
   }
 
   static async start(options: ServerOptions): Promise<BenchServer> {
-    if (!existsSync(join(ROOT, 'dist', 'cli', 'main.js')))
-      throw new Error('dist/ is missing: run `npx tsc -p tsconfig.json` (or npm run build) first');
-    const dataDir = await mkdtemp(join(tmpdir(), 'switchboard-bench-calls-'));
-    const adminToken = randomBytes(24).toString('hex');
-    const prof = options.profileDir ? ['--cpu-prof', '--cpu-prof-dir', options.profileDir] : [];
-    const node = [process.execPath, ...prof, join(ROOT, 'bin', 'switchboard.js'), 'start'];
-    // taskset execs node, so the child's pid is the server's own.
-    const [command, ...args] = options.cpu ? ['taskset', '-c', options.cpu, ...node] : node;
-    // The log goes to a file, not a pipe: pino writes synchronously, and a pipe the benchmark
-    // is slow to drain would stall the server under test.
-    const log = openSync(join(dataDir, 'server.log'), 'w');
-    const child = spawn(command!, args, {
-      cwd: ROOT,
+    const own = await startOwnServer({
+      prefix: 'switchboard-bench-calls-',
+      profileDir: options.profileDir,
+      ...(options.cpu ? { cpu: options.cpu } : {}),
+      logToFile: true,
+      // SWITCHBOARD_BENCH_KEEP=1 keeps the data folder (the server's log, recordings) to look into.
+      keep: process.env['SWITCHBOARD_BENCH_KEEP'] === '1',
       env: {
-        ...process.env,
-        SWITCHBOARD_DATA_DIR: dataDir,
         SWITCHBOARD_DATABASE_URL: '',
-        SWITCHBOARD_HTTP_HOST: '127.0.0.1',
-        SWITCHBOARD_HTTP_PORT: '0',
-        SWITCHBOARD_SMTP_PORT: '0',
-        SWITCHBOARD_SUBMISSION_PORT: '0',
-        SWITCHBOARD_SIP_PORT: '0',
         SWITCHBOARD_DOMAINS: DOMAIN,
-        SWITCHBOARD_ADMIN_TOKEN: adminToken,
         // info: the per-call lines (`voicemail stored` with its packet counts) are at info.
         SWITCHBOARD_LOG_LEVEL: 'info',
         SWITCHBOARD_VOICEMAIL_MAX_SECONDS: String(options.maxSeconds),
       },
-      stdio: ['ignore', log, 'inherit'],
     });
-    closeSync(log);
-    const server = new BenchServer(child, dataDir, adminToken);
+    const server = new BenchServer(own);
     try {
-      const ports = await waitForPorts(join(dataDir, 'ports.json'), child);
-      server.url = ports.url;
-      server.sipPort = ports.sip;
       await server.addMailboxes(options.mailboxes);
       return server;
     } catch (err) {
@@ -189,7 +168,7 @@ export class BenchServer {
           quotaBytes: 2 ** 50,
           quotaMessages: 2 ** 31 - 1,
         },
-        this.adminToken,
+        this.own.adminToken,
       );
       const { token } = await this.api<{ token: string }>(
         'POST',
@@ -253,18 +232,9 @@ export class BenchServer {
     return kib(await readFile(`/proc/${this.pid}/status`, 'utf8'), 'VmHWM');
   }
 
-  /** SIGTERM (SIGKILL after 15 s), then the data folder removed. */
+  /** SIGTERM (SIGKILL after 15 s), then the data folder removed (unless kept). */
   async stop(): Promise<void> {
-    const child = this.child;
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-      await this.exited;
-      clearTimeout(timer);
-    }
-    // SWITCHBOARD_BENCH_KEEP=1 keeps the data folder (the server's log, recordings) to look into.
-    if (process.env['SWITCHBOARD_BENCH_KEEP'] === '1') console.error(`kept ${this.dataDir}`);
-    else await rm(this.dataDir, { recursive: true, force: true });
+    await this.own.stop();
     BenchServer.running.delete(this);
   }
 }
@@ -280,23 +250,6 @@ const CALL_ENDS = new Set([
 function kib(status: string, field: string): number {
   const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status);
   return m ? Number(m[1]) : NaN;
-}
-
-async function waitForPorts(
-  file: string,
-  child: ChildProcess,
-): Promise<{ url: string; sip: number }> {
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`the server exited with code ${child.exitCode}`);
-    try {
-      return JSON.parse(await readFile(file, 'utf8')) as { url: string; sip: number };
-    } catch {
-      // Not written yet (or half written): poll again.
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('the server did not write ports.json within 30 s');
 }
 
 /** A value of the Prometheus text, NaN when absent. */

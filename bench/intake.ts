@@ -8,19 +8,13 @@
  * Without --url it starts its own server on a throwaway data folder and removes it afterwards.
  * Only Node built-ins: the client must not be the bottleneck, nor hide one.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
+import { startOwnServer } from './own-server.js';
 
 interface Target {
   url: URL;
@@ -294,62 +288,12 @@ interface OwnServer {
   stop(): Promise<void>;
 }
 
-async function startOwnServer(): Promise<OwnServer> {
-  if (!existsSync(join(ROOT, 'dist', 'cli', 'main.js')))
-    throw new Error('dist/ is missing: run `npm run build` first');
-  const dataDir = await mkdtemp(join(tmpdir(), 'switchboard-bench-'));
-  const adminToken = randomBytes(24).toString('hex');
-  const child = spawn(process.execPath, [join(ROOT, 'bin', 'switchboard.js'), 'start'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      SWITCHBOARD_DATA_DIR: dataDir,
-      SWITCHBOARD_HTTP_PORT: '0',
-      SWITCHBOARD_SMTP_PORT: '0',
-      SWITCHBOARD_SUBMISSION_PORT: '0',
-      SWITCHBOARD_SIP_PORT: '0',
-      SWITCHBOARD_HTTP_HOST: '127.0.0.1',
-      SWITCHBOARD_ADMIN_TOKEN: adminToken,
-      SWITCHBOARD_LOG_LEVEL: 'warn',
-    },
-    // The server's log (warnings and errors: they matter) goes to our stderr, so that stdout
-    // carries only the results.
-    stdio: ['ignore', 2, 2],
+async function ownServer(): Promise<OwnServer> {
+  const own = await startOwnServer({
+    prefix: 'switchboard-bench-',
+    env: { SWITCHBOARD_LOG_LEVEL: 'warn' },
   });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const stop = async () => {
-    await stopChild(child, exited);
-    await rm(dataDir, { recursive: true, force: true });
-  };
-  try {
-    const ports = await waitForPorts(join(dataDir, 'ports.json'), child);
-    return { target: { url: new URL(ports.url), adminToken }, stop };
-  } catch (err) {
-    await stop();
-    throw err;
-  }
-}
-
-async function waitForPorts(file: string, child: ChildProcess): Promise<{ url: string }> {
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`the server exited with code ${child.exitCode}`);
-    try {
-      return JSON.parse(await readFile(file, 'utf8')) as { url: string };
-    } catch {
-      // Not written yet (or half written): poll again.
-    }
-    await sleep(50);
-  }
-  throw new Error('the server did not write ports.json within 30 s');
-}
-
-async function stopChild(child: ChildProcess, exited: Promise<void>): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-  await exited;
-  clearTimeout(timer);
+  return { target: { url: new URL(own.ports.url), adminToken: own.adminToken }, stop: own.stop };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -407,7 +351,7 @@ async function main(): Promise<void> {
     let target: Target;
     if (values.url) target = { url: new URL(values.url), adminToken: values.token! };
     else {
-      own = await startOwnServer();
+      own = await ownServer();
       target = own.target;
     }
     console.log(`server ${target.url.origin}${own ? ' (throwaway, SQLite)' : ''}`);

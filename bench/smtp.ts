@@ -10,9 +10,8 @@
  * Debian package, which brings smtp-source) is installed by bench/ensure-postfix.sh if missing;
  * the system's own Postfix is never started or touched.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { chmod, chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect, createServer } from 'node:net';
 import { cpus, loadavg, tmpdir, userInfo } from 'node:os';
@@ -20,6 +19,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
+import { startOwnServer } from './own-server.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SMTP_SOURCE = '/usr/sbin/smtp-source';
@@ -167,37 +167,17 @@ async function measure(
 // Switchboard: the compiled server on a throwaway data folder, one subscriber for the mail.
 
 async function startSwitchboard(cpuProfDir?: string): Promise<Target> {
-  if (!existsSync(join(ROOT, 'dist', 'cli', 'main.js')))
-    throw new Error('dist/ is missing: run `npm run build` first');
-  const dataDir = await mkdtemp(join(tmpdir(), 'switchboard-bench-smtp-'));
-  const adminToken = randomBytes(24).toString('hex');
-  // --cpu-prof: a V8 CPU profile of the server, written when it exits (after SIGTERM).
-  const prof = cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfDir] : [];
-  const child = spawn(process.execPath, [...prof, join(ROOT, 'bin', 'switchboard.js'), 'start'], {
-    cwd: ROOT,
+  const { ports, adminToken, stop } = await startOwnServer({
+    prefix: 'switchboard-bench-smtp-',
+    // --cpu-prof: a V8 CPU profile of the server, written when it exits (after SIGTERM).
+    profileDir: cpuProfDir,
     env: {
-      ...process.env,
-      SWITCHBOARD_DATA_DIR: dataDir,
       SWITCHBOARD_DATABASE_URL: '',
-      SWITCHBOARD_HTTP_HOST: '127.0.0.1',
-      SWITCHBOARD_HTTP_PORT: '0',
-      SWITCHBOARD_SMTP_PORT: '0',
-      SWITCHBOARD_SUBMISSION_PORT: '0',
-      SWITCHBOARD_SIP_PORT: '0',
       SWITCHBOARD_DOMAINS: DOMAIN,
-      SWITCHBOARD_ADMIN_TOKEN: adminToken,
       SWITCHBOARD_LOG_LEVEL: 'warn',
     },
-    // Warnings and errors matter: to our stderr, so that stdout carries only the results.
-    stdio: ['ignore', 2, 2],
   });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const stop = async () => {
-    await stopChild(child, exited);
-    await rm(dataDir, { recursive: true, force: true });
-  };
   try {
-    const ports = await waitForPorts(join(dataDir, 'ports.json'), child);
     const api = async <T>(method: string, path: string, body: unknown, token: string) => {
       const res = await fetch(new URL(`/api/v1${path}`, ports.url), {
         method,
@@ -264,31 +244,6 @@ async function startSwitchboard(cpuProfDir?: string): Promise<Target> {
     await stop();
     throw err;
   }
-}
-
-async function waitForPorts(
-  file: string,
-  child: ChildProcess,
-): Promise<{ url: string; smtp: number }> {
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`the server exited with code ${child.exitCode}`);
-    try {
-      return JSON.parse(await readFile(file, 'utf8')) as { url: string; smtp: number };
-    } catch {
-      // Not written yet (or half written): poll again.
-    }
-    await sleep(50);
-  }
-  throw new Error('the server did not write ports.json within 30 s');
-}
-
-async function stopChild(child: ChildProcess, exited: Promise<void>): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-  await exited;
-  clearTimeout(timer);
 }
 
 // ---------------------------------------------------------------------------------------------

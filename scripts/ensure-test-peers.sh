@@ -3,9 +3,12 @@
 # by playwright-core; no browser is ever downloaded from elsewhere), baresip (a SIP phone for
 # the telephony tests), linphonec (linphone-cli: a second, independent SIP implementation for
 # the interoperability test) and Kamailio (the switch that forwards calls to voicemail with a
-# Diversion header, and a trunk asserting callers' identities). Installed when missing; needs root (or sudo) for apt-get.
+# Diversion header, and a trunk asserting callers' identities) and Kannel (bearerbox and smsbox:
+# an independent SMPP implementation binding to our SMPP server as an application). Installed
+# when missing; needs root (or sudo) for apt-get. The deny-all policy-rc.d below keeps the
+# packages' daemons (Kamailio's, Kannel's) from starting: the tests start their own.
 set -euo pipefail
-declare -A need=([chromium]=chromium [baresip]=baresip-core [kamailio]=kamailio [linphonec]=linphone-cli)
+declare -A need=([chromium]=chromium [baresip]=baresip-core [kamailio]=kamailio [linphonec]=linphone-cli [bearerbox]=kannel)
 missing=()
 for cmd in "${!need[@]}"; do command -v "$cmd" >/dev/null 2>&1 || missing+=("${need[$cmd]}"); done
 [ ${#missing[@]} -eq 0 ] && exit 0

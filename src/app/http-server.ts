@@ -1,5 +1,6 @@
 import swagger from '@fastify/swagger';
 import { webApp } from './web-app.js';
+import { messageLinkRoutes, type MessageLinkDeps } from '../channels/http/routes/message-link.js';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { readFileSync } from 'node:fs';
@@ -19,6 +20,8 @@ export interface HttpServerDeps {
   logger: Logger;
   metrics: Metrics;
   api: RestApiDeps;
+  /** What the web links in notices open (`/l/<token>`). */
+  messageLinks: MessageLinkDeps;
   /** Readiness: resolves when the database answers. */
   ready(): Promise<void>;
   version: string;
@@ -103,6 +106,7 @@ export async function buildHttpServer(deps: HttpServerDeps): Promise<FastifyInst
   });
 
   await app.register(restApi, { ...deps.api, prefix: '/api/v1' });
+  await app.register(messageLinkRoutes(deps.messageLinks));
   await app.register(webApp);
 
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());

@@ -9,7 +9,7 @@ import type { Message } from '../core/message.js';
 import type { Directory } from '../directory/directory.js';
 import type { Greetings } from '../directory/greetings.js';
 import type { Intake } from '../intake/intake.js';
-import { wavHeader } from '../media/wav.js';
+import { wavOf } from '../media/wav.js';
 import type { createMediaService } from './media.js';
 
 export interface PhoneMailboxDeps {
@@ -25,14 +25,6 @@ export interface PhoneMailboxDeps {
   local(): { host: string; port: number };
   /** The call-back of 3 then 2, placed by the voice resource. */
   callBack: RetrievalServices['callBack'];
-}
-
-/** 8 kHz 16-bit samples as a WAV file. */
-function pcmWav(pcm: Int16Array): Buffer {
-  return Buffer.concat([
-    wavHeader(pcm.byteLength),
-    Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength),
-  ]);
 }
 
 function concatPcm(a: Int16Array, b: Int16Array): Int16Array {
@@ -137,13 +129,13 @@ export function phoneMailbox(d: PhoneMailboxDeps): {
           );
           const joined = concatPcm(comment, wavSamples(made.content));
           parts = [
-            { contentType: 'audio/wav', filename: 'forwarded.wav', content: pcmWav(joined) },
+            { contentType: 'audio/wav', filename: 'forwarded.wav', content: wavOf(joined) },
             ...parts.filter((p) => p !== audio),
           ];
           durationMs = Math.round(joined.length / 8);
         } else
           parts = [
-            { contentType: 'audio/wav', filename: 'comment.wav', content: pcmWav(comment) },
+            { contentType: 'audio/wav', filename: 'comment.wav', content: wavOf(comment) },
             ...parts,
           ];
       }
@@ -173,7 +165,7 @@ export function phoneMailbox(d: PhoneMailboxDeps): {
           senderId: owner.subscriberId,
           durationMs: Math.round(pcm.length / 8),
         },
-        [{ contentType: 'audio/wav', filename: 'reply.wav', content: pcmWav(pcm) }],
+        [{ contentType: 'audio/wav', filename: 'reply.wav', content: wavOf(pcm) }],
       );
     },
     sendFax: async (owner, message, to) => {
@@ -207,7 +199,7 @@ export function phoneMailbox(d: PhoneMailboxDeps): {
       );
     },
     saveGreeting: async (owner, kind, pcm) => {
-      await greetings.record(owner.subscriberId, kind, 'audio/wav', pcmWav(pcm));
+      await greetings.record(owner.subscriberId, kind, 'audio/wav', wavOf(pcm));
     },
     setPin: async (owner, pin) => {
       await directory.update(owner.subscriberId, { pin });

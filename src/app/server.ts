@@ -50,12 +50,17 @@ import { MessageRepository } from '../store/message-repository.js';
 import { SubscriberRepository } from '../store/subscriber-repository.js';
 import { buildHttpServer } from './http-server.js';
 import { callBackPlacer } from './call-back.js';
+import { startSmsSide } from './sms-side.js';
+import { smsConfigProblem } from '../channels/sms/sms-config.js';
+import { MessageLinks } from '../notify/message-links.js';
+import { SmsRepository } from '../store/sms-repository.js';
 import { startSipSide } from './sip-side.js';
+import { createSmppSide } from './smpp-side.js';
 import { createMediaService, mediaPort } from './media.js';
 import { createMetrics } from './metrics.js';
 
 export interface RunningServer {
-  ports: { http: number; smtp: number; submission: number; sip: number };
+  ports: { http: number; smtp: number; submission: number; sip: number; smpp: number };
   url: string;
   logger: Logger;
   close(): Promise<void>;
@@ -278,6 +283,30 @@ export async function startServer(
     database.reader,
   );
   const links = new LinkSigner(linkKey(keys));
+  const messageLinks = new MessageLinks(
+    createHmac('sha256', linkKey(keys)).update('message links').digest(),
+    () => publicUrl,
+    config.messageLinkSeconds * 1000,
+  );
+  const smsStore = new SmsRepository(database.db, database.reader);
+  // Receipts from SMSCs end deliveries like DSNs do; the reports are wired further down.
+  let lateReports: LateReports | null = null;
+  const smsSide = startSmsSide({
+    logger,
+    resources: deliveries,
+    deliveries,
+    sms: smsStore,
+    lateReports: {
+      delivered: async (id) => (await lateReports?.delivered(id)) ?? false,
+      failed: async (id, source, error) => (await lateReports?.failed(id, source, error)) ?? false,
+    },
+    directory,
+    intake,
+    mailbox,
+    wakeQueue: () => wakeQueue(),
+    reassemblyMs: config.smsReassemblySeconds * 1000,
+  });
+  const smppSide = createSmppSide({ config, logger, database, directory, intake });
   const bounces = new BounceAddresses(bounceKey(keys), config.domains);
   const smtpOut = smtpResource(config, bounces, {
     sender: (id) => directory.lookup(id),
@@ -345,11 +374,13 @@ export async function startServer(
         ['smtp', smtpOut],
         ['voice', voiceOut],
         ['fax', faxOut],
+        ['sms', smsSide.resource],
       ]),
       rendition: async (message, index, format) =>
         (await mailbox.rendition(message.mailboxId, message.id, index, format)).content,
       accountActive: async (id) => (await directory.lookup(id))?.status === 'active',
       receipt: (delivery, status, sent) => receipts.write(delivery, status, sent),
+      messageLink: (messageId) => messageLinks.url(messageId),
       partLink: (messageId, index) => {
         const path = partLinkPath(messageId, index);
         const expires = Date.now() + LINK_LIFETIME_MS;
@@ -357,6 +388,7 @@ export async function startServer(
       },
       observer: {
         finished(delivery, status, seconds) {
+          smppSide.deliveryEnded(delivery.id, status);
           metrics.deliveriesFinished.inc({ status, kind: delivery.kind });
           metrics.deliverySeconds.observe({ status }, seconds);
           logger.info(
@@ -421,6 +453,7 @@ export async function startServer(
     metrics,
     version: packageVersion(),
     ready: () => messages.ping(),
+    messageLinks: { links: messageLinks, messages, mailbox },
     api: {
       directory,
       greetings,
@@ -438,15 +471,18 @@ export async function startServer(
       queue: {
         wake: () => dispatcher.wake(),
         bitmap: (resource) => dispatcher.bitmap(resource),
-        implemented: (type) => ['webhook', 'smtp', 'voice', 'fax'].includes(type),
+        implemented: (type) => ['webhook', 'smtp', 'voice', 'fax', 'sms'].includes(type),
         configProblem: (type, config) =>
           type === 'voice'
             ? voiceConfigProblem(config)
             : type === 'fax'
               ? faxConfigProblem(config)
-              : null,
+              : type === 'sms'
+                ? smsConfigProblem(config)
+                : null,
       },
       links,
+      smppAccounts: smppSide.accounts,
       formats: () => media.graph(),
     },
   });
@@ -484,7 +520,7 @@ export async function startServer(
     hostname: smtpOptions.hostname,
     lookup: dnsLookup(config.dnsServers),
   });
-  const lateReports = new LateReports({
+  lateReports = new LateReports({
     deliveries,
     receipt: (delivery, status) => receipts.write(delivery, status),
     failed(delivery) {
@@ -529,6 +565,7 @@ export async function startServer(
   const sipPort = sipSide.port;
   const smtpPort = await listenSmtp(smtp, config.smtpPort, config.httpHost);
   const submissionPort = await listenSmtp(submission, config.submissionPort, config.httpHost);
+  const smppPort = await smppSide.listen();
   // Written whole and renamed into place: scripts waiting for the file never read half of it.
   const portsFile = join(config.dataDir, 'ports.json');
   await writeFile(
@@ -539,6 +576,7 @@ export async function startServer(
         smtp: smtpPort,
         submission: submissionPort,
         sip: sipPort,
+        smpp: smppPort,
         url,
         pid: process.pid,
       },
@@ -554,7 +592,7 @@ export async function startServer(
 
   let closing: Promise<void> | null = null;
   return {
-    ports: { http: port, smtp: smtpPort, submission: submissionPort, sip: sipPort },
+    ports: { http: port, smtp: smtpPort, submission: submissionPort, sip: sipPort, smpp: smppPort },
     url,
     logger,
     close() {
@@ -562,8 +600,10 @@ export async function startServer(
         // Stop claiming deliveries and taking requests; let in-flight work (and its commits)
         // finish, then close the store.
         await dispatcher.stop();
+        await smsSide.close();
         smtpOut.close();
         await sipSide.close();
+        await smppSide.close();
         await new Promise<void>((resolve) => smtp.close(() => resolve()));
         await new Promise<void>((resolve) => submission.close(() => resolve()));
         await http.close();

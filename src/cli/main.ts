@@ -6,6 +6,7 @@ import { registerMigrate } from './commands/migrate.js';
 import { registerQueue } from './commands/queue.js';
 import { registerResources } from './commands/resources.js';
 import { registerSend } from './commands/send.js';
+import { registerSmppAccounts } from './commands/smpp-accounts.js';
 import { registerStart } from './commands/start.js';
 import { registerSubscriber } from './commands/subscriber.js';
 
@@ -22,6 +23,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   registerQueue(program, env);
   registerResources(program, env);
   registerCdr(program, env);
+  registerSmppAccounts(program, env);
   try {
     await program.parseAsync(argv);
   } catch (err) {

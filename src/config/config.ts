@@ -41,6 +41,14 @@ export interface Config {
   greetingMaxSeconds: number;
   smtpPort: number;
   submissionPort: number;
+  smppPort: number;
+  smppMaxConnections: number;
+  smppMaxSessionsPerAccount: number;
+  smppWindow: number;
+  smppBindTimeoutSeconds: number;
+  smppIdleTimeoutSeconds: number;
+  smppConcatTimeoutSeconds: number;
+  smppMaxPendingReceipts: number;
   sipPort: number;
   sipMaxMessageBytes: number;
   sipPublicHost: string | null;
@@ -53,6 +61,8 @@ export interface Config {
   faxDetectSeconds: number;
   faxMaxSeconds: number;
   faxEngine: string | null;
+  messageLinkSeconds: number;
+  smsReassemblySeconds: number;
   voicemailNumber: string;
   pinMaxFailures: number;
   pinLockoutSeconds: number;

@@ -324,6 +324,68 @@ export const OPTIONS = [
       'SMTP submission port (AUTH PLAIN/LOGIN after STARTTLS) for subscribers sending mail; 0 picks a free port.',
   },
   {
+    key: 'smppPort',
+    env: 'SWITCHBOARD_SMPP_PORT',
+    type: 'integer',
+    default: 2775,
+    description:
+      'SMPP 3.4 port where applications bind with an SMPP account (see docs/sms.md); 0 picks a free port. Listens on SWITCHBOARD_HTTP_HOST.',
+  },
+  {
+    key: 'smppMaxConnections',
+    env: 'SWITCHBOARD_SMPP_MAX_CONNECTIONS',
+    type: 'integer',
+    default: 200,
+    description: 'SMPP connections open at once; more are closed as they arrive.',
+  },
+  {
+    key: 'smppMaxSessionsPerAccount',
+    env: 'SWITCHBOARD_SMPP_MAX_SESSIONS_PER_ACCOUNT',
+    type: 'integer',
+    default: 10,
+    description:
+      'Bound SMPP sessions one account may have at once; another bind is answered ESME_RBINDFAIL.',
+  },
+  {
+    key: 'smppWindow',
+    env: 'SWITCHBOARD_SMPP_WINDOW',
+    type: 'integer',
+    default: 100,
+    description:
+      'submit_sm one SMPP session may have unanswered at once (parts of a concatenated text count until the whole text is stored); more are answered ESME_RMSGQFUL.',
+  },
+  {
+    key: 'smppBindTimeoutSeconds',
+    env: 'SWITCHBOARD_SMPP_BIND_TIMEOUT_SECONDS',
+    type: 'integer',
+    default: 30,
+    description: 'An SMPP connection that has not bound by then is closed.',
+  },
+  {
+    key: 'smppIdleTimeoutSeconds',
+    env: 'SWITCHBOARD_SMPP_IDLE_TIMEOUT_SECONDS',
+    type: 'integer',
+    default: 300,
+    description:
+      'An SMPP session that sends nothing, not even enquire_link, for this long is closed.',
+  },
+  {
+    key: 'smppConcatTimeoutSeconds',
+    env: 'SWITCHBOARD_SMPP_CONCAT_TIMEOUT_SECONDS',
+    type: 'integer',
+    default: 60,
+    description:
+      'How long the parts of a concatenated SMS wait for the rest; then they are answered ESME_RSUBMITFAIL and nothing is stored.',
+  },
+  {
+    key: 'smppMaxPendingReceipts',
+    env: 'SWITCHBOARD_SMPP_MAX_PENDING_RECEIPTS',
+    type: 'integer',
+    default: 100000,
+    description:
+      'Delivery receipts kept in memory for applications (awaiting a delivery, or a receiver to bind); beyond it the oldest is dropped with a warning.',
+  },
+  {
     key: 'sipPort',
     env: 'SWITCHBOARD_SIP_PORT',
     type: 'integer',
@@ -416,6 +478,22 @@ export const OPTIONS = [
     default: null,
     description:
       'The fax engine helper (docs/fax.md); unset, the one scripts/ensure-fax-engine.sh builds at native/fax/build/switchboard-fax.',
+  },
+  {
+    key: 'messageLinkSeconds',
+    env: 'SWITCHBOARD_MESSAGE_LINK_SECONDS',
+    type: 'integer',
+    default: 604800,
+    description:
+      'How long (seconds; 604800 is a week) the web link in a notice opens its message without signing in; deleting the message ends it sooner.',
+  },
+  {
+    key: 'smsReassemblySeconds',
+    env: 'SWITCHBOARD_SMS_REASSEMBLY_SECONDS',
+    type: 'integer',
+    default: 20,
+    description:
+      'How long the parts of a long incoming SMS are waited for; after that what came is stored, marked incomplete.',
   },
   {
     key: 'callBackMaxSeconds',

@@ -6,6 +6,7 @@ import type {
   Resource,
   ResourcePatch,
 } from './delivery.js';
+import type { DeliveryRecord } from './ingest.js';
 
 export interface DeliveryQuery {
   status?: DeliveryStatus;
@@ -53,6 +54,18 @@ export interface DeliveryStore {
     report: { at: string; resource: string | null; error: string },
     fail: boolean,
   ): Promise<{ delivery: Delivery; failed: boolean } | null>;
+  /** Deliveries made outside intake (what an SMS reply asks for): pending, due now. */
+  enqueue(records: Array<DeliveryRecord & { messageId: string }>): Promise<void>;
+  /**
+   * The receipt a resource waited for (status A) came and says delivered: A becomes S. Null when
+   * the delivery is not waiting (already ended, or tried again meanwhile).
+   */
+  confirmDelivered(id: string, now: string): Promise<Delivery | null>;
+  /**
+   * Deliveries whose receipt did not come in time (A past its `nextAttemptAt`): tried again
+   * while attempts remain (R), else failed (F) with `error`; gives the failed ones.
+   */
+  receiptsOverdue(now: string, error: string): Promise<Delivery[]>;
   get(id: string): Promise<Delivery | null>;
   list(query: DeliveryQuery): Promise<Delivery[]>;
   /** Operator actions; only from statuses where they make sense. */
@@ -99,4 +112,50 @@ export interface CdrStore {
   /** What all attempts on resources of one type (e.g. every call placed) cost since a time, per currency. */
   spentOnTypeSince(resourceType: string, since: string): Promise<Map<string, number>>;
   spendLimit(subscriberId: string): Promise<number | null>;
+}
+
+/** One part a resource handed to an SMSC, kept to match the SMSC's delivery receipt to it. */
+export interface SmsSubmission {
+  resourceId: string;
+  /** The id the SMSC gave (submit_sm_resp), lower case without leading zeros. */
+  smscId: string;
+  deliveryId: string;
+  part: number;
+  parts: number;
+  status: 'sent' | 'delivered' | 'failed';
+  error: string | null;
+  createdAt: string;
+}
+
+export interface SmsSubmissionStore {
+  /** Records an attempt's parts, replacing the parts of the delivery's earlier attempts. */
+  recordSubmissions(
+    rows: Array<Pick<SmsSubmission, 'resourceId' | 'smscId' | 'deliveryId' | 'part' | 'parts'>>,
+  ): Promise<void>;
+  /**
+   * Marks the part an SMSC receipt is about (its id in any of the forms given) and gives all the
+   * parts of its delivery as they are now; null when no part has any of those ids.
+   */
+  markSubmission(
+    resourceId: string,
+    smscIds: string[],
+    status: 'delivered' | 'failed',
+    error: string | null,
+  ): Promise<SmsSubmission[] | null>;
+}
+
+/** The short code of a notice: what SMS replies and the message link number name a message by. */
+export interface NoticeCode {
+  code: string;
+  subscriberId: string;
+  messageId: string;
+  createdAt: string;
+}
+
+export interface NoticeCodeStore {
+  /** A new code for the message (digits, unique among codes not yet expired). */
+  issueNoticeCode(subscriberId: string, messageId: string, now: string): Promise<string>;
+  findNoticeCode(code: string): Promise<NoticeCode | null>;
+  /** The newest notice code of a subscriber (a reply without a code means that one). */
+  latestNoticeCode(subscriberId: string): Promise<NoticeCode | null>;
 }

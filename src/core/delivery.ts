@@ -122,6 +122,12 @@ export type SendOutcome =
       /** A fax: the receiving machine's station id, and the call's length in seconds. */
       remoteId?: string;
       seconds?: number;
+      /**
+       * Handed on, and the network's own receipt is awaited for this long (an SMSC's delivery
+       * receipt): the delivery waits as A, becomes S when the receipt says delivered, F when it
+       * says failed, and is tried again when none comes in time.
+       */
+      awaitReceiptMs?: number;
     }
   | { result: 'retry'; error: string; remote?: boolean }
   | { result: 'failed'; error: string; remote?: boolean };
@@ -133,6 +139,8 @@ export interface SendRequest {
   /** Part bytes, or a signed link where a part is too large to send inline. */
   part(index: number): Promise<Buffer>;
   partLink(index: number): string;
+  /** A signed web link that opens the message without signing in (for notices). */
+  messageLink(): string | null;
   /** A part in another format (a recording as MP3, a fax as PDF), made once and kept with it. */
   rendition(index: number, format: string): Promise<Buffer>;
   resource: Resource;

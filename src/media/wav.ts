@@ -56,3 +56,11 @@ export function wavHeader(dataBytes: number, rate = 8000): Buffer {
   h.writeUInt32LE(dataBytes, 40);
   return h;
 }
+
+/** 16-bit mono PCM samples as a WAV file. */
+export function wavOf(samples: Int16Array, rate = 8000): Buffer {
+  return Buffer.concat([
+    wavHeader(samples.byteLength, rate),
+    Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength),
+  ]);
+}

@@ -140,3 +140,22 @@ test('email notices go to the notice address, name the caller, length and time',
     'no mail address, no email notice',
   );
 });
+
+test('message links: a 43-character token opens its message until it expires; forgeries do not', async () => {
+  const { MessageLinks } = await import('./message-links.js');
+  const links = new MessageLinks(Buffer.alloc(32, 7), () => 'https://sb.example', 3_600_000);
+  const id = '01a216c0-0444-7d7c-b049-d0efcc01d31b';
+  const url = links.url(id, Date.UTC(2030, 0, 1));
+  const token = url.slice('https://sb.example/l/'.length);
+  assert.match(url, /^https:\/\/sb\.example\/l\/[A-Za-z0-9_-]{43}$/);
+  assert.deepEqual(links.open(token, Date.UTC(2030, 0, 1, 0, 30)), {
+    messageId: id,
+    expiresAt: new Date(Date.UTC(2030, 0, 1, 1)),
+    expired: false,
+  });
+  assert.equal(links.open(token, Date.UTC(2030, 0, 1, 1))!.expired, true);
+  const flipped = (token[5] === 'A' ? 'B' : 'A') + token.slice(1);
+  assert.equal(links.open(token.slice(0, 5) + flipped.slice(0, 1) + token.slice(6)), null);
+  assert.equal(new MessageLinks(Buffer.alloc(32, 8), () => '', 1).open(token), null, 'another key');
+  assert.equal(links.open('short'), null);
+});

@@ -4,6 +4,13 @@
  */
 export interface Texts {
   newMessage(v: NewMessage): { subject: string; text: string };
+  /**
+   * A new-message notice by SMS: its subject line, the link that opens the message, the reply
+   * commands and the notice's code (docs/sms.md).
+   */
+  smsNotice(v: { subject: string; link: string | null; code: string }): string;
+  /** What an SMS reply command answers with. */
+  smsReply: Record<SmsReplyText, string>;
   receipt(v: {
     status: 'S' | 'F' | 'E';
     recipient: string;
@@ -19,6 +26,9 @@ export interface Texts {
     text: string;
   };
 }
+
+export type SmsReplyText =
+  'saved' | 'deleted' | 'calling' | 'no-text' | 'unknown-code' | 'unknown-command';
 
 /** What a new-message notice says: who, what, how long or how many pages, and when. */
 export interface NewMessage {
@@ -82,6 +92,17 @@ const TYPE_NAMES: Record<string, Record<string, string>> = {
 };
 
 const en: Texts = {
+  smsNotice: ({ subject, link, code }) =>
+    `${subject}.${link ? ` Open: ${link}` : ''} Reply 1 to hear it by phone, T for the text, S save, D delete (code ${code}).`,
+  smsReply: {
+    saved: 'Saved.',
+    deleted: 'Deleted.',
+    calling: 'Calling you now to play the message.',
+    'no-text': 'This message has no text or transcript to send.',
+    'unknown-code': 'No message has that code (codes last 30 days).',
+    'unknown-command':
+      'Reply 1 to hear a message by phone, T for its text, S to save, D to delete, then its code.',
+  },
   newMessage: (v) => {
     const what = TYPE_NAMES.en![v.type] ?? 'message';
     const from = shownAddress(v.from);
@@ -128,6 +149,17 @@ const en: Texts = {
 };
 
 const de: Texts = {
+  smsNotice: ({ subject, link, code }) =>
+    `${subject}.${link ? ` Öffnen: ${link}` : ''} Antworten Sie 1 zum Anhören per Anruf, T für den Text, S speichern, D löschen (Code ${code}).`,
+  smsReply: {
+    saved: 'Gespeichert.',
+    deleted: 'Gelöscht.',
+    calling: 'Sie werden jetzt angerufen, um die Nachricht zu hören.',
+    'no-text': 'Zu dieser Nachricht gibt es keinen Text und keine Abschrift.',
+    'unknown-code': 'Zu diesem Code gibt es keine Nachricht (Codes gelten 30 Tage).',
+    'unknown-command':
+      'Antworten Sie 1 zum Anhören per Anruf, T für den Text, S zum Speichern, D zum Löschen, dann den Code.',
+  },
   newMessage: (v) => {
     const what = TYPE_NAMES.de![v.type] ?? 'Nachricht';
     const from = shownAddress(v.from);

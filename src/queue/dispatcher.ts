@@ -66,6 +66,8 @@ export interface DispatcherDeps {
   accountActive(subscriberId: string): Promise<boolean>;
   /** Sends the sender a receipt for a delivery that ended. */
   receipt(delivery: Delivery, status: 'S' | 'F' | 'E', sent?: SentUsage): Promise<void>;
+  /** A signed web link to a message, for notices; absent where there is no web. */
+  messageLink?(messageId: string): string;
   partLink(messageId: string, index: number): string;
   /** A part of a message converted to another format; absent where nothing converts. */
   rendition?(message: Message, index: number, format: string): Promise<Buffer>;
@@ -190,6 +192,11 @@ export class Dispatcher {
     const now = new Date();
     for (const expired of await this.deps.deliveries.expireDue(now.toISOString()))
       await this.finish(expired, 'E');
+    for (const failed of await this.deps.deliveries.receiptsOverdue(
+      now.toISOString(),
+      'the network sent no delivery receipt in time',
+    ))
+      await this.finish(failed, 'F');
     const resources = (await this.deps.resources.listResources()).filter(
       (r) => r.status === 'A' && this.deps.implementations.has(r.type),
     );
@@ -303,6 +310,7 @@ export class Dispatcher {
           return this.deps.blobs.get(part.sha256);
         },
         partLink: (index) => this.deps.partLink(message.id, index),
+        messageLink: () => this.deps.messageLink?.(message.id) ?? null,
         rendition: (index, format) => {
           if (!this.deps.rendition) throw new Error('this server converts nothing');
           return this.deps.rendition(message, index, format);
@@ -351,6 +359,14 @@ export class Dispatcher {
     }
 
     const at = ended.toISOString();
+    if (outcome.result === 'sent' && outcome.awaitReceiptMs) {
+      await settle('A', {
+        nextAttemptAt: new Date(ended.getTime() + outcome.awaitReceiptMs).toISOString(),
+        resourceId: resource.id,
+        lastError: null,
+      });
+      return;
+    }
     if (outcome.result === 'sent') {
       if (await settle('S', { finishedAt: at, resourceId: resource.id, lastError: null }))
         await this.finish({ ...delivery, status: 'S', resourceId: resource.id }, 'S', {

@@ -4,7 +4,7 @@ import { wantsReceipt } from './receipt-policy.js';
 
 export interface LateReportDeps {
   deliveries: DeliveryStore;
-  receipt(delivery: Delivery, status: 'F'): Promise<void>;
+  receipt(delivery: Delivery, status: 'S' | 'F'): Promise<void>;
   /** A delivery that a late report ended (logs, metrics). */
   failed?(delivery: Delivery): void;
   error?(err: unknown, context: string): void;
@@ -35,6 +35,20 @@ export class LateReports {
           .receipt(result.delivery, 'F')
           .catch((err: unknown) => this.deps.error?.(err, `receipt for delivery ${deliveryId}`));
     }
+    return true;
+  }
+
+  /** A delivery receipt says delivered: a delivery waiting for it (A) is sent (S). */
+  async delivered(deliveryId: string): Promise<boolean> {
+    const delivery = await this.deps.deliveries.confirmDelivered(
+      deliveryId,
+      new Date().toISOString(),
+    );
+    if (!delivery) return false;
+    if (wantsReceipt(delivery))
+      await this.deps
+        .receipt(delivery, 'S')
+        .catch((err: unknown) => this.deps.error?.(err, `receipt for delivery ${deliveryId}`));
     return true;
   }
 

@@ -18,7 +18,8 @@ import type {
 import { conflict } from '../core/errors.js';
 import { newId } from '../lib/ids.js';
 import { isoNow } from '../lib/time.js';
-import { toCdr, toDelivery, toResource } from './delivery-rows.js';
+import { newDeliveryRow, toCdr, toDelivery, toResource } from './delivery-rows.js';
+import type { DeliveryRecord } from '../core/ingest.js';
 import type { Database, Dialect } from './schema.js';
 import { isUniqueViolation } from './unique-violation.js';
 
@@ -165,6 +166,58 @@ export class DeliveryRepository implements DeliveryStore, ResourceStore, CdrStor
         : { ...before, errorLog, updatedAt: now };
       return { delivery, failed };
     });
+  }
+
+  async enqueue(records: Array<DeliveryRecord & { messageId: string }>): Promise<void> {
+    if (records.length === 0) return;
+    const now = isoNow();
+    await this.db
+      .insertInto('deliveries')
+      .values(records.map((d) => newDeliveryRow(d, now)))
+      .execute();
+  }
+
+  async confirmDelivered(id: string, now: string): Promise<Delivery | null> {
+    const row = await this.db
+      .updateTable('deliveries')
+      .set({ status: 'S', finished_at: now, updated_at: now, last_error: null })
+      .where('id', '=', id)
+      .where('status', '=', 'A')
+      .returningAll()
+      .executeTakeFirst();
+    return row ? toDelivery(row as never) : null;
+  }
+
+  async receiptsOverdue(now: string, error: string): Promise<Delivery[]> {
+    const due = await this.db
+      .selectFrom('deliveries')
+      .selectAll()
+      .where('status', '=', 'A')
+      .where('next_attempt_at', '<=', now)
+      .limit(500)
+      .execute();
+    const failed: Delivery[] = [];
+    for (const row of due) {
+      const d = toDelivery(row as never);
+      const errorLog = [...d.errorLog, { at: now, attempt: d.attempts, resource: null, error }];
+      const again = d.attempts < d.maxAttempts;
+      const changed = await this.db
+        .updateTable('deliveries')
+        .set({
+          status: again ? 'R' : 'F',
+          next_attempt_at: again ? now : d.nextAttemptAt,
+          finished_at: again ? null : now,
+          last_error: error,
+          error_log: JSON.stringify(errorLog),
+          updated_at: now,
+        })
+        .where('id', '=', d.id)
+        .where('status', '=', 'A')
+        .executeTakeFirst();
+      if (!again && Number(changed.numUpdatedRows) === 1)
+        failed.push({ ...d, status: 'F', errorLog, lastError: error, finishedAt: now });
+    }
+    return failed;
   }
 
   async get(id: string): Promise<Delivery | null> {

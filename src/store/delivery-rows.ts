@@ -7,6 +7,8 @@ import type {
   Resource,
   ResourceStatus,
 } from '../core/delivery.js';
+import { PRIORITY_RANK } from '../core/delivery.js';
+import type { DeliveryRecord } from '../core/ingest.js';
 import type { CdrsTable, DeliveriesTable, ResourcesTable } from './schema.js';
 
 type Row<T> = { [K in keyof T]: T[K] extends import('kysely').Generated<infer U> ? U : T[K] };
@@ -77,5 +79,28 @@ export function toCdr(row: CdrsTable): Cdr {
     currency: row.currency,
     startedAt: row.started_at,
     endedAt: row.ended_at,
+  };
+}
+
+/** A new delivery's row: pending, due now or at its scheduled time. */
+export function newDeliveryRow(d: DeliveryRecord & { messageId: string }, now: string) {
+  return {
+    id: d.id,
+    message_id: d.messageId,
+    recipient: d.recipient,
+    status: 'P',
+    priority: d.priority,
+    priority_rank: PRIORITY_RANK[d.priority],
+    kind: d.kind,
+    subscriber_id: d.subscriberId,
+    message_type: d.messageType,
+    channel: d.channel,
+    scheduled_at: d.scheduledAt,
+    expires_at: d.expiresAt,
+    next_attempt_at: d.scheduledAt && d.scheduledAt > now ? d.scheduledAt : now,
+    receipt: d.receipt ? 1 : 0,
+    payload: d.payload ? JSON.stringify(d.payload) : null,
+    created_at: now,
+    updated_at: now,
   };
 }

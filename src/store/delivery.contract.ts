@@ -14,6 +14,7 @@ import { newId } from '../lib/ids.js';
 import { migrate, openDatabase, type DatabaseHandle } from './database.js';
 import { DeliveryRepository } from './delivery-repository.js';
 import { MessageRepository } from './message-repository.js';
+import { SmsRepository } from './sms-repository.js';
 import { SubscriberRepository } from './subscriber-repository.js';
 
 const PROFILE = {
@@ -230,6 +231,98 @@ export function deliveryContract(name: string, prepare: () => Promise<string | n
       assert.equal(early!.failed, false, 'not yet handed on: noted, not failed');
       assert.equal((await queue.get(waiting!))!.status, 'P');
       assert.equal(await queue.recordLateReport(newId(), entry('x'), true), null);
+    });
+
+    test('awaiting a receipt (A): confirmed as S, or tried again when it does not come, then failed', async () => {
+      const [waiting, overdue] = await enqueue(['tel:+4930040', 'tel:+4930041']);
+      await queue.claim('node-1', 10, new Date().toISOString(), soon);
+      const later = new Date(Date.now() + 120_000).toISOString();
+      await queue.settle(waiting!, 'node-1', { status: 'A', nextAttemptAt: later });
+      await queue.settle(overdue!, 'node-1', { status: 'A', nextAttemptAt: now });
+      assert.deepEqual(await queue.claim('node-2', 10, now, soon), [], 'A is not claimed');
+
+      const confirmed = await queue.confirmDelivered(waiting!, now);
+      assert.deepEqual([confirmed!.status, confirmed!.finishedAt], ['S', now]);
+      assert.equal(await queue.confirmDelivered(waiting!, now), null, 'only once');
+
+      const t = new Date(Date.now() + 1000).toISOString();
+      assert.deepEqual(await queue.receiptsOverdue(t, 'no delivery receipt within 600 s'), []);
+      const retried = (await queue.get(overdue!))!;
+      assert.deepEqual(
+        [retried.status, retried.lastError, retried.errorLog.at(-1)!.error],
+        ['R', 'no delivery receipt within 600 s', 'no delivery receipt within 600 s'],
+      );
+      // The last attempt's receipt missing too: failed, and given back for the sender's receipt.
+      const reclaimed = await queue.claim('node-1', 10, t, soon);
+      assert.ok(reclaimed.some((d) => d.id === overdue));
+      await queue.settle(overdue!, 'node-1', { status: 'A', nextAttemptAt: t, attempts: 99 });
+      const failed = await queue.receiptsOverdue(t, 'no delivery receipt within 600 s');
+      assert.deepEqual(
+        failed.map((d) => [d.id, d.status]),
+        [[overdue, 'F']],
+      );
+      assert.equal((await queue.get(overdue!))!.status, 'F');
+    });
+
+    test('SMS submissions match receipts by SMSC id in either base; notice codes name messages', async () => {
+      const sms = new SmsRepository(handle.db, handle.reader);
+      const [d] = await enqueue(['tel:+4930050']);
+      await sms.recordSubmissions([
+        { resourceId: 'r1', smscId: '00A1B2', deliveryId: d!, part: 1, parts: 2 },
+        { resourceId: 'r1', smscId: '12345', deliveryId: d!, part: 2, parts: 2 },
+      ]);
+      assert.equal(
+        await sms.markSubmission('r2', ['a1b2'], 'delivered', null),
+        null,
+        'per resource',
+      );
+      const one = await sms.markSubmission('r1', [String(0xa1b2), 'a1b2'], 'delivered', null);
+      assert.deepEqual(
+        one!.map((p) => [p.part, p.status]),
+        [
+          [1, 'delivered'],
+          [2, 'sent'],
+        ],
+      );
+      const two = await sms.markSubmission('r1', ['12345'], 'failed', 'UNDELIV err:001');
+      assert.deepEqual(
+        two!.map((p) => [p.deliveryId, p.status, p.error]),
+        [
+          [d, 'delivered', null],
+          [d, 'failed', 'UNDELIV err:001'],
+        ],
+      );
+
+      // A second attempt replaces the first one's parts: only its receipts count now.
+      const [again] = await enqueue(['tel:+4930053']);
+      await sms.recordSubmissions([
+        { resourceId: 'r1', smscId: '500', deliveryId: again!, part: 1, parts: 1 },
+      ]);
+      await sms.recordSubmissions([
+        { resourceId: 'r1', smscId: '501', deliveryId: again!, part: 1, parts: 1 },
+      ]);
+      assert.equal(await sms.markSubmission('r1', ['500'], 'delivered', null), null);
+      assert.deepEqual(
+        (await sms.markSubmission('r1', ['501'], 'delivered', null))!.map((p) => p.status),
+        ['delivered'],
+      );
+
+      const [m1, m2] = (await enqueue(['tel:+4930051', 'tel:+4930052'])).map(() => newId());
+      const c1 = await sms.issueNoticeCode(ann.id, m1!, at(0));
+      const c2 = await sms.issueNoticeCode(ann.id, m2!, at(1000));
+      assert.match(c1, /^[1-9][0-9]{5}$/);
+      assert.notEqual(c1, c2);
+      assert.deepEqual(await sms.findNoticeCode(c1), {
+        code: c1,
+        subscriberId: ann.id,
+        messageId: m1,
+        createdAt: at(0),
+      });
+      assert.equal((await sms.latestNoticeCode(ann.id))!.code, c2);
+      assert.equal(await sms.findNoticeCode('000000'), null);
+      // Codes live 30 days.
+      const old = await sms.issueNoticeCode(ann.id, m1!, '2020-01-01T00:00:00.000Z');
+      assert.equal(await sms.findNoticeCode(old), null);
     });
 
     test('resources keep their secret sealed; failures count up and reset', async () => {

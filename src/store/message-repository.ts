@@ -1,4 +1,3 @@
-import { PRIORITY_RANK } from '../core/delivery.js';
 import { sql, type Kysely } from 'kysely';
 import { SwitchboardError } from '../core/errors.js';
 import type {
@@ -21,6 +20,7 @@ import {
   whereMatches,
 } from './search.js';
 import { toMessage } from './message-rows.js';
+import { newDeliveryRow } from './delivery-rows.js';
 import { insertSubscriber } from './subscriber-repository.js';
 import { isUniqueViolation } from './unique-violation.js';
 
@@ -77,25 +77,9 @@ export class MessageRepository implements MessageStore {
       await trx
         .insertInto('deliveries')
         .values(
-          record.deliveries.map((d) => ({
-            id: d.id,
-            message_id: d.messageId ?? sentCopy.messageId,
-            recipient: d.recipient,
-            status: 'P',
-            priority: d.priority,
-            priority_rank: PRIORITY_RANK[d.priority],
-            kind: d.kind,
-            subscriber_id: d.subscriberId,
-            message_type: d.messageType,
-            channel: d.channel,
-            scheduled_at: d.scheduledAt,
-            expires_at: d.expiresAt,
-            next_attempt_at: d.scheduledAt && d.scheduledAt > now ? d.scheduledAt : now,
-            receipt: d.receipt ? 1 : 0,
-            payload: d.payload ? JSON.stringify(d.payload) : null,
-            created_at: now,
-            updated_at: now,
-          })),
+          record.deliveries.map((d) =>
+            newDeliveryRow({ ...d, messageId: d.messageId ?? sentCopy.messageId }, now),
+          ),
         )
         .execute();
     }

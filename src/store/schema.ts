@@ -167,6 +167,25 @@ export interface CdrsTable {
   ended_at: string;
 }
 
+export interface SmsSubmissionsTable {
+  resource_id: string;
+  smsc_id: string;
+  delivery_id: string;
+  part: number;
+  parts: number;
+  status: string;
+  error: string | null;
+  created_at: string;
+}
+
+export interface NoticeCodesTable {
+  code: string;
+  subscriber_id: string;
+  message_id: string;
+  created_at: string;
+  expires_at: string;
+}
+
 export interface IdempotencyKeysTable {
   subscriber_id: string;
   key: string;
@@ -178,6 +197,19 @@ export interface SearchPgTable {
   message_id: string;
   mailbox_id: string;
   document: unknown;
+}
+
+/** An application's SMPP login: see migration 007. */
+export interface SmppAccountsTable {
+  id: string;
+  system_id: string;
+  password_hash: string;
+  subscriber_id: string;
+  /** JSON list of E.164 numbers or prefixes ending in `*`. */
+  source_addresses: string;
+  throughput: number;
+  created_at: string;
+  updated_at: string;
 }
 
 export interface Database {
@@ -192,6 +224,9 @@ export interface Database {
   resources: ResourcesTable;
   cdrs: CdrsTable;
   idempotency_keys: IdempotencyKeysTable;
+  sms_submissions: SmsSubmissionsTable;
+  notice_codes: NoticeCodesTable;
+  smpp_accounts: SmppAccountsTable;
   message_search: SearchPgTable;
   kysely_migration: { name: string; timestamp: string };
   seq: Generated<number>;

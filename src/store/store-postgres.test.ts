@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { deliveryContract } from './delivery.contract.js';
 import { greetingContract } from './greeting.contract.js';
+import { smppAccountContract } from './smpp-account.contract.js';
 import { storeContract } from './store.contract.js';
 
 /**
@@ -24,3 +25,4 @@ async function emptyDatabase(): Promise<string> {
 storeContract('PostgreSQL', emptyDatabase);
 deliveryContract('PostgreSQL', emptyDatabase);
 greetingContract('PostgreSQL', emptyDatabase);
+smppAccountContract('PostgreSQL', emptyDatabase);

@@ -2,24 +2,51 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { wavOf } from '../../src/media/wav.js';
 
-/** 16-bit mono PCM as a WAV file. */
-export function wavOf(samples: Int16Array, rate = 8000): Buffer {
-  const data = Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength);
-  const head = Buffer.alloc(44);
-  head.write('RIFF', 0, 'latin1');
-  head.writeUInt32LE(36 + data.length, 4);
-  head.write('WAVEfmt ', 8, 'latin1');
-  head.writeUInt32LE(16, 16);
-  head.writeUInt16LE(1, 20);
-  head.writeUInt16LE(1, 22);
-  head.writeUInt32LE(rate, 24);
-  head.writeUInt32LE(rate * 2, 28);
-  head.writeUInt16LE(2, 32);
-  head.writeUInt16LE(16, 34);
-  head.write('data', 36, 'latin1');
-  head.writeUInt32LE(data.length, 40);
-  return Buffer.concat([head, data]);
+// Tests write WAVs with the server's own writer (16-bit mono PCM, a 44-byte header).
+export { wavOf };
+
+/** 16-bit mono PCM as a WAV file at `dir`/`name`; gives its path. */
+export function wavFile(dir: string, name: string, samples: Int16Array, rate = 8000): string {
+  const file = join(dir, name);
+  writeFileSync(file, wavOf(samples, rate));
+  return file;
+}
+
+/** Pieces of audio one after the other. */
+export function concat(...parts: Int16Array[]): Int16Array {
+  const out = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/**
+ * Keys as DTMF tones in the audio (ITU Q.23), at 8 kHz: each key `ms` long at about -10 dBFS
+ * per tone, followed by `gapMs` of silence.
+ */
+export function dtmfTones(keys: string, { ms = 120, gapMs = 0 } = {}): Int16Array {
+  const rows = [697, 770, 852, 941];
+  const cols = [1209, 1336, 1477];
+  const layout = ['123', '456', '789', '*0#'];
+  const toneLength = (ms * 8000) / 1000;
+  const keyLength = toneLength + (gapMs * 8000) / 1000;
+  const out = new Int16Array(keys.length * keyLength);
+  [...keys].forEach((key, k) => {
+    const row = layout.findIndex((r) => r.includes(key));
+    if (row < 0) throw new Error(`not a DTMF key: ${key}`);
+    const col = layout[row]!.indexOf(key);
+    for (let i = 0; i < toneLength; i++)
+      out[k * keyLength + i] = Math.round(
+        7000 * Math.sin((2 * Math.PI * rows[row]! * i) / 8000) +
+          7000 * Math.sin((2 * Math.PI * cols[col]! * i) / 8000),
+      );
+  });
+  return out;
 }
 
 /** A recognisable test signal: a rising chirp under a slow swell, so lags and gains show. */

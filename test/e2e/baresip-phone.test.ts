@@ -7,6 +7,7 @@ import { chirp, decodeToPcm, locate, wavOf } from './audio-fixtures.js';
 import { BaresipPhone } from './baresip-phone.js';
 import { Client, ServerProcess, subscriberClient } from './harness.js';
 import { eventually } from './receiver.js';
+import { CallLog } from './sip-fixtures.js';
 
 /**
  * The scripted phone (baresip driven through ctrl_tcp) against Switchboard's voicemail: keys
@@ -14,6 +15,8 @@ import { eventually } from './receiver.js';
  * mid-call; and, phone to phone, incoming calls and the digits they receive.
  */
 let server: ServerProcess;
+/** The server's log by call: the Call-ID is baresip's call id. */
+let log: CallLog;
 let ann: { client: Client; id: string };
 const phones: BaresipPhone[] = [];
 const dir = mkdtempSync(join(tmpdir(), 'switchboard-phone-test-'));
@@ -24,6 +27,7 @@ before(async () => {
     SWITCHBOARD_DOMAINS: 'a.test',
     SWITCHBOARD_LOG_LEVEL: 'info',
   });
+  log = new CallLog(server);
   ann = await subscriberClient(server, {
     name: 'Ann',
     addresses: ['sip:ann@a.test'],
@@ -43,16 +47,6 @@ async function phone(options: Parameters<typeof BaresipPhone.start>[0]) {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Switchboard's log line for a call (the Call-ID is baresip's call id) with this message. */
-function logLine(callId: string, msg: RegExp): Promise<any> {
-  return eventually(async () => {
-    const line = server.output
-      .split('\n')
-      .find((l) => l.includes(`"call":"${callId}"`) && msg.test(l));
-    return line ? JSON.parse(line) : undefined;
-  }, `the server's log line ${msg} for call ${callId}`);
-}
 
 /** Power at `hz` over a frame's whole energy: near 1 for a pure tone at that frequency. */
 function toneShare(frame: Int16Array, hz: number, rate = 8000): number {
@@ -90,12 +84,12 @@ test('# pressed while recording ends it; 1 in the review menu sends it and Switc
   // The greeting (about 5 s) and the beep are over: the key ends the recording.
   await sleep(7000);
   await carol.sendDigits('#');
-  await logLine(call, /"state":"review"/);
+  await log.line(call, /"state":"review"/);
   await carol.sendDigits('1');
   const closed = await carol.waitFor('CALL_CLOSED', (e) => e.id === call, 15_000);
   // Closed by the other side's BYE (after "sent, goodbye"), not by the phone.
   assert.equal(closed.param, 'Connection reset by peer');
-  const line = await logLine(call, /voicemail stored/);
+  const line = await log.line(call, /voicemail stored/);
   assert.equal(line.end, 'saved');
   assert.match(carol.output, /audio: send DTMF digit: '#'/);
 });
@@ -114,7 +108,7 @@ test('a hang-up on command stores the message; the phone heard the greeting, the
   await carol.hangup();
   const closed = await carol.waitFor('CALL_CLOSED', (e) => e.id === call, 5000);
   assert.equal(closed.param, 'Connection reset by user');
-  const line = await logLine(call, /voicemail stored/);
+  const line = await log.line(call, /voicemail stored/);
   assert.equal(line.end, 'caller-hung-up');
 
   const message = await eventually(async () => {

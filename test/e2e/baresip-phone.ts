@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from './baresip.js';
+import { freePort } from './free-port.js';
 
 /**
  * One event from baresip's ctrl_tcp module, as it sent it, plus `at` (ms since the phone
@@ -467,6 +467,27 @@ export class BaresipPhone {
       .join('\n');
     return `events:\n${events}\noutput:\n${this.output.slice(-1500)}`;
   }
+}
+
+/**
+ * A caller that says its piece and is gone: dials `uri` with a phone of `options`, plays
+ * `source` as the microphone (the call ends with the file), waits for the call to close (at
+ * most `timeoutMs`) and stops the phone; gives back what baresip printed. For keys and timing,
+ * keep the phone: BaresipPhone.start.
+ */
+export async function callSaying(
+  uri: string,
+  options: BaresipPhoneOptions & { source: string },
+  timeoutMs = 60_000,
+): Promise<string> {
+  const phone = await BaresipPhone.start({ record: false, ...options, holdSeconds: 0 });
+  try {
+    const call = await phone.dial(uri);
+    await phone.waitFor('CALL_CLOSED', (e) => e.id === call, timeoutMs);
+  } finally {
+    await phone.stop();
+  }
+  return phone.output;
 }
 
 /** The microphone file: the source (or nothing) as 8 kHz mono 16-bit, then `hold` s of silence. */

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import sharp from 'sharp';
-import { baresipCall } from './baresip.js';
+import { callSaying } from './baresip-phone.js';
 import { TestFaxSender } from './fax-sender.js';
 import { Client, ServerProcess, subscriberClient } from './harness.js';
 import { eventually } from './receiver.js';
@@ -170,7 +170,7 @@ test('the same number called with speech, no fax tone, still leaves a voicemail'
   execFileSync('sox', [spoken, first, 'pad', '0', '9', 'trim', '0', '9']);
   execFileSync('sox', [first, spoken, source]);
   const before = server.output.length;
-  const out = await baresipCall({ uri: 'sip:+15550001@a.test', sipPort: server.sipPort, source });
+  const out = await callSaying('sip:+15550001@a.test', { sipPort: server.sipPort, source });
   assert.match(out, /terminated/, out.slice(-1500));
   const voice = await eventually(async () => {
     const list = (await ann.client.get('/api/v1/messages?type=voice')).body.messages;

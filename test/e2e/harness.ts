@@ -19,6 +19,7 @@ export class ServerProcess {
   smtpPort = 0;
   submissionPort = 0;
   sipPort = 0;
+  smppPort = 0;
   output = '';
 
   constructor(
@@ -45,6 +46,7 @@ export class ServerProcess {
         SWITCHBOARD_SMTP_PORT: '0',
         SWITCHBOARD_SUBMISSION_PORT: '0',
         SWITCHBOARD_SIP_PORT: '0',
+        SWITCHBOARD_SMPP_PORT: '0',
         SWITCHBOARD_ADMIN_TOKEN: ADMIN_TOKEN,
         SWITCHBOARD_LOG_LEVEL: 'warn',
         SWITCHBOARD_DATABASE_URL: '',
@@ -67,11 +69,13 @@ export class ServerProcess {
       smtp: number;
       submission: number;
       sip: number;
+      smpp: number;
     };
     this.url = written.url;
     this.smtpPort = written.smtp;
     this.submissionPort = written.submission;
     this.sipPort = written.sip;
+    this.smppPort = written.smpp;
   }
 
   /** SIGTERM (graceful) or SIGKILL (a crash); resolves when the process is gone. */

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from './baresip.js';
+import { freePort } from './free-port.js';
 
 /**
  * Debian's Kamailio as the switch in front of Switchboard that forwards a subscriber's calls to

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { decodeToPcm, locate } from './audio-fixtures.js';
-import { baresipCall } from './baresip.js';
+import { callSaying } from './baresip-phone.js';
 import { Client, ServerProcess, subscriberClient } from './harness.js';
 import { eventually } from './receiver.js';
+import { callerMessage } from './sip-fixtures.js';
 
 /**
  * Leaving a voicemail with a real SIP phone: baresip calls Ann's SIP URI and her number, hears
@@ -17,20 +17,18 @@ import { eventually } from './receiver.js';
 let server: ServerProcess;
 let ann: { client: Client; id: string };
 const dir = mkdtempSync(join(tmpdir(), 'switchboard-deposit-'));
-const source = join(dir, 'caller.wav');
+let source: string;
 let speech: Int16Array;
 
 before(async () => {
-  const spoken = join(dir, 'spoken.wav');
-  execFileSync('espeak-ng', [
-    '-w',
-    join(dir, 'raw.wav'),
-    'This is Carol calling about the harbour crane. It arrives on Tuesday at nine in the morning. Please call me back.',
-  ]);
-  execFileSync('sox', [join(dir, 'raw.wav'), '-r', '8000', '-c', '1', '-b', '16', spoken]);
   // Callers speak after the beep: silence while the greeting plays, then the message.
-  execFileSync('sox', [spoken, source, 'pad', '8', '1']);
-  speech = decodeToPcm(readFileSync(spoken));
+  ({ file: source, speech } = callerMessage(
+    dir,
+    'spoken',
+    'This is Carol calling about the harbour crane. It arrives on Tuesday at nine in the morning. Please call me back.',
+    8,
+    1,
+  ));
   server = await ServerProcess.start({
     SWITCHBOARD_DOMAINS: 'a.test',
     SWITCHBOARD_LOG_LEVEL: 'info',
@@ -50,7 +48,7 @@ async function deposited(count: number) {
 }
 
 test('a call to the subscriber leaves a voice message: the greeting plays, the recording is the caller’s', async () => {
-  const out = await baresipCall({ uri: 'sip:ann@a.test', sipPort: server.sipPort, source });
+  const out = await callSaying('sip:ann@a.test', { sipPort: server.sipPort, source });
   assert.match(out, /Call with sip:ann@a\.test.* terminated/, out.slice(-1500));
   const message = await deposited(1);
   assert.equal(message.type, 'voice');
@@ -69,8 +67,7 @@ test('a call to the subscriber leaves a voice message: the greeting plays, the r
 });
 
 test('a call to the subscriber’s number over TCP, offering only PCMA, works the same way', async () => {
-  const out = await baresipCall({
-    uri: 'sip:+15550001@a.test',
+  const out = await callSaying('sip:+15550001@a.test', {
     sipPort: server.sipPort,
     source,
     transport: 'tcp',
@@ -88,6 +85,6 @@ test('a call to the subscriber’s number over TCP, offering only PCMA, works th
 });
 
 test('a call to nobody gets 404 and stores nothing', async () => {
-  const out = await baresipCall({ uri: 'sip:nobody@a.test', sipPort: server.sipPort, source });
+  const out = await callSaying('sip:nobody@a.test', { sipPort: server.sipPort, source });
   assert.match(out, /404 Not Found/, out.slice(-1500));
 });

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +7,7 @@ import { decodeToPcm, locate } from './audio-fixtures.js';
 import { BaresipPhone } from './baresip-phone.js';
 import { ADMIN_TOKEN, Client, runCli, ServerProcess, subscriberClient } from './harness.js';
 import { eventually } from './receiver.js';
+import { spokenWav } from './sip-fixtures.js';
 
 /**
  * Calling out (issue 9): the voice resource delivers Ann's voice message by calling the
@@ -29,14 +29,13 @@ let message: Int16Array;
 const portOf = (contact: string) => Number(/:(\d+)(?:;|$)/.exec(contact)![1]);
 
 before(async () => {
-  const raw = join(dir, 'raw.wav');
-  execFileSync('espeak-ng', [
-    '-w',
-    raw,
-    'The harbour crane arrives on Tuesday at nine. Please meet the driver at gate four.',
-  ]);
-  execFileSync('sox', [raw, '-r', '8000', '-c', '1', '-b', '16', join(dir, 'message.wav')]);
-  wav = readFileSync(join(dir, 'message.wav'));
+  wav = readFileSync(
+    spokenWav(
+      dir,
+      'message',
+      'The harbour crane arrives on Tuesday at nine. Please meet the driver at gate four.',
+    ),
+  );
   message = decodeToPcm(wav);
   server = await ServerProcess.start({
     SWITCHBOARD_DOMAINS: 'a.test',

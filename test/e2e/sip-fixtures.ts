@@ -1,5 +1,7 @@
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { decodeToPcm } from './audio-fixtures.js';
 import type { ServerProcess } from './harness.js';
 import { eventually } from './receiver.js';
 
@@ -54,4 +56,21 @@ export function spokenWav(dir: string, name: string, text: string): string {
   execFileSync('espeak-ng', ['-w', raw, text]);
   execFileSync('sox', [raw, '-r', '8000', '-c', '1', '-b', '16', out]);
   return out;
+}
+
+/**
+ * What a caller says after the greeting and the beep: espeak-ng speech (`speech`, its samples)
+ * with `before` s of silence in front and `after` s behind (`file`, the WAV to play).
+ */
+export function callerMessage(
+  dir: string,
+  name: string,
+  text: string,
+  before: number,
+  after = 0,
+): { file: string; speech: Int16Array } {
+  const spoken = spokenWav(dir, name, text);
+  const file = join(dir, `${name}-padded.wav`);
+  execFileSync('sox', [spoken, file, 'pad', String(before), String(after)]);
+  return { file, speech: decodeToPcm(readFileSync(spoken)) };
 }

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +7,7 @@ import { decodeToPcm, locate } from './audio-fixtures.js';
 import { BaresipPhone } from './baresip-phone.js';
 import { Client, ServerProcess, subscriberClient } from './harness.js';
 import { startForwarder } from './kamailio.js';
-import { eventually } from './receiver.js';
+import { CallLog, spokenWav } from './sip-fixtures.js';
 
 /**
  * Calls forwarded to voicemail by a switch in front of Switchboard (Debian's Kamailio adding an
@@ -18,6 +17,7 @@ import { eventually } from './receiver.js';
  * P-Asserted-Identity; from an untrusted address the assertion counts for nothing.
  */
 let server: ServerProcess;
+let log: CallLog;
 let ann: { client: Client; id: string };
 const dir = mkdtempSync(join(tmpdir(), 'switchboard-forwarded-'));
 const greetings: Record<'busy' | 'unavailable', Int16Array> = {
@@ -26,18 +26,13 @@ const greetings: Record<'busy' | 'unavailable', Int16Array> = {
 };
 const phones: BaresipPhone[] = [];
 
-function speak(text: string, file: string): Buffer {
-  execFileSync('espeak-ng', ['-w', join(dir, 'raw.wav'), text]);
-  execFileSync('sox', [join(dir, 'raw.wav'), '-r', '8000', '-c', '1', '-b', '16', file]);
-  return readFileSync(file);
-}
-
 before(async () => {
   server = await ServerProcess.start({
     SWITCHBOARD_DOMAINS: 'a.test',
     SWITCHBOARD_LOG_LEVEL: 'info',
     SWITCHBOARD_SIP_TRUSTED_TRUNKS: '127.0.0.2/32',
   });
+  log = new CallLog(server);
   ann = await subscriberClient(server, {
     name: 'Ann',
     addresses: ['sip:ann@a.test', 'tel:+15550001'],
@@ -47,7 +42,7 @@ before(async () => {
     unavailable: 'Hello, this is Ann. I cannot come to the phone at the moment.',
   };
   for (const kind of ['busy', 'unavailable'] as const) {
-    const wav = speak(texts[kind], join(dir, `${kind}.wav`));
+    const wav = readFileSync(spokenWav(dir, kind, texts[kind]));
     greetings[kind] = decodeToPcm(wav);
     const res = await fetch(`${server.url}/api/v1/me/greetings/${kind}`, {
       method: 'PUT',
@@ -80,35 +75,19 @@ async function forwardedCall(options: {
     const call = await carol.dial('sip:voicemail@a.test');
     await carol.waitFor('CALL_ESTABLISHED', (e) => e.id === call);
     // The greeting, the beep, then two seconds of "message" (silence) before hanging up.
-    await eventually(
-      async () => logOf(call).some((l) => l.includes('"state":"recording"')) || undefined,
-      'the recording to begin',
-      20_000,
-    );
+    await log.line(call, /"state":"recording"/);
     await new Promise((r) => setTimeout(r, 2000));
     await carol.hangup();
     await carol.waitFor('CALL_CLOSED', (e) => e.id === call);
-    const stored = await eventually(
-      async () => logOf(call).find((l) => l.includes('"msg":"voicemail stored"')),
-      'the message stored',
-    );
+    await log.line(call, /"msg":"voicemail stored"/);
     const heard = carol.heard();
     // Said when an assertion on the audio fails: how much was heard, and the call's log.
-    const context = `heard ${(heard.length / 8000).toFixed(1)} s from ${carol.heardFile()}\n${logOf(call).join('\n')}`;
-    return { call, heard, answered: logLine(call, 'voicemail call answered'), stored, context };
+    const context = `heard ${(heard.length / 8000).toFixed(1)} s from ${carol.heardFile()}\n${log.lines(call).join('\n')}`;
+    const answered = await log.line(call, /"msg":"voicemail call answered"/);
+    return { call, heard, answered, context };
   } finally {
     forwarder.stop();
   }
-}
-
-function logOf(call: string): string[] {
-  return server.output.split('\n').filter((l) => l.includes(`"call":"${call}"`));
-}
-
-function logLine(call: string, msg: string): Record<string, unknown> {
-  const line = logOf(call).find((l) => l.includes(`"msg":"${msg}"`));
-  assert.ok(line, `no "${msg}" line for ${call}`);
-  return JSON.parse(line) as Record<string, unknown>;
 }
 
 async function newestVoiceMessage() {

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -14,11 +13,12 @@ import { parseDatagram, SipStreamFramer } from '../../src/channels/sip/protocol/
 import { serialize } from '../../src/channels/sip/protocol/serialize.js';
 import { parseNameAddr } from '../../src/channels/sip/protocol/uri.js';
 import { decodeToPcm, locate } from './audio-fixtures.js';
-import { baresipCall } from './baresip.js';
+import { callSaying } from './baresip-phone.js';
 import { Client, ServerProcess, subscriberClient } from './harness.js';
 import { eventually } from './receiver.js';
 import { FuzzCorpus, type FuzzItem } from './sip-fuzz-corpus.js';
 import { SipTestClient } from './sip-client.js';
+import { callerMessage } from './sip-fixtures.js';
 
 /**
  * SIP fuzz over the wire (issue 8): while real phones (baresip) leave voicemails, thousands of
@@ -37,20 +37,18 @@ const LENIENT: SipLimits = { maxMessageBytes: 1 << 22, maxHeaders: 100_000 };
 let server: ServerProcess;
 let ann: { client: Client; id: string };
 const dir = mkdtempSync(join(tmpdir(), 'switchboard-fuzz-'));
-const source = join(dir, 'caller.wav');
+let source: string;
 let speech: Int16Array;
 
 before(async () => {
-  const spoken = join(dir, 'spoken.wav');
-  execFileSync('espeak-ng', [
-    '-w',
-    join(dir, 'raw.wav'),
-    'Hello Ann, this is a long message about the harbour crane. It arrives on Tuesday at nine in the morning, and the driver needs the gate code. Please call me back before then.',
-  ]);
-  execFileSync('sox', [join(dir, 'raw.wav'), '-r', '8000', '-c', '1', '-b', '16', spoken]);
   // Silence while the greeting and the beep play, then the message: about 17 s in all.
-  execFileSync('sox', [spoken, source, 'pad', '7', '1']);
-  speech = decodeToPcm(readFileSync(spoken));
+  ({ file: source, speech } = callerMessage(
+    dir,
+    'spoken',
+    'Hello Ann, this is a long message about the harbour crane. It arrives on Tuesday at nine in the morning, and the driver needs the gate code. Please call me back before then.',
+    7,
+    1,
+  ));
   server = await ServerProcess.start({
     SWITCHBOARD_DOMAINS: 'a.test',
     SWITCHBOARD_LOG_LEVEL: 'info',
@@ -74,7 +72,8 @@ function dial(options: {
   transport?: 'udp' | 'tcp';
   codec?: string;
 }): Promise<string> {
-  return baresipCall({ ...options, sipPort: server.sipPort, source });
+  const { uri, ...phone } = options;
+  return callSaying(uri, { ...phone, sipPort: server.sipPort, source });
 }
 
 function alive(): boolean {

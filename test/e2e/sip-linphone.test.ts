@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { locate } from './audio-fixtures.js';
+import { decodeToPcm, locate } from './audio-fixtures.js';
 import { Client, ServerProcess, subscriberClient } from './harness.js';
 import { linphoneCall } from './linphone.js';
 import { eventually } from './receiver.js';
+import { callerMessage } from './sip-fixtures.js';
 
 /**
  * Interoperability with a second, independent SIP implementation: Debian's linphonec
@@ -22,54 +22,17 @@ let server: ServerProcess;
 let ann: { client: Client; id: string };
 const dir = mkdtempSync(join(tmpdir(), 'switchboard-linphone-test-'));
 
-/**
- * Any audio as 8 kHz mono 16-bit samples, decoded by ffmpeg (not by Switchboard's own WAV code)
- * through pipes, so no temporary files are left behind.
- */
-function decodeToPcm(content: Buffer): Int16Array {
-  const raw = execFileSync(
-    'ffmpeg',
-    [
-      '-hide_banner',
-      '-loglevel',
-      'error',
-      '-i',
-      'pipe:0',
-      '-ar',
-      '8000',
-      '-ac',
-      '1',
-      '-f',
-      's16le',
-      'pipe:1',
-    ],
-    { input: content, maxBuffer: 64 << 20 },
-  );
-  return new Int16Array(raw.buffer, raw.byteOffset, raw.length / 2);
-}
-
-/** An espeak-ng sentence as 8 kHz mono 16-bit, and a copy with `pad` s of silence first. */
-function spoken(name: string, text: string, pad: number): { file: string; speech: Int16Array } {
-  const raw = join(dir, `${name}-raw.wav`);
-  const speech = join(dir, `${name}-speech.wav`);
-  const file = join(dir, `${name}.wav`);
-  execFileSync('espeak-ng', ['-w', raw, text]);
-  execFileSync('sox', [raw, '-r', '8000', '-c', '1', '-b', '16', speech]);
-  // Callers speak after the beep: silence while the greeting plays, then the message.
-  execFileSync('sox', [speech, file, 'pad', String(pad), '0']);
-  return { file, speech: decodeToPcm(readFileSync(speech)) };
-}
-
 let long: { file: string; speech: Int16Array };
 let short: { file: string; speech: Int16Array };
 
 before(async () => {
-  long = spoken(
+  long = callerMessage(
+    dir,
     'long',
     'This is Carol calling about the harbour crane. It arrives on Tuesday. Please call me back.',
     7,
   );
-  short = spoken('short', 'Carol again. The crane is late, call me.', 2);
+  short = callerMessage(dir, 'short', 'Carol again. The crane is late, call me.', 2);
   server = await ServerProcess.start({
     SWITCHBOARD_DOMAINS: 'a.test',
     SWITCHBOARD_LOG_LEVEL: 'info',

@@ -4,10 +4,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { decodeToPcm, locate, wavOf } from './audio-fixtures.js';
+import { decodeToPcm, dtmfTones, locate, wavFile } from './audio-fixtures.js';
 import { BaresipPhone } from './baresip-phone.js';
 import { Client, ServerProcess, subscriberClient } from './harness.js';
 import { eventually } from './receiver.js';
+import { CallLog, spokenWav } from './sip-fixtures.js';
 
 /**
  * Calling in to one's mailbox with a real phone (baresip, keys over ctrl_tcp, or as tones in the
@@ -17,6 +18,7 @@ import { eventually } from './receiver.js';
  * phone needs no PIN.
  */
 let server: ServerProcess;
+let log: CallLog;
 let ann: { client: Client; id: string };
 let bob: { client: Client; id: string };
 const phones: BaresipPhone[] = [];
@@ -33,6 +35,7 @@ before(async () => {
     SWITCHBOARD_PIN_MAX_FAILURES: '3',
     SWITCHBOARD_PIN_LOCKOUT_SECONDS: '600',
   });
+  log = new CallLog(server);
   ann = await subscriberClient(server, {
     name: 'Ann',
     addresses: ['sip:ann@a.test', 'tel:+15550001'],
@@ -46,22 +49,12 @@ before(async () => {
     addresses: ['tel:+15550003'],
     pin: '9999',
   });
-  execFileSync('espeak-ng', [
-    '-w',
-    join(dir, 'raw.wav'),
+  const spoken = spokenWav(
+    dir,
+    's',
     'Hello Ann, this is Bob. The crane arrives on Tuesday at nine. Call me back please.',
-  ]);
-  execFileSync('sox', [
-    join(dir, 'raw.wav'),
-    '-r',
-    '8000',
-    '-c',
-    '1',
-    '-b',
-    '16',
-    join(dir, 's.wav'),
-  ]);
-  speech = readFileSync(join(dir, 's.wav'));
+  );
+  speech = readFileSync(spoken);
 });
 after(async () => {
   await Promise.all(phones.map((p) => p.stop()));
@@ -73,24 +66,6 @@ async function phone(options: Parameters<typeof BaresipPhone.start>[0] = {}) {
   const started = await BaresipPhone.start({ sipPort: server.sipPort, ...options });
   phones.push(started);
   return started;
-}
-
-function logOf(call: string): string[] {
-  return server.output.split('\n').filter((l) => l.includes(`"call":"${call}"`));
-}
-
-const states = (call: string) =>
-  logOf(call)
-    .filter((l) => l.includes('"msg":"mailbox call state"'))
-    .map((l) => JSON.parse(l).state as string);
-
-/** Waits until the call has entered `state` `times` times. */
-function reached(call: string, state: string, times = 1, timeoutMs = 30_000) {
-  return eventually(
-    async () => states(call).filter((s) => s === state).length >= times || undefined,
-    `${call} in ${state} (${times})`,
-    timeoutMs,
-  );
 }
 
 async function voiceMessageForAnn(from: { client: Client }) {
@@ -109,9 +84,9 @@ async function voiceMessageForAnn(from: { client: Client }) {
 /** Dials the voicemail number and logs in as Ann with keys sent as RFC 4733 events. */
 async function login(caller: BaresipPhone, pin = annPin): Promise<string> {
   const call = await caller.dial('sip:voicemail@a.test');
-  await reached(call, 'ask-mailbox');
+  await log.reached(call, 'ask-mailbox');
   await caller.sendDigits('15550001#', 250);
-  await reached(call, 'ask-pin');
+  await log.reached(call, 'ask-pin');
   await caller.sendDigits(`${pin}#`, 250);
   return call;
 }
@@ -129,19 +104,19 @@ test('log in with the PIN, 1 plays the message (what the phone heard is the reco
 
   const carol = await phone();
   const call = await login(carol);
-  await reached(call, 'main');
+  await log.reached(call, 'main');
   await carol.sendDigits('1');
-  await reached(call, 'message-menu');
+  await log.reached(call, 'message-menu');
   const heard = locate(carol.heard(), decodeToPcm(speech));
   assert.ok(heard.r > 0.8, `the phone heard the stored recording (r=${heard.r.toFixed(3)})`);
   // Listened to: it counts as old now.
   await anns.waitFor('MWI_NOTIFY', (e) => /Voice-Message: 0\/1/.test(String(e.param)), 20_000);
   await carol.sendDigits('7');
-  await reached(call, 'no-more');
+  await log.reached(call, 'no-more');
   await anns.waitFor('MWI_NOTIFY', (e) => /Messages-Waiting: no/.test(String(e.param)), 20_000);
   const message = await ann.client.get(`/api/v1/messages/${id}`);
   assert.equal(message.body.folder, 'trash');
-  await reached(call, 'main', 2);
+  await log.reached(call, 'main', { times: 2 });
   await carol.sendDigits('#');
   const closed = await carol.waitFor('CALL_CLOSED', (e) => e.id === call, 15_000);
   assert.equal(closed.param, 'Connection reset by peer', 'the mailbox said goodbye and hung up');
@@ -151,13 +126,13 @@ test('9 then 1 saves the message to the saved folder', async () => {
   const id = await voiceMessageForAnn(bob);
   const carol = await phone();
   const call = await login(carol);
-  await reached(call, 'main');
+  await log.reached(call, 'main');
   await carol.sendDigits('1');
-  await reached(call, 'play');
+  await log.reached(call, 'play');
   await carol.sendDigits('9');
-  await reached(call, 'save');
+  await log.reached(call, 'save');
   await carol.sendDigits('1');
-  await reached(call, 'save-saved');
+  await log.reached(call, 'save-saved');
   await eventually(
     async () =>
       (await ann.client.get(`/api/v1/messages/${id}`)).body.folder === 'saved' || undefined,
@@ -178,9 +153,9 @@ test('an email is read aloud: what the phone heard is the text spoken by the med
   const id = sent.body.copies.find((c: any) => c.address === 'tel:+15550001').messageId;
   const carol = await phone();
   const call = await login(carol);
-  await reached(call, 'main');
+  await log.reached(call, 'main');
   await carol.sendDigits('1');
-  await reached(call, 'message-menu', 1, 60_000);
+  await log.reached(call, 'message-menu', { timeoutMs: 60_000 });
   await carol.hangup();
   // The same text through the media service's text-to-speech, as any client can ask for it.
   const spoken = await ann.client.get(`/api/v1/messages/${id}/parts/1?format=audio/wav;rate=8000`);
@@ -190,36 +165,17 @@ test('an email is read aloud: what the phone heard is the text spoken by the med
 });
 
 test('keys as tones in the audio (no RFC 4733) log in and play too', async () => {
-  const tones = (keys: string) => {
-    const rows = [697, 770, 852, 941];
-    const cols = [1209, 1336, 1477];
-    const layout = ['123', '456', '789', '*0#'];
-    const parts: number[] = [];
-    for (const key of keys) {
-      const row = layout.findIndex((r) => r.includes(key));
-      const col = layout[row]!.indexOf(key);
-      for (let i = 0; i < 960; i++)
-        parts.push(
-          Math.round(
-            7000 * Math.sin((2 * Math.PI * rows[row]! * i) / 8000) +
-              7000 * Math.sin((2 * Math.PI * cols[col]! * i) / 8000),
-          ),
-        );
-      for (let i = 0; i < 960; i++) parts.push(0);
-    }
-    const file = join(dir, `tones-${keys.replace(/\W/g, '_')}.wav`);
-    writeFileSync(file, wavOf(Int16Array.from(parts)));
-    return file;
-  };
+  const tones = (keys: string) =>
+    wavFile(dir, `tones-${keys.replace(/\W/g, '_')}.wav`, dtmfTones(keys, { gapMs: 120 }));
   const carol = await phone();
   const call = await carol.dial('sip:voicemail@a.test');
-  await reached(call, 'ask-mailbox');
+  await log.reached(call, 'ask-mailbox');
   await carol.play(tones('15550001#'));
-  await reached(call, 'ask-pin');
+  await log.reached(call, 'ask-pin');
   await carol.play(tones('4321#'));
-  await reached(call, 'main');
+  await log.reached(call, 'main');
   await carol.play(tones('1'));
-  await reached(call, 'play');
+  await log.reached(call, 'play');
   assert.doesNotMatch(carol.output, /send DTMF digit/, 'no RFC 4733 events were sent');
   await carol.hangup();
 });
@@ -228,23 +184,23 @@ test('three wrong PINs end the call and lock the mailbox for a while, even again
   const carol = await phone();
   const call = await carol.dial('sip:voicemail@a.test');
   for (let i = 1; i <= 3; i++) {
-    await reached(call, 'ask-mailbox', i);
+    await log.reached(call, 'ask-mailbox', { times: i });
     await carol.sendDigits('15550003#', 250);
-    await reached(call, 'ask-pin', i);
+    await log.reached(call, 'ask-pin', { times: i });
     await carol.sendDigits('1111#', 250);
   }
-  await reached(call, 'too-many-attempts');
+  await log.reached(call, 'too-many-attempts');
   const closed = await carol.waitFor('CALL_CLOSED', (e) => e.id === call, 20_000);
   assert.equal(closed.param, 'Connection reset by peer');
 
   const again = await phone();
   const second = await again.dial('sip:voicemail@a.test');
-  await reached(second, 'ask-mailbox');
+  await log.reached(second, 'ask-mailbox');
   await again.sendDigits('15550003#', 250);
-  await reached(second, 'ask-pin');
+  await log.reached(second, 'ask-pin');
   await again.sendDigits('9999#', 250);
-  await reached(second, 'locked');
-  assert.ok(!states(second).includes('main'), 'the right PIN does not open a locked mailbox');
+  await log.reached(second, 'locked');
+  assert.ok(!log.states(second).includes('main'), 'the right PIN does not open a locked mailbox');
   assert.match(server.output, /"result":"locked"/);
 });
 
@@ -252,8 +208,8 @@ test('Ann’s own registered phone reaches her mailbox without a PIN', async () 
   const anns = await phone({ user: 'ann', domain: 'a.test', secret: ANN_SECRET });
   await anns.waitFor('REGISTER_OK');
   const call = await anns.dial('sip:voicemail@a.test');
-  await reached(call, 'main');
-  assert.ok(!states(call).includes('ask-pin'));
+  await log.reached(call, 'main');
+  assert.ok(!log.states(call).includes('ask-pin'));
   await anns.sendDigits('#');
   await anns.waitFor('CALL_CLOSED', (e) => e.id === call, 15_000);
 });
@@ -266,25 +222,24 @@ test('8 forwards a message to another subscriber, with a spoken comment in front
   const dora = await subscriberClient(server, { name: 'Dora', addresses: ['tel:+15550004'] });
   const carol = await phone();
   const call = await login(carol);
-  await reached(call, 'main');
+  await log.reached(call, 'main');
   await carol.sendDigits('1');
-  await reached(call, 'play');
+  await log.reached(call, 'play');
   await carol.sendDigits('8');
-  await reached(call, 'forward');
+  await log.reached(call, 'forward');
   await carol.sendDigits('15550004#', 250);
-  await reached(call, 'forward-how');
+  await log.reached(call, 'forward-how');
   await carol.sendDigits('1');
-  await reached(call, 'forward-comment');
+  await log.reached(call, 'forward-comment');
   const comment = new Int16Array(12000);
   for (let i = 0; i < comment.length; i++)
     comment[i] = Math.round(9000 * Math.sin((2 * Math.PI * 523 * i) / 8000) * Math.sin(i / 700));
-  const commentFile = join(dir, 'comment.wav');
-  writeFileSync(commentFile, wavOf(comment));
+  const commentFile = wavFile(dir, 'comment.wav', comment);
   await carol.play(commentFile);
   await eventually(async () => carol.heard().length > 0 || undefined, 'audio');
   await new Promise((r) => setTimeout(r, 2200));
   await carol.sendDigits('#');
-  await reached(call, 'forward-with-comment');
+  await log.reached(call, 'forward-with-comment');
   const forwarded = await eventually(async () => {
     const list = (await dora.client.get('/api/v1/messages?type=voice')).body.messages;
     return list[0];
@@ -302,39 +257,38 @@ test('8 forwards a message to another subscriber, with a spoken comment in front
 test('0 then 1 records the unavailable greeting by phone; 0 then 4 changes the PIN', async () => {
   const carol = await phone();
   const call = await login(carol);
-  await reached(call, 'main');
+  await log.reached(call, 'main');
   await carol.sendDigits('0');
-  await reached(call, 'options');
+  await log.reached(call, 'options');
   await carol.sendDigits('1');
-  await reached(call, 'record-greeting');
+  await log.reached(call, 'record-greeting');
   const greeting = new Int16Array(16000);
   for (let i = 0; i < greeting.length; i++)
     greeting[i] = Math.round(9000 * Math.sin((2 * Math.PI * (300 + i / 40) * i) / 8000));
-  const file = join(dir, 'greeting.wav');
-  writeFileSync(file, wavOf(greeting));
+  const file = wavFile(dir, 'greeting.wav', greeting);
   await new Promise((r) => setTimeout(r, 3500));
   await carol.play(file);
   await new Promise((r) => setTimeout(r, 2500));
   await carol.sendDigits('#');
-  await reached(call, 'greeting-review');
+  await log.reached(call, 'greeting-review');
   await carol.sendDigits('1');
-  await reached(call, 'options', 2);
+  await log.reached(call, 'options', { times: 2 });
   const saved = await ann.client.get('/api/v1/me/greetings/unavailable?format=slin');
   assert.equal(saved.status, 200);
   const { r } = locate(decodeToPcm(saved.body), greeting);
   assert.ok(r > 0.8, `the greeting is what was said (r=${r.toFixed(3)})`);
 
   await carol.sendDigits('4');
-  await reached(call, 'new-pin');
+  await log.reached(call, 'new-pin');
   await carol.sendDigits('8642#', 250);
-  await reached(call, 'new-pin-again');
+  await log.reached(call, 'new-pin-again');
   await carol.sendDigits('8642#', 250);
-  await reached(call, 'set-pin');
-  await reached(call, 'options', 3);
+  await log.reached(call, 'set-pin');
+  await log.reached(call, 'options', { times: 3 });
   await carol.hangup();
   const again = await phone();
   const second = await login(again, '8642');
-  await reached(second, 'main');
+  await log.reached(second, 'main');
   annPin = '8642';
   await again.hangup();
 });
@@ -375,15 +329,15 @@ test('a fax is announced with its sender and pages; 3 then 4 sends it on to the 
   assert.equal(sent.status, 201, JSON.stringify(sent.body));
   const carol = await phone();
   const call = await login(carol);
-  await reached(call, 'main');
+  await log.reached(call, 'main');
   await carol.sendDigits('1');
-  await reached(call, 'message-menu');
+  await log.reached(call, 'message-menu');
   // What was said: "Message 1. A fax from ..., 2 pages." (spoken by the media service too).
   assert.match(server.output, /"msg":"mailbox call state"/);
   await carol.sendDigits('3');
-  await reached(call, 'advanced');
+  await log.reached(call, 'advanced');
   await carol.sendDigits('4');
-  await reached(call, 'fax-sent');
+  await log.reached(call, 'fax-sent');
   await carol.hangup();
   const line = server.output.split('\n').find((l) => l.includes('"msg":"fax sent on by phone"'));
   assert.ok(line, 'logged');
@@ -402,23 +356,22 @@ test('3 then 1 records a reply that reaches the sender', async () => {
   await voiceMessageForAnn(bob);
   const carol = await phone();
   const call = await login(carol);
-  await reached(call, 'main');
+  await log.reached(call, 'main');
   await carol.sendDigits('1');
-  await reached(call, 'play');
+  await log.reached(call, 'play');
   await carol.sendDigits('3');
-  await reached(call, 'advanced');
+  await log.reached(call, 'advanced');
   await carol.sendDigits('1');
-  await reached(call, 'reply');
+  await log.reached(call, 'reply');
   const reply = new Int16Array(16000);
   for (let i = 0; i < reply.length; i++)
     reply[i] = Math.round(9000 * Math.sin((2 * Math.PI * 660 * i) / 8000) * Math.sin(i / 500));
-  const file = join(dir, 'reply.wav');
-  writeFileSync(file, wavOf(reply));
+  const file = wavFile(dir, 'reply.wav', reply);
   await new Promise((r) => setTimeout(r, 2500));
   await carol.play(file);
   await new Promise((r) => setTimeout(r, 2500));
   await carol.sendDigits('#');
-  await reached(call, 'reply-send');
+  await log.reached(call, 'reply-send');
   const got = await eventually(async () => {
     const list = (await bob.client.get('/api/v1/messages?type=voice&folder=inbox')).body
       .messages as any[];

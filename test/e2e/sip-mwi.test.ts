@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { BaresipPhone } from './baresip-phone.js';
 import { Client, ServerProcess, subscriberClient } from './harness.js';
-import { baresipRegister } from './baresip.js';
+import { eventually } from './receiver.js';
 
 /**
  * Message-waiting lights with a real phone: baresip registers, subscribes to message-summary
@@ -12,6 +13,7 @@ let server: ServerProcess;
 let ann: { client: Client; id: string };
 let bob: { client: Client; id: string };
 const SECRET = 'phone-secret-2';
+const phones: BaresipPhone[] = [];
 
 before(async () => {
   server = await ServerProcess.start({ SWITCHBOARD_DOMAINS: 'a.test' });
@@ -22,7 +24,10 @@ before(async () => {
   });
   bob = await subscriberClient(server, { name: 'Bob', addresses: ['mailto:bob@a.test'] });
 });
-after(() => server.dispose());
+after(async () => {
+  await Promise.all(phones.map((p) => p.stop()));
+  await server.dispose();
+});
 
 /** The message-summary bodies of the NOTIFYs in a baresip trace, in order. */
 function summaries(trace: string): Array<{ body: string; solicited: boolean }> {
@@ -44,21 +49,38 @@ const voice = (subject: string, urgent = false) =>
     text: 'stands in for a recording',
   });
 
-test('a subscribed phone sees the counts change: new voice messages, urgent ones, then read', async () => {
-  const run = baresipRegister({
+/** Ann's phone, registered, printing the SIP it sends and receives (`-s`). */
+async function annsPhone(modules: string[] = []) {
+  const phone = await BaresipPhone.start({
     user: 'ann',
     domain: 'a.test',
     secret: SECRET,
     sipPort: server.sipPort,
-    modules: ['mwi.so'],
+    modules,
     trace: true,
-    seconds: 9,
+    record: false,
   });
-  await new Promise((r) => setTimeout(r, 3000));
+  phones.push(phone);
+  await phone.waitFor('REGISTER_OK');
+  return phone;
+}
+
+/** Waits until the phone has been told `body` (a pattern of a message-summary body). */
+function told(phone: BaresipPhone, body: RegExp, what: string) {
+  return eventually(
+    async () => summaries(phone.output).some((s) => body.test(s.body)) || undefined,
+    what,
+    20_000,
+  );
+}
+
+test('a subscribed phone sees the counts change: new voice messages, urgent ones, then read', async () => {
+  const phone = await annsPhone(['mwi.so']);
+  await told(phone, /Voice-Message: 0\/0 \(0\/0\)/, 'the subscription’s first NOTIFY');
   assert.equal((await voice('first')).status, 201);
-  await new Promise((r) => setTimeout(r, 1500));
+  await told(phone, /Voice-Message: 1\/0 \(0\/0\)/, 'a NOTIFY for the first message');
   assert.equal((await voice('second', true)).status, 201);
-  await new Promise((r) => setTimeout(r, 1500));
+  await told(phone, /Voice-Message: 2\/0 \(1\/0\)/, 'a NOTIFY for the urgent one');
   const first = (await ann.client.get('/api/v1/messages')).body.messages.find(
     (m: { subject: string }) => m.subject === 'first',
   );
@@ -66,7 +88,9 @@ test('a subscribed phone sees the counts change: new voice messages, urgent ones
     (await ann.client.patch(`/api/v1/messages/${first.id}`, { read: true })).status,
     200,
   );
-  const trace = await run;
+  await told(phone, /Voice-Message: 1\/1 \(1\/0\)/, 'a NOTIFY after reading one');
+  await phone.stop();
+  const trace = phone.output;
   const bodies = summaries(trace)
     .filter((s) => s.solicited)
     .map((s) => s.body);
@@ -92,14 +116,10 @@ test('a subscribed phone sees the counts change: new voice messages, urgent ones
 });
 
 test('a registered phone that does not subscribe still gets unsolicited NOTIFYs', async () => {
-  const trace = await baresipRegister({
-    user: 'ann',
-    domain: 'a.test',
-    secret: SECRET,
-    sipPort: server.sipPort,
-    trace: true,
-    seconds: 3,
-  });
+  const phone = await annsPhone();
+  await told(phone, /Messages-Waiting: /, 'a NOTIFY');
+  await phone.stop();
+  const trace = phone.output;
   const notices = summaries(trace);
   assert.ok(notices.length >= 1, trace.slice(-2000));
   assert.equal(notices[0]!.solicited, false);

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { digestResponse, parseDigest } from '../../src/channels/sip/protocol/digest.js';
+import { BaresipPhone } from './baresip-phone.js';
 import { ADMIN_TOKEN, Client, ServerProcess } from './harness.js';
-import { baresipRegister } from './baresip.js';
 import { eventually } from './receiver.js';
 import { SipTestClient } from './sip-client.js';
 
@@ -41,30 +41,49 @@ after(async () => {
   await sha.dispose();
 });
 
+/**
+ * baresip registers as Ann with `secret`; gives how that ended (REGISTER_OK or REGISTER_FAIL)
+ * and what baresip printed about it.
+ */
+async function baresipRegisters(secret: string, transport: 'udp' | 'tcp' = 'udp') {
+  const phone = await BaresipPhone.start({
+    user: 'ann',
+    domain: 'a.test',
+    secret,
+    sipPort: server.sipPort,
+    transport,
+    record: false,
+  });
+  try {
+    const outcome = await eventually(
+      async () => phone.events.find((e) => e.type === 'REGISTER_OK' || e.type === 'REGISTER_FAIL'),
+      'the registration answered',
+    );
+    await eventually(
+      async () => /\d{3} [\w ]+ \(Switchboard\)/.test(phone.output) || undefined,
+      'baresip printing the answer',
+    );
+    return { outcome, output: phone.output };
+  } finally {
+    await phone.stop();
+  }
+}
+
 test('baresip registers with its SIP secret over UDP and TCP; a wrong secret is refused', async () => {
-  const ok = await baresipRegister({
-    user: 'ann',
-    domain: 'a.test',
-    secret: SECRET,
-    sipPort: server.sipPort,
-  });
-  assert.match(ok, /ann@a\.test: \{0\/UDP\/v4\} 200 OK \(Switchboard\) \[1 binding\]/, ok);
-  const tcp = await baresipRegister({
-    user: 'ann',
-    domain: 'a.test',
-    secret: SECRET,
-    sipPort: server.sipPort,
-    transport: 'tcp',
-  });
-  assert.match(tcp, /ann@a\.test: \{0\/TCP\/v4\} 200 OK \(Switchboard\)/, tcp);
-  const wrong = await baresipRegister({
-    user: 'ann',
-    domain: 'a.test',
-    secret: 'guessed-secret',
-    sipPort: server.sipPort,
-  });
-  assert.match(wrong, /403 Forbidden \(Switchboard\)/, wrong);
-  assert.doesNotMatch(wrong, /200 OK/);
+  const ok = await baresipRegisters(SECRET);
+  assert.equal(ok.outcome.type, 'REGISTER_OK');
+  assert.match(
+    ok.output,
+    /ann@a\.test: \{0\/UDP\/v4\} 200 OK \(Switchboard\) \[1 binding\]/,
+    ok.output,
+  );
+  const tcp = await baresipRegisters(SECRET, 'tcp');
+  assert.equal(tcp.outcome.type, 'REGISTER_OK');
+  assert.match(tcp.output, /ann@a\.test: \{0\/TCP\/v4\} 200 OK \(Switchboard\)/, tcp.output);
+  const wrong = await baresipRegisters('guessed-secret');
+  assert.equal(wrong.outcome.type, 'REGISTER_FAIL');
+  assert.match(wrong.output, /403 Forbidden \(Switchboard\)/, wrong.output);
+  assert.doesNotMatch(wrong.output, /200 OK/);
 });
 
 /** REGISTER, take the challenge of the given algorithm, answer it with HA1 from the secret. */

@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { chirp, decodeToPcm, locate, wavOf } from './audio-fixtures.js';
+import { chirp, concat, decodeToPcm, dtmfTones, locate, wavFile } from './audio-fixtures.js';
 import { BaresipPhone } from './baresip-phone.js';
 import { ADMIN_TOKEN, Client, ServerProcess, subscriberClient } from './harness.js';
 import { eventually } from './receiver.js';
+import { CallLog } from './sip-fixtures.js';
 
 /**
  * The caller's side of leaving a message, with baresip pressing keys: the review menu (2 listen,
@@ -15,6 +16,7 @@ import { eventually } from './receiver.js';
  * mailbox made for a number in an owned range.
  */
 let server: ServerProcess;
+let log: CallLog;
 let bob: { client: Client; id: string };
 let reception: { client: Client; id: string };
 const phones: BaresipPhone[] = [];
@@ -30,6 +32,7 @@ before(async () => {
     SWITCHBOARD_DYNAMIC_MAILBOXES: 'true',
     SWITCHBOARD_NUMBER_RANGES: '+1555',
   });
+  log = new CallLog(server);
   await subscriberClient(server, {
     name: 'Ann',
     addresses: ['sip:ann@a.test', 'tel:+15550001'],
@@ -55,59 +58,6 @@ async function phone(options: Parameters<typeof BaresipPhone.start>[0] = {}) {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function logOf(call: string): string[] {
-  return server.output.split('\n').filter((l) => l.includes(`"call":"${call}"`));
-}
-
-/** Waits for the call's log line matching `pattern` and gives it parsed. */
-function logLine(call: string, pattern: RegExp, timeoutMs = 20_000): Promise<any> {
-  return eventually(
-    async () => {
-      const line = logOf(call).find((l) => pattern.test(l));
-      return line ? JSON.parse(line) : undefined;
-    },
-    `${pattern} for call ${call}`,
-    timeoutMs,
-  );
-}
-
-const states = (call: string) =>
-  logOf(call)
-    .filter((l) => l.includes('"msg":"voicemail call state"'))
-    .map((l) => JSON.parse(l).state as string);
-
-function wavFile(name: string, samples: Int16Array): string {
-  const file = join(dir, name);
-  writeFileSync(file, wavOf(samples));
-  return file;
-}
-
-/** A DTMF key as tones in the audio (ITU Q.23), 120 ms, at about -10 dBFS each. */
-function dtmfTone(key: string, ms = 120): Int16Array {
-  const rows = [697, 770, 852, 941];
-  const cols = [1209, 1336, 1477];
-  const layout = ['123', '456', '789', '*0#'];
-  const row = layout.findIndex((r) => r.includes(key));
-  const col = layout[row]!.indexOf(key);
-  const out = new Int16Array((ms * 8000) / 1000);
-  for (let i = 0; i < out.length; i++)
-    out[i] = Math.round(
-      7000 * Math.sin((2 * Math.PI * rows[row]! * i) / 8000) +
-        7000 * Math.sin((2 * Math.PI * cols[col]! * i) / 8000),
-    );
-  return out;
-}
-
-function concat(...parts: Int16Array[]): Int16Array {
-  const out = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
 async function messagesOf(who: { client: Client }) {
   return (await who.client.get('/api/v1/messages?type=voice')).body.messages as any[];
 }
@@ -120,7 +70,7 @@ async function recordingOf(who: { client: Client }, id: string): Promise<Int16Ar
 async function reachRecording(caller: BaresipPhone, uri: string): Promise<string> {
   const call = await caller.dial(uri);
   await caller.waitFor('CALL_ESTABLISHED', (e) => e.id === call);
-  await logLine(call, /"state":"recording"/);
+  await log.line(call, /"state":"recording"/);
   return call;
 }
 
@@ -128,30 +78,24 @@ test('review menu: 2 plays the message back, 4 marks it urgent, 1 sends it and t
   const before = (await messagesOf(bob)).length;
   const carol = await phone();
   const call = await reachRecording(carol, 'sip:bob@a.test');
-  await carol.play(wavFile('speech.wav', chirp(2)));
+  await carol.play(wavFile(dir, 'speech.wav', chirp(2)));
   await sleep(2600);
   await carol.play(null);
   await carol.sendDigits('#');
-  await logLine(call, /"state":"review"/);
+  await log.line(call, /"state":"review"/);
   await carol.sendDigits('2');
-  await logLine(call, /"state":"listen"/);
+  await log.line(call, /"state":"listen"/);
   // Listening ends by itself (the menu comes back), then 4 and 1.
-  await eventually(
-    async () => states(call).filter((s) => s === 'review').length >= 2 || undefined,
-    'the menu again after listening',
-  );
+  await log.reached(call, 'review', { times: 2, kind: 'voicemail' });
   await carol.sendDigits('4');
-  await eventually(
-    async () => states(call).filter((s) => s === 'review').length >= 3 || undefined,
-    'the menu again after marking urgent',
-  );
+  await log.reached(call, 'review', { times: 3, kind: 'voicemail' });
   await carol.sendDigits('1');
   const closed = await carol.waitFor('CALL_CLOSED', (e) => e.id === call, 20_000);
   assert.equal(closed.param, 'Connection reset by peer', 'Switchboard hung up after "goodbye"');
-  const stored = await logLine(call, /"msg":"voicemail stored"/);
+  const stored = await log.line(call, /"msg":"voicemail stored"/);
   assert.equal(stored.end, 'saved');
   assert.equal(stored.urgent, true);
-  assert.deepEqual(states(call), [
+  assert.deepEqual(log.states(call, 'voicemail'), [
     'greeting',
     'beep',
     'recording',
@@ -174,25 +118,22 @@ test('review menu: 2 plays the message back, 4 marks it urgent, 1 sends it and t
 });
 
 test('3 records again: only the second recording is kept', async () => {
-  const first = concat(dtmfTone('5', 1), chirp(2));
+  const first = concat(dtmfTones('5', { ms: 1 }), chirp(2));
   const second = new Int16Array(16000);
   for (let i = 0; i < second.length; i++)
     second[i] = Math.round(9000 * Math.sin((2 * Math.PI * 440 * i) / 8000) * Math.sin(i / 900));
   const carol = await phone();
   const call = await reachRecording(carol, 'sip:bob@a.test');
-  await carol.play(wavFile('first.wav', first));
+  await carol.play(wavFile(dir, 'first.wav', first));
   await sleep(2500);
   await carol.sendDigits('#');
-  await logLine(call, /"state":"review"/);
+  await log.line(call, /"state":"review"/);
   await carol.sendDigits('3');
-  await eventually(
-    async () => states(call).filter((s) => s === 'recording').length >= 2 || undefined,
-    'recording again after the beep',
-  );
-  await carol.play(wavFile('second.wav', second));
+  await log.reached(call, 'recording', { times: 2, kind: 'voicemail' });
+  await carol.play(wavFile(dir, 'second.wav', second));
   await sleep(2500);
   await carol.hangup();
-  const stored = await logLine(call, /"msg":"voicemail stored"/);
+  const stored = await log.line(call, /"msg":"voicemail stored"/);
   assert.equal(stored.end, 'caller-hung-up', 'hanging up while recording keeps the message');
   const [message] = await messagesOf(bob);
   const recorded = await recordingOf(bob, message.id);
@@ -205,18 +146,15 @@ test('3 records again: only the second recording is kept', async () => {
 test('silence ends the recording (trimmed off), and in-band tones work the menu', async () => {
   const carol = await phone();
   const call = await reachRecording(carol, 'sip:bob@a.test');
-  await carol.play(wavFile('short.wav', chirp(2)));
+  await carol.play(wavFile(dir, 'short.wav', chirp(2)));
   // Three seconds of silence after the chirp end the recording without a key.
-  await logLine(call, /"state":"review"/, 15_000);
+  await log.line(call, /"state":"review"/, 15_000);
   // Keys as tones in the audio, not RFC 4733 events: 4 (urgent), then 1 (send).
-  await carol.play(wavFile('key4.wav', concat(new Int16Array(800), dtmfTone('4'))));
-  await eventually(async () => states(call).includes('urgent') || undefined, 'the in-band 4 taken');
-  await eventually(
-    async () => states(call).filter((s) => s === 'review').length >= 2 || undefined,
-    'the menu again',
-  );
-  await carol.play(wavFile('key1.wav', concat(new Int16Array(800), dtmfTone('1'))));
-  const stored = await logLine(call, /"msg":"voicemail stored"/);
+  await carol.play(wavFile(dir, 'key4.wav', concat(new Int16Array(800), dtmfTones('4'))));
+  await log.reached(call, 'urgent', { kind: 'voicemail' });
+  await log.reached(call, 'review', { times: 2, kind: 'voicemail' });
+  await carol.play(wavFile(dir, 'key1.wav', concat(new Int16Array(800), dtmfTones('1'))));
+  const stored = await log.line(call, /"msg":"voicemail stored"/);
   assert.equal(stored.end, 'saved');
   assert.equal(stored.urgent, true);
   // The chirp and little more: the three seconds of silence were cut.
@@ -236,22 +174,22 @@ test('a full mailbox says so, records nothing and hangs up', async () => {
   await sleep(5500);
   const carol = await phone();
   const call = await carol.dial('sip:dora@a.test');
-  const answered = await logLine(call, /"msg":"voicemail call answered"/);
+  const answered = await log.line(call, /"msg":"voicemail call answered"/);
   assert.equal(answered.full, true);
   const closed = await carol.waitFor('CALL_CLOSED', (e) => e.id === call, 20_000);
   assert.equal(closed.param, 'Connection reset by peer');
-  assert.deepEqual(states(call), ['mailbox-full']);
-  await logLine(call, /"msg":"voicemail discarded"/);
+  assert.deepEqual(log.states(call, 'voicemail'), ['mailbox-full']);
+  await log.line(call, /"msg":"voicemail discarded"/);
   assert.equal((await messagesOf(full)).length, 0);
 });
 
 test('0 during the greeting leaves to reception: the caller’s phone is transferred by REFER', async () => {
   const carol = await phone();
   const call = await carol.dial('sip:ann@a.test');
-  await logLine(call, /"state":"greeting"/);
+  await log.line(call, /"state":"greeting"/);
   await sleep(1000);
   await carol.sendDigits('0');
-  await logLine(call, /"msg":"voicemail caller transferred"/);
+  await log.line(call, /"msg":"voicemail caller transferred"/);
   // baresip places the new call itself, to reception, through Switchboard.
   const next = await eventually(
     async () =>
@@ -267,7 +205,7 @@ test('0 during the greeting leaves to reception: the caller’s phone is transfe
   assert.match(next, /"caller":"sip:carol@b.test"/);
   const closed = await carol.waitFor('CALL_CLOSED', (e) => e.id === call, 10_000);
   assert.equal(closed.param, 'Connection reset by peer', 'Switchboard left the first call');
-  assert.ok(!states(call).includes('recording'), 'nothing was recorded for Ann');
+  assert.ok(!log.states(call, 'voicemail').includes('recording'), 'nothing was recorded for Ann');
   await carol.hangup();
 });
 
@@ -275,12 +213,12 @@ test('a call from Ann’s own phone is challenged, proven and shown as verified;
   const anns = await phone({ user: 'ann', domain: 'a.test', secret: ANN_SECRET });
   await anns.waitFor('REGISTER_OK');
   const call = await reachRecording(anns, 'sip:bob@a.test');
-  await anns.play(wavFile('ann.wav', chirp(2)));
+  await anns.play(wavFile(dir, 'ann.wav', chirp(2)));
   await sleep(2500);
   await anns.hangup();
-  const answered = await logLine(call, /"msg":"voicemail call answered"/);
+  const answered = await log.line(call, /"msg":"voicemail call answered"/);
   assert.equal(answered.callerVerified, 'registered phone');
-  await logLine(call, /"msg":"voicemail stored"/);
+  await log.line(call, /"msg":"voicemail stored"/);
   const [message] = await messagesOf(bob);
   assert.equal(message.from, 'sip:ann@a.test');
   assert.match(message.authResults, /caller-id=pass reason="registered phone"/);
@@ -304,10 +242,10 @@ test('a message left by phone lights Ann’s registered phone: NOTIFY with Messa
   assert.match(String(first.param), /Messages-Waiting: no/);
   const carol = await phone();
   const call = await reachRecording(carol, 'sip:ann@a.test');
-  await carol.play(wavFile('for-ann.wav', chirp(2)));
+  await carol.play(wavFile(dir, 'for-ann.wav', chirp(2)));
   await sleep(2500);
   await carol.hangup();
-  await logLine(call, /"msg":"voicemail stored"/);
+  await log.line(call, /"msg":"voicemail stored"/);
   const lit = await anns.waitFor(
     'MWI_NOTIFY',
     (e) => /Messages-Waiting: yes/.test(String(e.param)),
@@ -319,10 +257,10 @@ test('a message left by phone lights Ann’s registered phone: NOTIFY with Messa
 test('a call to an unknown number in an owned range makes a mailbox for it (dynamic mailboxes)', async () => {
   const carol = await phone();
   const call = await reachRecording(carol, 'sip:+15554444@a.test');
-  await carol.play(wavFile('dyn.wav', chirp(2)));
+  await carol.play(wavFile(dir, 'dyn.wav', chirp(2)));
   await sleep(2500);
   await carol.hangup();
-  await logLine(call, /"msg":"voicemail stored"/);
+  await log.line(call, /"msg":"voicemail stored"/);
   const admin = new Client(server.url, ADMIN_TOKEN);
   const created = (await admin.get('/api/v1/subscribers')).body.subscribers.find((s: any) =>
     s.addresses.includes('tel:+15554444'),

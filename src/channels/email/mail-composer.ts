@@ -104,7 +104,10 @@ async function composeNotice(request: SendRequest, ctx: ComposeContext): Promise
     (p) => p.derivedFrom === audio?.index && p.contentType.startsWith('text/plain'),
   );
   const said = transcript ? (await request.part(transcript.index)).toString('utf8').trim() : '';
-  const text = String(notice.text ?? `New message from ${message.from}`);
+  const link = request.messageLink();
+  const text =
+    String(notice.text ?? `New message from ${message.from}`) +
+    (link ? `\n\nOpen it: ${link}` : '');
   return {
     from: { name: 'Switchboard', address: `notifications@${ctx.hostname}` },
     to: mailAddress(delivery.recipient) ?? undefined,

@@ -5,6 +5,7 @@ import type { BlobStore, Bus, MessageStore } from '../../core/ports.js';
 import type { LinkSigner } from '../../lib/link-signer.js';
 import type { Directory } from '../../directory/directory.js';
 import type { Greetings } from '../../directory/greetings.js';
+import type { SmppAccounts } from '../../directory/smpp-accounts.js';
 import type { Intake } from '../../intake/intake.js';
 import type { Principal, PrincipalResolver } from './principal.js';
 
@@ -34,6 +35,8 @@ export interface RestApiDeps {
     configProblem?(type: string, config: Record<string, unknown> | undefined): string | null;
   };
   links: LinkSigner;
+  /** Applications' logins to the SMPP server. */
+  smppAccounts: Pick<SmppAccounts, 'add' | 'list' | 'remove'>;
   /** The conversion graph: formats and converters. */
   formats(): { formats: readonly unknown[]; converters: unknown[] };
 }

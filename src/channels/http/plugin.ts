@@ -13,6 +13,7 @@ import { meRoutes } from './routes/me.js';
 import { messageRoutes } from './routes/messages.js';
 import { partRoutes } from './routes/parts.js';
 import { sessionRoutes } from './routes/sessions.js';
+import { smppAccountRoutes } from './routes/smpp-accounts.js';
 import { subscriberRoutes } from './routes/subscribers.js';
 
 /** The REST API, registered by the app under /api/v1. Every route sees `request.principal`. */
@@ -40,4 +41,5 @@ export const restApi: FastifyPluginAsyncTypebox<RestApiDeps> = async (app, optio
     await app.register(routes, deps);
   await app.register(subscriberRoutes, deps);
   await app.register(resourceRoutes, deps);
+  await app.register(smppAccountRoutes, deps);
 };

@@ -18,6 +18,7 @@ function request(): SendRequest {
     message: { id: 'm1', type: 'fax', parts: [] } as unknown as Message,
     part: async () => Buffer.alloc(0),
     partLink: () => '',
+    messageLink: () => null,
     rendition: async () => Buffer.alloc(0),
     resource: {
       name: 'fax-line',

@@ -3,24 +3,10 @@ import { test } from 'node:test';
 import type { Delivery, Resource, SendRequest } from '../../core/delivery.js';
 import type { Message } from '../../core/message.js';
 import type { CallFailure, PlacedCall } from './calls/outbound-call.js';
+import { wavOf } from '../../media/wav.js';
 import { VoiceResource, voiceConfigProblem, type VoiceResourceDeps } from './voice-resource.js';
 
-const wav8k = (samples: number) => {
-  const head = Buffer.alloc(44);
-  head.write('RIFF', 0, 'latin1');
-  head.writeUInt32LE(36 + samples * 2, 4);
-  head.write('WAVEfmt ', 8, 'latin1');
-  head.writeUInt32LE(16, 16);
-  head.writeUInt16LE(1, 20);
-  head.writeUInt16LE(1, 22);
-  head.writeUInt32LE(8000, 24);
-  head.writeUInt32LE(16000, 28);
-  head.writeUInt16LE(2, 32);
-  head.writeUInt16LE(16, 34);
-  head.write('data', 36, 'latin1');
-  head.writeUInt32LE(samples * 2, 40);
-  return Buffer.concat([head, Buffer.alloc(samples * 2, 1)]);
-};
+const wav8k = (samples: number) => wavOf(new Int16Array(samples).fill(0x0101));
 
 function request(over: Partial<Delivery> = {}, resource: Partial<Resource> = {}): SendRequest {
   const message = {
@@ -56,6 +42,7 @@ function request(over: Partial<Delivery> = {}, resource: Partial<Resource> = {})
     message,
     part: async () => Buffer.alloc(0),
     partLink: () => '',
+    messageLink: () => null,
     rendition: async (_i, format) => {
       assert.equal(format, 'audio/wav;rate=8000');
       return wav8k(6400);

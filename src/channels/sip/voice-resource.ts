@@ -146,15 +146,19 @@ export class VoiceResource implements OutboundResource {
     const calls = this.deps.calls();
     if (!calls) return { result: 'retry', error: 'the SIP side is not running yet' };
 
-    const notice = delivery.kind === 'notification' ? (delivery.payload ?? {}) : null;
+    const payload = delivery.kind === 'notification' ? (delivery.payload ?? {}) : null;
+    // "Call me and play it" (an SMS reply of 1): the message itself, to its own recipient.
+    const playback = payload?.notice === 'play-message';
+    const notice = playback ? null : payload;
     const sender = delivery.subscriberId
       ? await this.deps.sender(delivery.subscriberId).catch(() => null)
       : null;
     const language =
-      (typeof notice?.language === 'string' ? notice.language : null) ?? sender?.language ?? 'en';
+      (typeof payload?.language === 'string' ? payload.language : null) ?? sender?.language ?? 'en';
     const refusal = await this.deps.policy.refusal({
       destination,
-      subscriberId: delivery.kind === 'message' ? delivery.subscriberId : null,
+      // The sender pays for a message; the subscriber for a playback they asked for.
+      subscriberId: delivery.kind === 'message' || playback ? delivery.subscriberId : null,
       rate: rateFor(resource.rates, destination),
       currency: resource.currency,
       expectedUnits: expectedSeconds(message, notice),
@@ -170,7 +174,7 @@ export class VoiceResource implements OutboundResource {
     }
 
     // Everything said is made before dialling: whoever answers should not wait in silence.
-    const spoken = await this.script(request, notice, sender, language);
+    const spoken = await this.script(request, notice, playback ? null : sender, language);
     if ('error' in spoken) return { result: 'failed', error: spoken.error, remote: true };
 
     const ringSeconds = Number(config.ringSeconds ?? VOICE_DEFAULTS.ringSeconds);
@@ -178,8 +182,8 @@ export class VoiceResource implements OutboundResource {
     let placed: PlacedCall | CallFailure;
     try {
       placed = await calls.place(destination, {
-        from: voiceCallerId(config, sender, this.deps.domain),
-        displayName: sender?.name ?? null,
+        from: voiceCallerId(config, playback ? null : sender, this.deps.domain),
+        displayName: playback ? 'Switchboard' : (sender?.name ?? null),
         trunk,
         ringTimeoutMs: ringSeconds * 1000,
       });

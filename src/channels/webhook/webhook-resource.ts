@@ -59,7 +59,7 @@ export class WebhookResource implements OutboundResource {
         pages: message.pages,
         parts,
       },
-      ...(delivery.payload ? { notice: delivery.payload } : {}),
+      ...(delivery.payload ? { notice: { ...delivery.payload, link: request.messageLink() } } : {}),
     });
     const headers: Record<string, string> = {
       'content-type': 'application/json',

@@ -5,6 +5,8 @@ import { delivery } from './002-delivery.js';
 import { mailAuth } from './003-mail-auth.js';
 import { greetings } from './004-greetings.js';
 import { pinLockout } from './005-pin-lockout.js';
+import { sms } from './006-sms.js';
+import { smppAccounts } from './007-smpp-accounts.js';
 
 /** One ordered set of migrations for both databases; a migration branches on dialect where SQL differs. */
 export function migrationProvider(dialect: Dialect): MigrationProvider {
@@ -16,6 +18,8 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '003-mail-auth': mailAuth(dialect),
         '004-greetings': greetings(dialect),
         '005-pin-lockout': pinLockout(dialect),
+        '006-sms': sms(dialect),
+        '007-smpp-accounts': smppAccounts(dialect),
       };
     },
   };

@@ -164,9 +164,11 @@ const PROMPTS: Record<string, Record<PromptId, string>> = {
     'calling-back': 'Der Absender wird angerufen. Drücken Sie Stern, um das Gespräch zu beenden.',
     'call-back-ended': 'Das Gespräch ist beendet.',
     'call-back-no-number': 'Zu dieser Nachricht gibt es leider keine Rückrufnummer.',
-    'call-back-not-allowed': 'Diese Nummer darf von Ihrem Postfach aus leider nicht angerufen werden.',
+    'call-back-not-allowed':
+      'Diese Nummer darf von Ihrem Postfach aus leider nicht angerufen werden.',
     'call-back-spend-limit': 'Ihr Ausgabenlimit für Anrufe ist leider erreicht.',
-    'call-back-no-line': 'Leider ist gerade keine Leitung frei. Bitte versuchen Sie es später noch einmal.',
+    'call-back-no-line':
+      'Leider ist gerade keine Leitung frei. Bitte versuchen Sie es später noch einmal.',
     'call-back-busy': 'Die Leitung ist besetzt.',
     'call-back-no-answer': 'Es meldet sich niemand.',
   },

@@ -18,13 +18,7 @@ export interface MailboxOwner {
 
 /** Why a call-back was not placed, or not answered: each has its own words for the caller. */
 export type CallBackRefusal =
-  | 'no-number'
-  | 'not-allowed'
-  | 'spend-limit'
-  | 'no-line'
-  | 'busy'
-  | 'no-answer'
-  | 'failed';
+  'no-number' | 'not-allowed' | 'spend-limit' | 'no-line' | 'busy' | 'no-answer' | 'failed';
 
 /** A call-back placed and answered, for the caller to be joined to; or why there is none. */
 export type CallBack =
