@@ -4,8 +4,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import sharp from 'sharp';
 import { callSaying } from './baresip-phone.js';
+import { faxPagesOf, pixelDifference, tiffPage } from './fax-fixtures.js';
 import { TestFaxSender } from './fax-sender.js';
 import { Client, ServerProcess, subscriberClient } from './harness.js';
 import { eventually } from './receiver.js';
@@ -36,36 +36,7 @@ function makeDocument(): void {
   showpage } for
 `,
   );
-  // As the media converters make fax pages (src/media/converters/documents.ts).
-  execFileSync('gs', [
-    '-q',
-    '-dSAFER',
-    '-dBATCH',
-    '-dNOPAUSE',
-    '-sDEVICE=tiffg3',
-    '-r204x196',
-    '-g1728x2292',
-    '-dFIXEDMEDIA',
-    `-sOutputFile=${document}`,
-    ps,
-  ]);
-}
-
-/** One page of a TIFF as 1-channel pixels. */
-async function page(tiff: Buffer, n: number): Promise<{ data: Buffer; width: number }> {
-  const { data, info } = await sharp(tiff, { page: n })
-    .greyscale()
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  return { data, width: info.width };
-}
-
-/** The share of pixels that differ between two renderings (1 when their sizes differ). */
-function difference(a: { data: Buffer }, b: { data: Buffer }): number {
-  if (a.data.length !== b.data.length) return 1;
-  let differ = 0;
-  for (let i = 0; i < a.data.length; i++) if (a.data[i]! < 128 !== b.data[i]! < 128) differ++;
-  return differ / a.data.length;
+  faxPagesOf(ps, document);
 }
 
 async function faxes(count: number) {
@@ -132,14 +103,17 @@ test('a fax to the subscriber’s number is received: 3 pages that match the ori
   const received = (await ann.client.get(`/api/v1/messages/${fax.id}/parts/1`)).body as Buffer;
   const original = readFileSync(document);
   for (let n = 0; n < 3; n++) {
-    const want = await page(original, n);
-    const got = await page(received, n);
+    const want = await tiffPage(original, n);
+    const got = await tiffPage(received, n);
     assert.equal(got.width, 1728);
-    const d = difference(want, got);
+    const d = pixelDifference(want, got);
     assert.ok(d < 0.005, `page ${n + 1} differs from the original in ${(d * 100).toFixed(2)}%`);
     // ...while the pages differ from each other, so the comparison can tell them apart.
-    const other = await page(original, (n + 1) % 3);
-    assert.ok(difference(other, got) > 0.005, `page ${n + 1} is not page ${((n + 1) % 3) + 1}`);
+    const other = await tiffPage(original, (n + 1) % 3);
+    assert.ok(
+      pixelDifference(other, got) > 0.005,
+      `page ${n + 1} is not page ${((n + 1) % 3) + 1}`,
+    );
   }
   // The media converters show it as pages: PNG of the last page, PDF of all.
   const png = await ann.client.get(`/api/v1/messages/${fax.id}/parts/1?format=image/png;page=3`);
@@ -198,7 +172,7 @@ test('a sender that dies after page 1 ends the call cleanly; the whole page is k
   assert.equal(fax.pages, 1);
   assert.match(fax.subject, /^Fax from \+1 555 000 0002 \(incomplete: .+\)$/);
   const received = (await ann.client.get(`/api/v1/messages/${fax.id}/parts/1`)).body as Buffer;
-  const d = difference(await page(readFileSync(document), 0), await page(received, 0));
+  const d = pixelDifference(await tiffPage(readFileSync(document), 0), await tiffPage(received, 0));
   assert.ok(d < 0.005, `page 1 differs from the original in ${(d * 100).toFixed(2)}%`);
   await logged(
     /"pages":1,"remoteId":"\+1 555 000 0002","status":"[^"]+","complete":false,"engineFailed":false,"callerHungUp":true[^\n]*"msg":"fax stored"/,

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import sharp from 'sharp';
+import { faxPagesOf, pixelDifference, tiffPage } from './fax-fixtures.js';
 import { TestFaxReceiver } from './fax-receiver.js';
 import { ADMIN_TOKEN, Client, ServerProcess, subscriberClient } from './harness.js';
 import { eventually } from './receiver.js';
@@ -47,19 +47,7 @@ before(async () => {
     ps,
   ]);
   // The pages as the server's converter makes them (ghostscript:tiffg3), to compare with.
-  execFileSync('gs', [
-    '-q',
-    '-dSAFER',
-    '-dBATCH',
-    '-dNOPAUSE',
-    '-sDEVICE=tiffg3',
-    '-r204x196',
-    '-g1728x2292',
-    '-dFIXEDMEDIA',
-    '-dPDFFitPage',
-    `-sOutputFile=${pages}`,
-    pdf,
-  ]);
+  faxPagesOf(pdf, pages);
   server = await ServerProcess.start({
     SWITCHBOARD_DOMAINS: 'a.test',
     SWITCHBOARD_NUMBER_RANGES: '+1555',
@@ -100,17 +88,6 @@ after(async () => {
   await server?.dispose();
   rmSync(dir, { recursive: true, force: true });
 });
-
-async function page(tiff: Buffer, n: number): Promise<Buffer> {
-  return sharp(tiff, { page: n }).greyscale().raw().toBuffer();
-}
-
-function difference(a: Buffer, b: Buffer): number {
-  if (a.length !== b.length) return 1;
-  let differ = 0;
-  for (let i = 0; i < a.length; i++) if (a[i]! < 128 !== b[i]! < 128) differ++;
-  return differ / a.length;
-}
 
 test('the fax resource sends a PDF with a cover page; busy is tried again; CDR by the page; the receipt tells pages, station and call', async () => {
   machine.busy = 1;
@@ -156,11 +133,11 @@ test('the fax resource sends a PDF with a cover page; busy is tried again; CDR b
   const received = readFileSync(fax!.file);
   const original = readFileSync(pages);
   for (let n = 0; n < 2; n++) {
-    const d = difference(await page(original, n), await page(received, n + 1));
+    const d = pixelDifference(await tiffPage(original, n), await tiffPage(received, n + 1));
     assert.ok(d < 0.005, `page ${n + 1} differs from the original in ${(d * 100).toFixed(2)}%`);
   }
   // The first page is the cover, not the document's first page.
-  assert.ok(difference(await page(original, 0), await page(received, 0)) > 0.005);
+  assert.ok(pixelDifference(await tiffPage(original, 0), await tiffPage(received, 0)) > 0.005);
 
   const cdrs = ((await admin.get(`/api/v1/cdrs?subscriberId=${ann.id}`)).body.cdrs as any[]).filter(
     (c) => c.deliveryId === id,
