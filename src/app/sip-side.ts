@@ -51,6 +51,17 @@ function callTarget(uri: string, domains: string[]): string | null {
   return `sip:${user}@${domains.includes(host) ? host : (domains[0] ?? host)}`;
 }
 
+/** SWITCHBOARD_FAX_NUMBERS as tel: addresses, checked: a typo must stop the start. */
+function faxNumbers(numbers: string[]): Set<string> {
+  return new Set(
+    numbers.map((n) => {
+      const number = /^(?:tel:)?(\+?[0-9]{3,15})$/.exec(n.trim())?.[1];
+      if (!number) throw new Error(`SWITCHBOARD_FAX_NUMBERS: "${n}" is not an E.164 number`);
+      return `tel:${number.startsWith('+') ? number : `+${number}`}`;
+    }),
+  );
+}
+
 /** Room left in a mailbox for a recording, in ms of 8 kHz 16-bit audio; null for no quota. */
 function roomFor(s: {
   quotaBytes?: number | null;
@@ -198,6 +209,7 @@ export async function startSipSide(
     local: () => sip.local(),
     callBack: d.callBack,
   });
+  const faxLines = faxNumbers(config.faxNumbers);
   const voicemailUsers = new Set(['voicemail', config.voicemailNumber.toLowerCase()]);
   const voicemail = new VoicemailCalls({
     isVoicemailNumber: (uri) => {
@@ -273,6 +285,7 @@ export async function startSipSide(
       }),
     fax: {
       detectMs: config.faxDetectSeconds * 1000,
+      dedicated: (address) => faxLines.has(address),
       maxFaxMs: config.faxMaxSeconds * 1000,
       engine: faxEngine(config),
       transactions: sip.transactions,

@@ -59,6 +59,7 @@ export interface Config {
   voicemailSilenceSeconds: number;
   callBackMaxSeconds: number;
   faxDetectSeconds: number;
+  faxNumbers: string[];
   faxMaxSeconds: number;
   faxEngine: string | null;
   messageLinkSeconds: number;

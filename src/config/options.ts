@@ -465,6 +465,14 @@ export const OPTIONS = [
       "How long after answering a call to a subscriber's number a fax's calling tone (CNG) is listened for; when heard, the call is received as a fax. 0: every call is a voicemail.",
   },
   {
+    key: 'faxNumbers',
+    env: 'SWITCHBOARD_FAX_NUMBERS',
+    type: 'list',
+    default: [],
+    description:
+      "Dedicated fax numbers (E.164, comma-separated), each one of a subscriber's numbers: calls to them are received as faxes at once, with no greeting and no listening for the fax tone.",
+  },
+  {
     key: 'faxMaxSeconds',
     env: 'SWITCHBOARD_FAX_MAX_SECONDS',
     type: 'integer',

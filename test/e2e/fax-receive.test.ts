@@ -66,11 +66,12 @@ before(async () => {
   makeDocument();
   server = await ServerProcess.start({
     SWITCHBOARD_DOMAINS: 'a.test',
+    SWITCHBOARD_FAX_NUMBERS: '+15550009',
     SWITCHBOARD_LOG_LEVEL: 'info',
   });
   ann = await subscriberClient(server, {
     name: 'Ann',
-    addresses: ['sip:ann@a.test', 'tel:+15550001'],
+    addresses: ['sip:ann@a.test', 'tel:+15550001', 'tel:+15550009'],
   });
   sender = await TestFaxSender.start();
 });
@@ -186,4 +187,36 @@ test('a sender that dies in the middle of page 2 ends the call cleanly; the whol
   assert.doesNotMatch(log, /"pages":2,[^\n]*"msg":"fax page received"/);
   // The server is still up and answering.
   assert.equal((await ann.client.get('/api/v1/messages?type=fax')).status, 200);
+});
+
+test('a dedicated fax number takes the fax at once: no greeting, no listening for the tone', async () => {
+  const before = server.output.length;
+  const faxesBefore = await count('fax');
+  const onePage = join(dir, 'one-page.tif');
+  execFileSync('tiffcp', [`${document},2`, onePage]);
+  const sent = await sender.send(`sip:+15550009@127.0.0.1:${server.sipPort}`, onePage, {
+    ident: '+1 555 000 0003',
+    from: 'sip:+15550003@127.0.0.1',
+  });
+  assert.equal(sent.outcome.ok, true, sent.outcome.status);
+  assert.equal(sent.outcome.remoteId, '+15550009');
+  const fax = await newFax(faxesBefore);
+  assert.equal(fax.pages, 1);
+  const received = (await ann.client.get(`/api/v1/messages/${fax.id}/parts/1`)).body as Buffer;
+  const d = pixelDifference(await tiffPage(readFileSync(document), 2), await tiffPage(received, 0));
+  assert.ok(d < 0.005, `the page differs from page 3 of the original in ${(d * 100).toFixed(2)}%`);
+  const log = await logged(/"complete":true[^\n]*"msg":"fax stored"/, before);
+  assert.match(log, /"msg":"fax call answered"/);
+  assert.doesNotMatch(log, /voicemail call state|fax tone heard|voicemail discarded/);
+});
+
+test('a fax number that is not a number stops the start with the setting’s name', async () => {
+  const refused = await ServerProcess.start({ SWITCHBOARD_FAX_NUMBERS: '+15550009,fax-line' }).then(
+    (s) => s.dispose().then(() => null),
+    (err: Error) => err.message,
+  );
+  assert.match(
+    refused ?? 'it started',
+    /SWITCHBOARD_FAX_NUMBERS: "fax-line" is not an E\.164 number/,
+  );
 });

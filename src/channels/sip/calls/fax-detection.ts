@@ -1,4 +1,7 @@
+import type { ClientTransactions } from '../client-transactions.js';
 import { CngDetector } from '../media/cng-detector.js';
+import type { RtpSession } from '../media/rtp-session.js';
+import { hangUp, type Dialog } from './dialog.js';
 import type { FaxReception } from './fax-reception.js';
 import type { VoicemailCall } from './voicemail-call.js';
 
@@ -54,5 +57,38 @@ export class FaxOrVoice {
     this.detector = null;
     this.over = true;
     if (this.fax) await this.fax.run();
+  }
+}
+
+/**
+ * A call to a dedicated fax number: no greeting and no listening for the tone, the fax
+ * reception takes the call as soon as the caller's ACK shows it is there.
+ */
+export class FaxLine {
+  constructor(
+    private readonly fax: FaxReception,
+    private readonly dialog: Dialog,
+    private readonly rtp: RtpSession,
+    private readonly sip: {
+      transactions: ClientTransactions;
+      local(): { host: string; port: number };
+    },
+  ) {}
+
+  audio(pcm: Int16Array): void {
+    this.fax.audio(pcm);
+  }
+
+  digit(): void {}
+
+  hangUp(): void {
+    this.fax.hangUp();
+  }
+
+  async run(confirmed: Promise<boolean>): Promise<void> {
+    if (await confirmed) return this.fax.run();
+    // Never ACKed: the call is ended (RFC 3261 13.3.1.4).
+    await this.rtp.close();
+    await hangUp(this.dialog, this.sip.transactions, this.sip.local());
   }
 }

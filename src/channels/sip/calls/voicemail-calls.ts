@@ -11,7 +11,7 @@ import { parseNameAddr, parseUri } from '../protocol/uri.js';
 import { newTag, responseTo } from '../responses.js';
 import type { SipPeer } from '../transport.js';
 import type { CallerId } from './caller-identity.js';
-import { FaxOrVoice } from './fax-detection.js';
+import { FaxLine, FaxOrVoice } from './fax-detection.js';
 import { FaxReception, type FaxServices } from './fax-reception.js';
 import { forwardingOf } from './forwarding.js';
 import { RetrievalCall, type MailboxOwner, type RetrievalServices } from './retrieval-call.js';
@@ -43,7 +43,11 @@ export interface VoicemailCallDeps extends CallServices {
    * Fax reception on calls to subscribers' numbers: how long after the answer a fax's CNG tone
    * is listened for (0: never), and what receiving needs. Absent, every call is a voicemail.
    */
-  fax?: FaxServices & { detectMs: number };
+  fax?: FaxServices & {
+    detectMs: number;
+    /** Whether a subscriber's address is a dedicated fax number (no greeting, no detection). */
+    dedicated(address: string): boolean;
+  };
 }
 
 /** Our station id on a fax: the number called, when it is one (T.30 allows digits, + and space). */
@@ -170,6 +174,9 @@ export class VoicemailCalls {
       this.deps.recordingsDir,
       `${Date.now()}-${randomBytes(8).toString('hex')}.wav`,
     );
+    // A dedicated fax number records nothing: the fax takes the call at once.
+    const fax = this.deps.fax;
+    const faxLine = mailbox !== null && fax !== undefined && fax.dedicated(mailbox.address);
     let rtpPort: number;
     let recorder: WavRecorder | null = null;
     try {
@@ -181,7 +188,7 @@ export class VoicemailCalls {
           ? { address: offer.rtcp.address ?? offer.address, port: offer.rtcp.port }
           : undefined,
       );
-      if (mailbox) recorder = new WavRecorder(file);
+      if (mailbox && !faxLine) recorder = new WavRecorder(file);
     } catch (err) {
       await rtp.close();
       rmSync(file, { force: true });
@@ -198,8 +205,21 @@ export class VoicemailCalls {
     };
     const full =
       mailbox !== null && mailbox.roomMs !== null && mailbox.roomMs < this.deps.minRecordingMs;
+    const answeredAt = Date.now();
+    const faxReception = (services: FaxServices, to: Mailbox) =>
+      new FaxReception(
+        dialog,
+        rtp,
+        file.replace(/\.wav$/, '.tif'),
+        stationId(to.address),
+        to,
+        caller,
+        answeredAt,
+        services,
+      );
     let call: AnsweredCall;
-    if (mailbox && recorder) {
+    if (mailbox && fax && faxLine) call = new FaxLine(faxReception(fax, mailbox), dialog, rtp, fax);
+    else if (mailbox && recorder) {
       const voicemail = new VoicemailCall(
         dialog,
         rtp,
@@ -210,26 +230,9 @@ export class VoicemailCalls {
         this.deps,
         full ? 'mailbox-full' : 'greeting',
       );
-      const fax = this.deps.fax;
-      const answeredAt = Date.now();
       const to = mailbox;
       call = fax
-        ? new FaxOrVoice(
-            voicemail,
-            fax.detectMs,
-            () =>
-              new FaxReception(
-                dialog,
-                rtp,
-                file.replace(/\.wav$/, '.tif'),
-                stationId(to.address),
-                to,
-                caller,
-                answeredAt,
-                fax,
-              ),
-            this.deps.log,
-          )
+        ? new FaxOrVoice(voicemail, fax.detectMs, () => faxReception(fax, to), this.deps.log)
         : voicemail;
     } else call = new RetrievalCall(dialog, rtp, owner, this.deps.retrieval);
     holder.call = call;
@@ -268,16 +271,23 @@ export class VoicemailCalls {
         () => entry.acked || !this.calls.has(callId),
         () => peer.send(answer),
       );
-    this.deps.log(callingIn ? 'mailbox call answered' : 'voicemail call answered', {
-      call: callId,
-      mailbox: mailbox?.subscriberId ?? owner?.subscriberId ?? null,
-      codec: codec.name,
-      greeting: forwarding.reason,
-      forwarded: forwarding.source,
-      caller: caller.address,
-      callerVerified: caller.basis,
-      full,
-    });
+    this.deps.log(
+      callingIn
+        ? 'mailbox call answered'
+        : faxLine
+          ? 'fax call answered'
+          : 'voicemail call answered',
+      {
+        call: callId,
+        mailbox: mailbox?.subscriberId ?? owner?.subscriberId ?? null,
+        codec: codec.name,
+        greeting: forwarding.reason,
+        forwarded: forwarding.source,
+        caller: caller.address,
+        callerVerified: caller.basis,
+        full,
+      },
+    );
     void call.run(confirmed).finally(() => {
       this.calls.delete(callId);
       this.ended.set(callId, Date.now() + AFTER_TRANSFER_MS);
