@@ -4,6 +4,7 @@ import type { PromptId } from '../channels/sip/calls/prompts.js';
 import type { ClientTransactions } from '../channels/sip/client-transactions.js';
 import { wavSamples } from '../channels/sip/media/wav-file.js';
 import type { Config } from '../config/config.js';
+import type { NoticeCodeStore } from '../core/delivery-ports.js';
 import type { MailboxService } from '../core/mailbox.js';
 import type { Message } from '../core/message.js';
 import type { Directory } from '../directory/directory.js';
@@ -25,6 +26,8 @@ export interface PhoneMailboxDeps {
   local(): { host: string; port: number };
   /** The call-back of 3 then 2, placed by the voice resource. */
   callBack: RetrievalServices['callBack'];
+  /** Notice codes, for calls to the message link number. */
+  noticeCodes: Pick<NoticeCodeStore, 'findNoticeCode'>;
 }
 
 function concatPcm(a: Int16Array, b: Int16Array): Int16Array {
@@ -205,6 +208,17 @@ export function phoneMailbox(d: PhoneMailboxDeps): {
       await directory.update(owner.subscriberId, { pin });
     },
     callBack: d.callBack,
+    messageByCode: async (code) => {
+      const found = await d.noticeCodes.findNoticeCode(code);
+      if (!found) return null;
+      const s = await directory.lookup(found.subscriberId);
+      const message = await mailbox.get(found.subscriberId, found.messageId).catch(() => null);
+      if (!s || !message || message.folder === 'trash') return null;
+      return {
+        owner: { subscriberId: s.id, language: s.language, timeZone: s.timeZone },
+        message,
+      };
+    },
     prompt,
     speak,
     transactions: d.transactions,

@@ -7,6 +7,7 @@ import type { SMTPServer } from 'smtp-server';
 import { principalResolver } from '../channels/http/principal.js';
 import { LocalBus } from '../cluster/local-bus.js';
 import type { Config } from '../config/config.js';
+import { Conversations } from '../core/conversations.js';
 import { MailboxService } from '../core/mailbox.js';
 import type { IngestResult } from '../core/ingest.js';
 import type { SubscriberProfile } from '../core/subscriber.js';
@@ -51,11 +52,14 @@ import { SubscriberRepository } from '../store/subscriber-repository.js';
 import { buildHttpServer } from './http-server.js';
 import { callBackPlacer } from './call-back.js';
 import { startSmsSide } from './sms-side.js';
+import { RetentionSweep } from '../maintenance/retention-sweep.js';
 import { smsConfigProblem } from '../channels/sms/sms-config.js';
 import { MessageLinks } from '../notify/message-links.js';
 import { SmsRepository } from '../store/sms-repository.js';
+import { ConversationRepository } from '../store/conversation-repository.js';
 import { startSipSide } from './sip-side.js';
 import { createSmppSide } from './smpp-side.js';
+import { createNoticesSide } from './notices-side.js';
 import { createMediaService, mediaPort } from './media.js';
 import { createMetrics } from './metrics.js';
 
@@ -305,6 +309,7 @@ export async function startServer(
     mailbox,
     wakeQueue: () => wakeQueue(),
     reassemblyMs: config.smsReassemblySeconds * 1000,
+    webhookMaxBytes: config.smsWebhookMaxBytes,
   });
   const smppSide = createSmppSide({ config, logger, database, directory, intake });
   const bounces = new BounceAddresses(bounceKey(keys), config.domains);
@@ -362,6 +367,7 @@ export async function startServer(
     domain: config.domains[0] ?? 'localhost',
     log: (event, detail) => logger.info(detail, event),
   });
+  const nodeName = `${hostname()}:${process.pid}:${newId().slice(-8)}`;
   const dispatcher = new Dispatcher(
     {
       deliveries,
@@ -381,6 +387,17 @@ export async function startServer(
       accountActive: async (id) => (await directory.lookup(id))?.status === 'active',
       receipt: (delivery, status, sent) => receipts.write(delivery, status, sent),
       messageLink: (messageId) => messageLinks.url(messageId),
+      noticeCode: async (subscriberId, messageId) => {
+        const code = await smsStore.issueNoticeCode(
+          subscriberId,
+          messageId,
+          new Date().toISOString(),
+        );
+        return {
+          code,
+          call: config.messageLinkNumber ? `${config.messageLinkNumber}${code}` : null,
+        };
+      },
       partLink: (messageId, index) => {
         const path = partLinkPath(messageId, index);
         const expires = Date.now() + LINK_LIFETIME_MS;
@@ -436,7 +453,7 @@ export async function startServer(
       },
     },
     {
-      owner: `${hostname()}:${process.pid}:${newId().slice(-8)}`,
+      owner: nodeName,
       leaseMs: config.deliveryLeaseSeconds * 1000,
       pollMs: config.deliveryPollMs,
       retryBaseMs: config.deliveryRetryBaseMs,
@@ -459,6 +476,11 @@ export async function startServer(
       greetings,
       intake,
       mailbox,
+      conversations: new Conversations(
+        new ConversationRepository(database.reader, database.dialect),
+        blobs,
+        mailbox,
+      ),
       messages,
       bus,
       principals: principalResolver(directory, config.adminToken),
@@ -483,6 +505,7 @@ export async function startServer(
       },
       links,
       smppAccounts: smppSide.accounts,
+      smsWebhooks: smsSide.webhooks,
       formats: () => media.graph(),
     },
   });
@@ -495,6 +518,28 @@ export async function startServer(
   publicUrl ||= url;
   wakeQueue = () => dispatcher.wake();
   dispatcher.start();
+  const retention = new RetentionSweep(
+    {
+      messages,
+      bus,
+      log: (event, detail) => logger.info(detail, event),
+      error: (err) => logger.error({ err }, 'retention sweep failed'),
+    },
+    Math.max(1, config.retentionSweepSeconds) * 1000,
+  );
+  retention.start();
+  const notices = createNoticesSide({
+    config,
+    logger,
+    db: database.db,
+    directory,
+    intake,
+    messageLinks,
+    webUrl: () => publicUrl,
+    wakeQueue,
+    owner: nodeName,
+  });
+  notices.start();
   const smtpOptions = {
     maxMessageBytes: config.maxMessageBytes,
     maxRecipients: config.maxRecipients,
@@ -550,6 +595,7 @@ export async function startServer(
     metrics,
     mailbox,
     dialPolicy,
+    noticeCodes: smsStore,
     callBack: callBackPlacer({
       channels: dispatcher,
       policy: dialPolicy,
@@ -599,7 +645,9 @@ export async function startServer(
       closing ??= (async () => {
         // Stop claiming deliveries and taking requests; let in-flight work (and its commits)
         // finish, then close the store.
+        await notices.stop();
         await dispatcher.stop();
+        await retention.stop();
         await smsSide.close();
         smtpOut.close();
         await sipSide.close();

@@ -17,6 +17,7 @@ import { Registrar } from '../channels/sip/registrar.js';
 import { responseTo } from '../channels/sip/responses.js';
 import { SipServer } from '../channels/sip/sip-server.js';
 import type { Config } from '../config/config.js';
+import type { NoticeCodeStore } from '../core/delivery-ports.js';
 import type { MailboxService } from '../core/mailbox.js';
 import type { Metrics } from './metrics.js';
 import type { Bus } from '../core/ports.js';
@@ -92,6 +93,8 @@ export interface SipSideDeps {
   dialPolicy: Pick<DialPolicy, 'destinationRefusal' | 'refusal'>;
   /** The mailbox menu's call-back (3 then 2). */
   callBack: RetrievalServices['callBack'];
+  /** Notice codes, for calls to the message link number. */
+  noticeCodes: Pick<NoticeCodeStore, 'findNoticeCode'>;
 }
 
 /** How each voicemail call's last log line counts in the metrics. */
@@ -208,8 +211,10 @@ export async function startSipSide(
     transactions: sip.transactions,
     local: () => sip.local(),
     callBack: d.callBack,
+    noticeCodes: d.noticeCodes,
   });
   const faxLines = faxNumbers(config.faxNumbers);
+  const linkDigits = config.messageLinkNumber?.replace(/^\+/, '') ?? null;
   const voicemailUsers = new Set(['voicemail', config.voicemailNumber.toLowerCase()]);
   const voicemail = new VoicemailCalls({
     isVoicemailNumber: (uri) => {
@@ -220,6 +225,14 @@ export async function startSipSide(
       } catch {
         return false;
       }
+    },
+    messageLink: (uri) => {
+      const user = /^sips?:\+?([0-9]+)@/i.exec(uri)?.[1];
+      if (!linkDigits || !user?.startsWith(linkDigits)) return null;
+      const code = user.slice(linkDigits.length);
+      // The number alone asks for the code; the number and six digits name the message.
+      if (code === '') return { code: null };
+      return /^[0-9]{6}$/.test(code) ? { code } : null;
     },
     ownerOf,
     retrieval,

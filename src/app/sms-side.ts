@@ -1,5 +1,7 @@
 import type { Logger } from 'pino';
 import { InboundSms } from '../channels/sms/inbound-sms.js';
+import { SmsArrivals } from '../channels/sms/sms-arrivals.js';
+import { SmsWebhooks } from '../channels/sms/sms-webhooks.js';
 import { ReplyCommands, type ReplyingSubscriber } from '../channels/sms/reply-commands.js';
 import { SMS_DEFAULTS, smsConfigProblem, type SmsConfig } from '../channels/sms/sms-config.js';
 import { SmsResource } from '../channels/sms/sms-resource.js';
@@ -27,6 +29,8 @@ export interface SmsSideDeps {
   reassemblyMs: number;
   /** How often the SMSC links are matched to the resources as they are now. */
   reconcileMs?: number;
+  /** The largest webhook body an HTTP SMS provider may send. */
+  webhookMaxBytes: number;
 }
 
 interface LiveLink {
@@ -37,13 +41,18 @@ interface LiveLink {
 }
 
 /**
- * The SMS network, wired: one SMPP bind per active `sms` resource (made, re-made when its
+ * The SMS network, wired: one SMPP bind per active SMPP `sms` resource (made, re-made when its
  * settings change, dropped when it is disabled or removed, checked every few seconds), the
- * outbound resource that submits through those binds, and what the SMSCs deliver: receipts to
- * the queue, reply commands to the mailbox, other SMS into the mailbox of the number they were
- * sent to (never onward: an SMSC cannot use us as a relay).
+ * outbound resource that submits through those binds or to HTTP providers, and what the SMSCs
+ * deliver and the providers' webhooks bring: receipts to the queue, reply commands to the
+ * mailbox, other SMS into the mailbox of the number they were sent to (never onward: an SMSC
+ * cannot use us as a relay).
  */
-export function startSmsSide(d: SmsSideDeps): { resource: SmsResource; close(): Promise<void> } {
+export function startSmsSide(d: SmsSideDeps): {
+  resource: SmsResource;
+  webhooks: SmsWebhooks & { maxBodyBytes: number };
+  close(): Promise<void>;
+} {
   const { logger } = d;
   const log = (event: string, detail: object) => logger.info(detail, event);
   const live = new Map<string, LiveLink>();
@@ -124,18 +133,12 @@ export function startSmsSide(d: SmsSideDeps): { resource: SmsResource; close(): 
     return 'stored' as const;
   };
 
-  const open = async (resource: Resource): Promise<void> => {
-    const config = resource.config as SmsConfig;
-    const secret = (await d.resources.resourceSecret(resource.id)) ?? '';
-    const fingerprint = JSON.stringify([config, secret]);
-    const existing = live.get(resource.id);
-    if (existing?.fingerprint === fingerprint) return;
-    if (existing) await drop(resource.id);
-    const inbound = new InboundSms(
+  const arrivals = (resource: Resource) =>
+    new SmsArrivals(
       {
         resourceId: resource.id,
         resourceName: resource.name,
-        sourceAddr: config.sourceAddr ?? null,
+        sourceAddr: (resource.config as SmsConfig).sourceAddr ?? null,
       },
       {
         submissions: d.sms,
@@ -144,6 +147,18 @@ export function startSmsSide(d: SmsSideDeps): { resource: SmsResource; close(): 
         store,
         log: (event, detail) => log(event, { resource: resource.name, ...detail }),
       },
+    );
+
+  const open = async (resource: Resource): Promise<void> => {
+    const config = resource.config as SmsConfig;
+    const secret = (await d.resources.resourceSecret(resource.id)) ?? '';
+    const fingerprint = JSON.stringify([config, secret]);
+    const existing = live.get(resource.id);
+    if (existing?.fingerprint === fingerprint) return;
+    if (existing) await drop(resource.id);
+    const inbound = new InboundSms(
+      arrivals(resource),
+      (event, detail) => log(event, { resource: resource.name, ...detail }),
       d.reassemblyMs,
     );
     const link = new SmscLink(
@@ -176,7 +191,12 @@ export function startSmsSide(d: SmsSideDeps): { resource: SmsResource; close(): 
   };
   const reconcile = async () => {
     const wanted = (await d.resources.listResources()).filter(
-      (r) => r.type === 'sms' && r.status === 'A' && smsConfigProblem(r.config) === null,
+      (r) =>
+        r.type === 'sms' &&
+        r.status === 'A' &&
+        smsConfigProblem(r.config) === null &&
+        // An HTTP provider needs no link: each text is a request of its own.
+        r.config.protocol !== 'http',
     );
     for (const r of wanted) await open(r);
     for (const id of [...live.keys()]) if (!wanted.some((r) => r.id === id)) await drop(id);
@@ -200,11 +220,25 @@ export function startSmsSide(d: SmsSideDeps): { resource: SmsResource; close(): 
       return live.get(id)?.link ?? null;
     },
     submissions: d.sms,
-    codes: d.sms,
     log,
   });
+  const webhooks = Object.assign(
+    new SmsWebhooks({
+      resource: async (ref) => {
+        const r = (await d.resources.listResources()).find(
+          (x) => x.type === 'sms' && (x.id === ref || x.name === ref),
+        );
+        return r ? { resource: r, secret: await d.resources.resourceSecret(r.id) } : null;
+      },
+      arrivals,
+      warn: (event, detail) => logger.warn(detail, event),
+      info: log,
+    }),
+    { maxBodyBytes: d.webhookMaxBytes },
+  );
   return {
     resource,
+    webhooks,
     async close() {
       clearInterval(timer);
       await reconciling;

@@ -63,7 +63,17 @@ export interface Config {
   faxMaxSeconds: number;
   faxEngine: string | null;
   messageLinkSeconds: number;
+  messageLinkNumber: string | null;
+  retentionSweepSeconds: number;
   smsReassemblySeconds: number;
+  smsWebhookMaxBytes: number;
+  noticePollSeconds: number;
+  welcomeNotices: boolean;
+  nearlyFullPercent: number;
+  pinReminderSeconds: number;
+  expiryNoticeDays: number;
+  expiryNoticeIntervalSeconds: number;
+  noticeMaxListed: number;
   voicemailNumber: string;
   pinMaxFailures: number;
   pinLockoutSeconds: number;

@@ -102,6 +102,10 @@ function validate(config: Config): void {
       throw new ConfigError(
         `SWITCHBOARD_DIAL_ALLOWED_PREFIXES: "${prefix}" is not an E.164 prefix such as +4930 (or + for every number)`,
       );
+  if (config.messageLinkNumber !== null && !/^\+[0-9]{3,12}$/.test(config.messageLinkNumber))
+    throw new ConfigError(
+      `SWITCHBOARD_MESSAGE_LINK_NUMBER: "${config.messageLinkNumber}" is not a number such as +15559900 (at most 12 digits: the six of a code follow it)`,
+    );
   config.dialAllowedDomains = config.dialAllowedDomains.map((d) => d.toLowerCase());
   if (
     config.dialGlobalSpendLimit !== null &&

@@ -488,6 +488,22 @@ export const OPTIONS = [
       'The fax engine helper (docs/fax.md); unset, the one scripts/ensure-fax-engine.sh builds at native/fax/build/switchboard-fax.',
   },
   {
+    key: 'retentionSweepSeconds',
+    env: 'SWITCHBOARD_RETENTION_SWEEP_SECONDS',
+    type: 'integer',
+    default: 3600,
+    description:
+      "How often messages past their expiry or their mailbox's retention (days) are purged.",
+  },
+  {
+    key: 'messageLinkNumber',
+    env: 'SWITCHBOARD_MESSAGE_LINK_NUMBER',
+    type: 'string',
+    default: null,
+    description:
+      "The message link number (seed 004), e.g. +15559900: calling it followed by a notice's six-digit code plays that message (at once from the subscriber's own phone, after the PIN from anywhere else). Unset: no link number.",
+  },
+  {
     key: 'messageLinkSeconds',
     env: 'SWITCHBOARD_MESSAGE_LINK_SECONDS',
     type: 'integer',
@@ -496,12 +512,75 @@ export const OPTIONS = [
       'How long (seconds; 604800 is a week) the web link in a notice opens its message without signing in; deleting the message ends it sooner.',
   },
   {
+    key: 'noticePollSeconds',
+    env: 'SWITCHBOARD_NOTICE_POLL_SECONDS',
+    type: 'integer',
+    default: 60,
+    description:
+      'How often the notice scheduler looks for welcomes, reminders, expiry notices and digests that are due (one node at a time runs it; see docs/notifications.md).',
+  },
+  {
+    key: 'welcomeNotices',
+    env: 'SWITCHBOARD_WELCOME_NOTICES',
+    type: 'boolean',
+    default: true,
+    description:
+      'Send a welcome (numbers, voicemail number, web address, set a PIN) to each subscriber when they become active.',
+  },
+  {
+    key: 'nearlyFullPercent',
+    env: 'SWITCHBOARD_NEARLY_FULL_PERCENT',
+    type: 'integer',
+    default: 90,
+    description:
+      'Share of the byte or message quota (percent) at which a subscriber is told their mailbox is nearly full, once per crossing; 0 turns the notice off.',
+  },
+  {
+    key: 'pinReminderSeconds',
+    env: 'SWITCHBOARD_PIN_REMINDER_SECONDS',
+    type: 'integer',
+    default: 259200,
+    description:
+      'How long (seconds; 259200 is 3 days) after activation a subscriber who set no PIN is reminded, once; 0 turns the reminder off.',
+  },
+  {
+    key: 'expiryNoticeDays',
+    env: 'SWITCHBOARD_EXPIRY_NOTICE_DAYS',
+    type: 'integer',
+    default: 3,
+    description:
+      'Messages that reach their retention or expiry within this many days are listed in a notice to their owner; 0 turns the notice off.',
+  },
+  {
+    key: 'expiryNoticeIntervalSeconds',
+    env: 'SWITCHBOARD_EXPIRY_NOTICE_INTERVAL_SECONDS',
+    type: 'integer',
+    default: 86400,
+    description: 'At most one expiry notice per subscriber in this time (seconds; 86400 is a day).',
+  },
+  {
+    key: 'noticeMaxListed',
+    env: 'SWITCHBOARD_NOTICE_MAX_LISTED',
+    type: 'integer',
+    default: 20,
+    description:
+      'Most messages a digest or an expiry notice lists one by one (with their links); the rest are counted.',
+  },
+  {
     key: 'smsReassemblySeconds',
     env: 'SWITCHBOARD_SMS_REASSEMBLY_SECONDS',
     type: 'integer',
     default: 20,
     description:
       'How long the parts of a long incoming SMS are waited for; after that what came is stored, marked incomplete.',
+  },
+  {
+    key: 'smsWebhookMaxBytes',
+    env: 'SWITCHBOARD_SMS_WEBHOOK_MAX_BYTES',
+    type: 'size',
+    default: 65536,
+    description:
+      'The largest body an HTTP SMS provider may send to its webhooks (statuses, incoming SMS); larger ones are refused with 413.',
   },
   {
     key: 'callBackMaxSeconds',

@@ -141,6 +141,11 @@ export interface SendRequest {
   partLink(index: number): string;
   /** A signed web link that opens the message without signing in (for notices). */
   messageLink(): string | null;
+  /**
+   * A notice's code for its message (SMS replies, the message link number) and the number to
+   * dial to hear it (the link number followed by the code; null without a link number).
+   */
+  noticeCode(): Promise<{ code: string; call: string | null } | null>;
   /** A part in another format (a recording as MP3, a fax as PDF), made once and kept with it. */
   rendition(index: number, format: string): Promise<Buffer>;
   resource: Resource;

@@ -30,6 +30,13 @@ export interface Envelope {
   authResults?: string | null;
   /** Import and restore: store into this mailbox only, leaving `to` as the record of who it was for. */
   intoMailbox?: string;
+  /**
+   * With `intoMailbox`: notices about this message, committed with it (account notices such as
+   * the welcome, which are messages of their own). Their messageId is the stored copy's.
+   */
+  notices?: DeliveryRecord[];
+  /** System messages (account notices) are stored even in a full mailbox. */
+  exemptFromQuota?: boolean;
 }
 
 export interface IncomingPart {
@@ -106,8 +113,20 @@ export interface IngestRecord {
   searchText: string;
   copies: MailboxCopy[];
   deliveries: DeliveryRecord[];
+  /** Messages whose notice waits for a digest instead (see notify/rules.ts). */
+  digestEntries?: DigestEntry[];
   /** The sender's message id carries idempotency: (sender, key) is unique. */
   idempotency: { subscriberId: string; key: string } | null;
+}
+
+/** A message listed in the next digest of one subscriber on one channel. */
+export interface DigestEntry {
+  id: string;
+  subscriberId: string;
+  channel: string;
+  recipient: string;
+  messageId: string;
+  dueAt: string;
 }
 
 export interface IngestCopyResult {

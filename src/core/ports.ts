@@ -65,6 +65,11 @@ export interface MessageStore {
   ): Promise<Array<{ folder: string; total: number; unread: number }>>;
   /** Removes the message for good and gives its size back to the quota. */
   purge(mailboxId: string, id: string): Promise<boolean>;
+  /**
+   * Messages past their time: their own expiry, or older than their mailbox's retention (days).
+   * Oldest first, at most `limit`.
+   */
+  expired(now: string, limit: number): Promise<Array<{ mailboxId: string; id: string }>>;
   /** Deliveries recorded for external recipients, oldest first (read by the queue). */
   listDeliveries(options: { messageId?: string; status?: string; limit: number }): Promise<
     Array<{

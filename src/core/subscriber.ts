@@ -1,12 +1,46 @@
 export type SubscriberStatus = 'active' | 'inactive';
 export type Role = 'subscriber' | 'admin';
 
+/** A digest instead of one notice per message: every N minutes, or once a day at a local time. */
+export type DigestSchedule = { intervalMinutes: number } | { dailyAt: string };
+
+export type Weekday = 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun';
+
+/**
+ * Which messages of a type notify on which channels. Every condition given must hold; a rule
+ * without conditions matches every message of its type (what older preferences mean).
+ */
+export interface NotificationRule {
+  messageType: string;
+  channels: string[];
+  urgentOnly?: boolean;
+  /**
+   * Sender patterns: an address (`ann@example.com`, `+4930123`), a number prefix ending in `*`
+   * (`+4930*`) or a domain (`*@example.com`); the scheme (`tel:`, `mailto:`) may be left out.
+   * With `include`, only matching senders notify; `exclude` silences matching senders.
+   */
+  from?: { include?: string[]; exclude?: string[] };
+  /** Voice messages shorter than this notify nobody (a hang-up after the beep). */
+  minDurationSeconds?: number;
+  /** Only inside (or, with `outside`, only outside) these hours in the subscriber's time zone. */
+  hours?: { days: Weekday[]; start: string; end: string; outside?: boolean };
+  /** This rule's notices as a digest; `false` sends at once even when a global digest is set. */
+  digest?: DigestSchedule | false;
+}
+
 /** Per message type: which channels tell the subscriber, urgent only or all. */
 export interface NotificationPreferences {
-  rules?: Array<{ messageType: string; channels: string[]; urgentOnly?: boolean }>;
+  rules?: NotificationRule[];
   quietHours?: { start: string; end: string };
   /** Where email notices (voicemail-to-email) go; defaults to the first mail address. */
   email?: string;
+  /** Every rule's notices as a digest, unless the rule says otherwise. */
+  digest?: DigestSchedule;
+  /**
+   * Where account notices (welcome, mailbox nearly full, PIN reminder, messages about to expire)
+   * go; default every channel the rules name.
+   */
+  accountNotices?: { channels: string[] };
 }
 
 export interface Subscriber {

@@ -2,6 +2,7 @@ import { parseAddress } from '../core/address.js';
 import { invalid, SwitchboardError } from '../core/errors.js';
 import type {
   DeliveryRecord,
+  DigestEntry,
   Envelope,
   IncomingPart,
   IngestRecord,
@@ -118,15 +119,17 @@ export class Intake {
 
   /**
    * The notices the recipients' rules ask for, committed with the message so that none is lost
-   * and none is sent for a message that was not stored.
+   * and none is sent for a message that was not stored. A notice the subscriber wants as a
+   * digest becomes a digest entry, committed the same way.
    */
   private async notices(
     envelope: Envelope,
     from: string,
     copies: MailboxCopy[],
     durationMs: number | null,
-  ): Promise<DeliveryRecord[]> {
+  ): Promise<{ deliveries: DeliveryRecord[]; digests: DigestEntry[] }> {
     const out: DeliveryRecord[] = [];
+    const digests: DigestEntry[] = [];
     const now = new Date();
     for (const copy of copies) {
       if (copy.folder === 'sent' || copy.target.kind !== 'existing') continue;
@@ -141,7 +144,18 @@ export class Intake {
         durationMs,
         pages: envelope.pages ?? null,
       };
-      for (const notice of planNotices(owner, message, now))
+      for (const notice of planNotices(owner, message, now)) {
+        if (notice.digestDueAt) {
+          digests.push({
+            id: newId(),
+            subscriberId: owner.id,
+            channel: notice.channel,
+            recipient: notice.recipient,
+            messageId: copy.messageId,
+            dueAt: notice.digestDueAt,
+          });
+          continue;
+        }
         out.push({
           id: newId(),
           recipient: notice.recipient,
@@ -156,8 +170,9 @@ export class Intake {
           receipt: false,
           payload: notice.payload,
         });
+      }
     }
-    return out;
+    return { deliveries: out, digests };
   }
 
   /**
@@ -189,8 +204,9 @@ export class Intake {
         target: { kind: 'existing', subscriberId: owner.id, address: owner.addresses[0] ?? from },
         folder: envelope.folder ?? 'inbox',
         read,
-        enforceQuota: true,
+        enforceQuota: !envelope.exemptFromQuota,
       });
+      deliveries.push(...(envelope.notices ?? []));
     } else {
       for (const address of to) {
         const resolution = await this.directory.resolve(address);
@@ -236,8 +252,12 @@ export class Intake {
     }
 
     const durationMs = envelope.durationMs ?? (await this.recordingLength(envelope.type, parts));
-    if (!envelope.intoMailbox)
-      deliveries.push(...(await this.notices(envelope, from, copies, durationMs)));
+    let digestEntries: DigestEntry[] = [];
+    if (!envelope.intoMailbox) {
+      const planned = await this.notices(envelope, from, copies, durationMs);
+      deliveries.push(...planned.deliveries);
+      digestEntries = planned.digests;
+    }
 
     const staged = await Promise.all(parts.map((p) => this.blobs.stage(p.content)));
     const partRecords: PartRecord[] = parts.map((p, i) => ({
@@ -270,6 +290,7 @@ export class Intake {
       searchText: searchTextOf(parts),
       copies,
       deliveries,
+      digestEntries,
       idempotency:
         envelope.idempotencyKey && envelope.senderId
           ? { subscriberId: envelope.senderId, key: envelope.idempotencyKey }

@@ -8,7 +8,9 @@ export interface Texts {
    * A new-message notice by SMS: its subject line, the link that opens the message, the reply
    * commands and the notice's code (docs/sms.md).
    */
-  smsNotice(v: { subject: string; link: string | null; code: string }): string;
+  smsNotice(v: { subject: string; link: string | null; code: string; call: string | null }): string;
+  /** The lines under an email notice: the web link, and the number that plays the message. */
+  noticeLinks(v: { link: string | null; call: string | null }): string;
   /** What an SMS reply command answers with. */
   smsReply: Record<SmsReplyText, string>;
   receipt(v: {
@@ -68,7 +70,7 @@ function when(v: NewMessage, locale: string): string | null {
   }
 }
 
-const TYPE_NAMES: Record<string, Record<string, string>> = {
+export const TYPE_NAMES: Record<string, Record<string, string>> = {
   en: {
     voice: 'voice message',
     fax: 'fax',
@@ -92,8 +94,12 @@ const TYPE_NAMES: Record<string, Record<string, string>> = {
 };
 
 const en: Texts = {
-  smsNotice: ({ subject, link, code }) =>
-    `${subject}.${link ? ` Open: ${link}` : ''} Reply 1 to hear it by phone, T for the text, S save, D delete (code ${code}).`,
+  noticeLinks: ({ link, call }) =>
+    [link ? `Open it: ${link}` : '', call ? `Hear it by phone: call ${call}` : '']
+      .filter(Boolean)
+      .join('\n'),
+  smsNotice: ({ subject, link, code, call }) =>
+    `${subject}.${link ? ` Open: ${link}` : ''} Reply 1 to hear it by phone, T for the text, S save, D delete (code ${code}).${call ? ` Or call ${call}.` : ''}`,
   smsReply: {
     saved: 'Saved.',
     deleted: 'Deleted.',
@@ -149,8 +155,12 @@ const en: Texts = {
 };
 
 const de: Texts = {
-  smsNotice: ({ subject, link, code }) =>
-    `${subject}.${link ? ` Öffnen: ${link}` : ''} Antworten Sie 1 zum Anhören per Anruf, T für den Text, S speichern, D löschen (Code ${code}).`,
+  noticeLinks: ({ link, call }) =>
+    [link ? `Öffnen: ${link}` : '', call ? `Per Telefon anhören: ${call} anrufen` : '']
+      .filter(Boolean)
+      .join('\n'),
+  smsNotice: ({ subject, link, code, call }) =>
+    `${subject}.${link ? ` Öffnen: ${link}` : ''} Antworten Sie 1 zum Anhören per Anruf, T für den Text, S speichern, D löschen (Code ${code}).${call ? ` Oder ${call} anrufen.` : ''}`,
   smsReply: {
     saved: 'Gespeichert.',
     deleted: 'Gelöscht.',

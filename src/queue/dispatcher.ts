@@ -68,6 +68,11 @@ export interface DispatcherDeps {
   receipt(delivery: Delivery, status: 'S' | 'F' | 'E', sent?: SentUsage): Promise<void>;
   /** A signed web link to a message, for notices; absent where there is no web. */
   messageLink?(messageId: string): string;
+  /** A new notice code for a subscriber's message, and the number to call for it. */
+  noticeCode?(
+    subscriberId: string,
+    messageId: string,
+  ): Promise<{ code: string; call: string | null }>;
   partLink(messageId: string, index: number): string;
   /** A part of a message converted to another format; absent where nothing converts. */
   rendition?(message: Message, index: number, format: string): Promise<Buffer>;
@@ -311,6 +316,10 @@ export class Dispatcher {
         },
         partLink: (index) => this.deps.partLink(message.id, index),
         messageLink: () => this.deps.messageLink?.(message.id) ?? null,
+        noticeCode: async () =>
+          delivery.subscriberId && this.deps.noticeCode
+            ? this.deps.noticeCode(delivery.subscriberId, message.id)
+            : null,
         rendition: (index, format) => {
           if (!this.deps.rendition) throw new Error('this server converts nothing');
           return this.deps.rendition(message, index, format);

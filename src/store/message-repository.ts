@@ -83,6 +83,21 @@ export class MessageRepository implements MessageStore {
         )
         .execute();
     }
+    if (record.digestEntries && record.digestEntries.length > 0)
+      await trx
+        .insertInto('notice_digest_entries')
+        .values(
+          record.digestEntries.map((e) => ({
+            id: e.id,
+            subscriber_id: e.subscriberId,
+            channel: e.channel,
+            recipient: e.recipient,
+            message_id: e.messageId,
+            due_at: e.dueAt,
+            created_at: now,
+          })),
+        )
+        .execute();
     const result: IngestResult = { copies, deliveries: record.deliveries, replayed: false };
     if (record.idempotency)
       await trx
@@ -388,6 +403,44 @@ export class MessageRepository implements MessageStore {
         });
       return record;
     });
+  }
+
+  async expired(now: string, limit: number): Promise<Array<{ mailboxId: string; id: string }>> {
+    const found = new Map<string, { mailboxId: string; id: string; at: string }>();
+    const own = await this.db
+      .selectFrom('messages')
+      .select(['id', 'mailbox_id', 'created_at'])
+      .where('expires_at', '<=', now)
+      .orderBy('created_at')
+      .limit(limit)
+      .execute();
+    for (const r of own) found.set(r.id, { mailboxId: r.mailbox_id, id: r.id, at: r.created_at });
+    // Timestamps are text: one query per retention in use, each with its own cut-off.
+    const retentions = await this.db
+      .selectFrom('subscribers')
+      .select('retention_days')
+      .distinct()
+      .where('retention_days', 'is not', null)
+      .where('retention_days', '>', 0)
+      .execute();
+    for (const { retention_days } of retentions) {
+      const cutoff = new Date(Date.parse(now) - Number(retention_days) * 86_400_000).toISOString();
+      const rows = await this.db
+        .selectFrom('messages as m')
+        .innerJoin('subscribers as s', 's.id', 'm.mailbox_id')
+        .select(['m.id', 'm.mailbox_id', 'm.created_at'])
+        .where('s.retention_days', '=', retention_days)
+        .where('m.created_at', '<=', cutoff)
+        .orderBy('m.created_at')
+        .limit(limit)
+        .execute();
+      for (const r of rows)
+        found.set(r.id, { mailboxId: r.mailbox_id, id: r.id, at: r.created_at });
+    }
+    return [...found.values()]
+      .sort((a, b) => a.at.localeCompare(b.at) || a.id.localeCompare(b.id))
+      .slice(0, limit)
+      .map(({ mailboxId, id }) => ({ mailboxId, id }));
   }
 
   async purge(mailboxId: string, id: string): Promise<boolean> {

@@ -212,6 +212,38 @@ export interface SmppAccountsTable {
   updated_at: string;
 }
 
+/** What the notice scheduler already told a subscriber: see migration 008. */
+export interface NoticeStateTable {
+  subscriber_id: string;
+  /** When the current activation began; null while inactive or not yet seen active. */
+  active_since: string | null;
+  welcomed_at: string | null;
+  pin_reminded_at: string | null;
+  /** When usage last crossed the nearly-full share; null while below it. */
+  full_since: string | null;
+  full_noticed_at: string | null;
+  expiry_noticed_at: string | null;
+  /** The notice channels the subscriber was welcomed to (JSON array); null until first seen. */
+  services_known: string | null;
+}
+
+/** A message waiting for its digest on one channel. */
+export interface NoticeDigestEntriesTable {
+  id: string;
+  subscriber_id: string;
+  channel: string;
+  recipient: string;
+  message_id: string;
+  due_at: string;
+  created_at: string;
+}
+
+export interface NoticeLeasesTable {
+  name: string;
+  owner: string;
+  lease_until: string;
+}
+
 export interface Database {
   subscribers: SubscribersTable;
   addresses: AddressesTable;
@@ -227,6 +259,9 @@ export interface Database {
   sms_submissions: SmsSubmissionsTable;
   notice_codes: NoticeCodesTable;
   smpp_accounts: SmppAccountsTable;
+  notice_state: NoticeStateTable;
+  notice_digest_entries: NoticeDigestEntriesTable;
+  notice_leases: NoticeLeasesTable;
   message_search: SearchPgTable;
   kysely_migration: { name: string; timestamp: string };
   seq: Generated<number>;

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { deliveryContract } from './delivery.contract.js';
 import { greetingContract } from './greeting.contract.js';
+import { noticeContract } from './notice.contract.js';
 import { smppAccountContract } from './smpp-account.contract.js';
 import { storeContract } from './store.contract.js';
 
@@ -26,3 +27,4 @@ storeContract('PostgreSQL', emptyDatabase);
 deliveryContract('PostgreSQL', emptyDatabase);
 greetingContract('PostgreSQL', emptyDatabase);
 smppAccountContract('PostgreSQL', emptyDatabase);
+noticeContract('PostgreSQL', emptyDatabase);

@@ -14,6 +14,7 @@ import { BlobVault } from './blobs/blob-vault.js';
 import { KeyRing } from './blobs/key-ring.js';
 import { migrate, openDatabase, type DatabaseHandle } from './database.js';
 import { MessageRepository } from './message-repository.js';
+import { ConversationRepository } from './conversation-repository.js';
 import { SubscriberRepository } from './subscriber-repository.js';
 
 const PROFILE = {
@@ -466,6 +467,59 @@ export function storeContract(name: string, prepare: () => Promise<string | null
           'a GIN index over the tsvector',
         );
       }
+    });
+    test('SMS conversations: grouped by the other party, newest first, with unread counts and the thread', async () => {
+      const conversations = new ConversationRepository(handle.reader, handle.dialect);
+      const cara = await directory.add({ name: 'Cara', addresses: ['tel:+15550077'] });
+      const sms = (from: string, to: string, text: string, senderId?: string) =>
+        intake.ingest({ type: 'sms', from, to: [to], ...(senderId ? { senderId } : {}) }, [
+          { contentType: 'text/plain; charset=utf-8', content: Buffer.from(text) },
+        ]);
+      await sms('tel:+4930111', 'tel:+15550077', 'one from 111');
+      await sms('tel:+4930222', 'tel:+15550077', 'one from 222');
+      await sms('tel:+4930111', 'tel:+15550077', 'two from 111');
+      await sms('tel:+15550077', 'tel:+4930222', 'answer to 222', cara.id);
+      const list = await conversations.conversations(cara.id, 'sms', 10);
+      assert.deepEqual(
+        list.map((c) => [c.party, c.lastDirection, c.total, c.unread]),
+        [
+          ['tel:+4930222', 'out', 2, 1],
+          ['tel:+4930111', 'in', 2, 2],
+        ],
+      );
+      assert.ok(list.every((c) => c.textSha256 && typeof c.total === 'number'));
+      const thread = await conversations.thread(cara.id, 'sms', 'tel:+4930222', { limit: 10 });
+      assert.deepEqual(
+        thread.map((t) => t.direction),
+        ['out', 'in'],
+      );
+      const dan = await directory.add({ name: 'Dan', addresses: ['tel:+15550078'] });
+      assert.deepEqual(await conversations.conversations(dan.id, 'sms', 10), [], 'only one’s own');
+    });
+    test('retention: messages past their expiry or their mailbox’s retention are due for purging', async () => {
+      const now = new Date();
+      const days = (n: number) => new Date(now.getTime() - n * 86_400_000).toISOString();
+      const eve = await directory.add({
+        name: 'Eve',
+        addresses: ['tel:+15550079'],
+        retentionDays: 7,
+      });
+      const text = (createdAt: string, expiresAt?: string) =>
+        intake.ingest(
+          { type: 'text', from: 'tel:+4930111', to: ['tel:+15550079'], createdAt, expiresAt },
+          [{ contentType: 'text/plain', content: Buffer.from('x') }],
+        );
+      const old = (await text(days(8))).copies[0]!.messageId;
+      const fresh = (await text(days(1))).copies[0]!.messageId;
+      const ending = (await text(days(1), days(0.01))).copies[0]!.messageId;
+      const due = await messages.expired(now.toISOString(), 100);
+      const mine = due.filter((d) => d.mailboxId === eve.id).map((d) => d.id);
+      assert.deepEqual(mine, [old, ending], 'oldest first; the fresh one stays');
+      assert.ok(!mine.includes(fresh));
+      assert.equal(await messages.purge(eve.id, old), true);
+      assert.equal(await messages.purge(eve.id, old), false, 'purging twice is harmless');
+      assert.equal(await messages.get(eve.id, old), null, 'gone');
+      assert.ok(await messages.get(eve.id, fresh));
     });
   });
 }

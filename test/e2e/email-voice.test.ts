@@ -77,6 +77,10 @@ test('voicemail-to-email: the notice names the caller and length and carries the
   assert.match(parsed.subject ?? '', /New voice message from ann@a\.test \(0:03\)/);
   assert.match(parsed.text ?? '', /Length: 0:03/);
   assert.match(parsed.text ?? '', /Received: /);
+  // The notice's web link opens the message without signing in.
+  const link = /Open it: (\S+)/.exec(parsed.text ?? '')?.[1];
+  assert.ok(link, parsed.text);
+  assert.equal((await fetch(link)).status, 200);
   assert.equal(parsed.headers.get('auto-submitted'), 'auto-generated');
   const mp3 = parsed.attachments.find((a) => a.contentType === 'audio/mpeg');
   assert.ok(mp3, `attachments: ${parsed.attachments.map((a) => a.contentType).join(', ')}`);

@@ -9,6 +9,7 @@ import { ADMIN_TOKEN, Client, ServerProcess, subscriberClient } from './harness.
 import { eventually } from './receiver.js';
 import { spokenWav } from './sip-fixtures.js';
 import { SmscSimulator } from './smsc-simulator.js';
+import { Esme } from './smpp-client.js';
 
 /**
  * The SMS network over SMPP, against an SMSC simulator built on the `smpp` package's server: a
@@ -37,6 +38,7 @@ before(async () => {
     SWITCHBOARD_DOMAINS: 'a.test',
     SWITCHBOARD_NUMBER_RANGES: '+1555',
     SWITCHBOARD_DIAL_ALLOWED_PREFIXES: '+1555',
+    SWITCHBOARD_MESSAGE_LINK_NUMBER: '+15559900',
     SWITCHBOARD_DELIVERY_POLL_MS: '100',
     SWITCHBOARD_DELIVERY_RETRY_BASE_MS: '500',
     SWITCHBOARD_DELIVERY_RETRY_MAX_MS: '1000',
@@ -68,6 +70,7 @@ before(async () => {
       { prefix: '+1555', price: 0.05 },
       { prefix: '+4930', price: 0.07 },
     ],
+    messageTypes: ['*'],
     currency: 'EUR',
   });
   assert.equal(sms.status, 201, JSON.stringify(sms.body));
@@ -122,7 +125,7 @@ test('a voice message sends an SMS notice with a link and a code; the receipt ma
   const notice = await nextSms('15550001', 0, 'the SMS notice');
   assert.match(
     notice,
-    /^New voice message from \+15550002 \(0:0\d\)\. Open: http:\/\/127\.0\.0\.1:\d+\/l\/[\w-]{43} Reply 1 to hear it by phone, T for the text, S save, D delete \(code (\d{6})\)\.$/,
+    /^New voice message from \+15550002 \(0:0\d\)\. Open: http:\/\/127\.0\.0\.1:\d+\/l\/[\w-]{43} Reply 1 to hear it by phone, T for the text, S save, D delete \(code (\d{6})\)\. Or call \+15559900\1\.$/,
   );
   const code = /code (\d{6})/.exec(notice)![1]!;
   const link = /Open: (\S+)/.exec(notice)![1]!;
@@ -182,6 +185,36 @@ test('a voice message sends an SMS notice with a link and a code; the receipt ma
   assert.deepEqual(await smsc.deliver('15550001', NOTICES_FROM, `S ${code}`), [0]);
   assert.equal(await nextSms('15550001', before + 2, 'Saved.'), 'Saved.');
   assert.equal((await ann.client.get(`/api/v1/messages/${id}`)).body.folder, 'saved');
+  // The same D from an application bound to our SMPP server (as Ann, from her number) is no
+  // command: to the notice number (ours, nobody's mailbox) it is refused, to Ann's number it is
+  // an SMS in her inbox; the message stays where it was.
+  const account = await admin.post('/api/v1/smpp-accounts', {
+    systemId: 'annapp',
+    password: 'ann-pw1',
+    subscriber: ann.id,
+  });
+  assert.equal(account.status, 201, JSON.stringify(account.body));
+  const app = await Esme.connect(server.smppPort);
+  assert.equal((await app.bind('annapp', 'ann-pw1')).command_status, 0);
+  const applicationSubmit = (to: string) =>
+    app.call('submit_sm', {
+      source_addr_ton: 1,
+      source_addr: '15550001',
+      dest_addr_ton: 1,
+      destination_addr: to,
+      short_message: `D ${code}`,
+    });
+  assert.equal((await applicationSubmit(NOTICES_FROM)).command_status, 0x0b, 'ESME_RINVDSTADR');
+  assert.equal((await applicationSubmit('15550001')).command_status, 0);
+  const inbox = (await ann.client.get('/api/v1/messages?type=sms')).body.messages as any[];
+  assert.ok(
+    inbox.some((m) => m.from === 'tel:+15550001'),
+    'stored as an SMS',
+  );
+  app.close();
+  assert.equal((await ann.client.get(`/api/v1/messages/${id}`)).body.folder, 'saved');
+  assert.equal(smsc.texts('15550001').length, before + 3, 'no "Deleted." answer');
+
   assert.deepEqual(await smsc.deliver('15550001', NOTICES_FROM, `d ${code}`), [0]);
   assert.equal(await nextSms('15550001', before + 3, 'Deleted.'), 'Deleted.');
   assert.equal((await ann.client.get(`/api/v1/messages/${id}`)).body.folder, 'trash');

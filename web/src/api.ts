@@ -121,6 +121,14 @@ export function mailboxEvents(onEvent: (event: { type: string; messageId?: strin
   return () => source.close();
 }
 
+/** What people type as an address, as the API's URI: +49... is a number, a@b a mailbox. */
+export function toUri(address: string): string {
+  const a = address.trim();
+  if (/^[a-z]+:/i.test(a)) return a;
+  if (/^\+?[0-9 ()./-]+$/.test(a)) return `tel:${a.replace(/[^0-9+]/g, '')}`;
+  return `mailto:${a}`;
+}
+
 /** An address as people read it: the number or mailbox without its URI scheme. */
 export function shown(uri: string): string {
   return uri.replace(/^(tel|mailto|sips?|ivm):/, '');
@@ -129,4 +137,43 @@ export function shown(uri: string): string {
 export function clock(ms: number): string {
   const s = Math.round(ms / 1000);
   return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+}
+
+/** One conversation: the SMS with one other party (GET /conversations). */
+export interface Conversation {
+  party: string;
+  lastMessageId: string;
+  lastAt: string;
+  lastDirection: 'in' | 'out';
+  lastText: string;
+  total: number;
+  unread: number;
+}
+
+export type SentStatus = 'sending' | 'sent' | 'delivered' | 'failed';
+
+/** A text in a conversation, either way; sent ones carry how far they got. */
+export interface ThreadMessage {
+  id: string;
+  direction: 'in' | 'out';
+  createdAt: string;
+  read: boolean;
+  text: string;
+  status: SentStatus | null;
+  error: string | null;
+}
+
+/** The path of a conversation's endpoints: the party is a URI (`tel:+49...`), so it is encoded. */
+export function conversationPath(party: string, rest = 'messages'): string {
+  return `/conversations/${encodeURIComponent(party)}/${rest}`;
+}
+
+/** The app's link to a conversation: the number as people read it. */
+export function conversationHref(party: string): string {
+  return `#/sms/${encodeURIComponent(shown(party))}`;
+}
+
+/** The subscriber's own number, which their SMS come from; null when they have none. */
+export function ownNumber(me: Me): string | null {
+  return me.addresses.find((a) => a.startsWith('tel:')) ?? null;
 }

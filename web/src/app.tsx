@@ -7,6 +7,8 @@ import { MessageView } from './screens/message-view';
 import { Compose } from './screens/compose';
 import { Settings } from './screens/settings';
 import { Console } from './screens/console';
+import { Conversations } from './screens/conversations';
+import { ConversationView } from './screens/conversation';
 
 const LANGUAGE_KEY = 'switchboard.language';
 
@@ -81,6 +83,9 @@ export function App() {
               <a href="#/" aria-current={route.screen === 'inbox' ? 'page' : undefined}>
                 {t('nav.inbox')}
               </a>
+              <a href="#/sms" aria-current={route.screen === 'sms' ? 'page' : undefined}>
+                {t('nav.sms')}
+              </a>
               <a href="#/compose" aria-current={route.screen === 'compose' ? 'page' : undefined}>
                 {t('nav.compose')}
               </a>
@@ -115,6 +120,10 @@ export function App() {
           <main>
             {route.screen === 'm' && route.id ? (
               <MessageView id={route.id} me={me} />
+            ) : route.screen === 'sms' && route.id ? (
+              <ConversationView number={decodeURIComponent(route.id)} me={me} />
+            ) : route.screen === 'sms' ? (
+              <Conversations />
             ) : route.screen === 'compose' ? (
               <Compose me={me} params={route.params} />
             ) : route.screen === 'settings' ? (

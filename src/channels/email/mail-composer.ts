@@ -1,5 +1,6 @@
 import type Mail from 'nodemailer/lib/mailer/index.js';
 import type { SendRequest } from '../../core/delivery.js';
+import { textsFor } from '../../notify/templates.js';
 import type { Part } from '../../core/message.js';
 import { composeVpim } from './vpim.js';
 
@@ -95,19 +96,28 @@ async function composeNotice(request: SendRequest, ctx: ComposeContext): Promise
   const document = parts.find(
     (p) => p.contentType.startsWith('image/tiff') || p.contentType.startsWith('application/pdf'),
   );
-  if (isVoice(message.type) && audio)
+  // A digest lists several messages with their links; it carries none of them.
+  const digest = notice.notice === 'digest';
+  if (isVoice(message.type) && audio && !digest)
     await attach(audio, 'audio/mpeg', `voice-message-${stamp}.mp3`);
-  if (message.type === 'fax' && document)
+  if (message.type === 'fax' && document && !digest)
     await attach(document, 'application/pdf', `fax-${stamp}.pdf`);
   // A transcript made already goes in the body; the notice is not held up to make one.
   const transcript = message.parts.find(
     (p) => p.derivedFrom === audio?.index && p.contentType.startsWith('text/plain'),
   );
-  const said = transcript ? (await request.part(transcript.index)).toString('utf8').trim() : '';
-  const link = request.messageLink();
+  const said =
+    transcript && !digest ? (await request.part(transcript.index)).toString('utf8').trim() : '';
+  const code = notice.notice === 'new-message' ? await request.noticeCode() : null;
+  // A digest's text carries each message's link; the newest one's alone would mislead.
+  const links = digest
+    ? ''
+    : textsFor(String(notice.language ?? 'en')).noticeLinks({
+        link: request.messageLink(),
+        call: code?.call ?? null,
+      });
   const text =
-    String(notice.text ?? `New message from ${message.from}`) +
-    (link ? `\n\nOpen it: ${link}` : '');
+    String(notice.text ?? `New message from ${message.from}`) + (links ? `\n\n${links}` : '');
   return {
     from: { name: 'Switchboard', address: `notifications@${ctx.hostname}` },
     to: mailAddress(delivery.recipient) ?? undefined,

@@ -1,3 +1,4 @@
+import type { Conversations } from '../../core/conversations.js';
 import type { MailboxService } from '../../core/mailbox.js';
 import type { CdrStore, DeliveryStore, ResourceStore } from '../../core/delivery-ports.js';
 import type { Resource } from '../../core/delivery.js';
@@ -9,6 +10,22 @@ import type { SmppAccounts } from '../../directory/smpp-accounts.js';
 import type { Intake } from '../../intake/intake.js';
 import type { Principal, PrincipalResolver } from './principal.js';
 
+/** What the SMS network does with a provider's webhook (the app hands it in). */
+export interface SmsWebhookHandler {
+  /** The largest body taken, in bytes. */
+  maxBodyBytes: number;
+  /** Resolves with what became of it; throws domain errors (401 unsigned, 400 unreadable). */
+  handle(call: {
+    resource: string;
+    kind: 'status' | 'inbound';
+    contentType: string;
+    body: Buffer;
+    header(name: string): string | undefined;
+    token: string | undefined;
+    remote: string;
+  }): Promise<{ status: 'accepted' | 'ignored' }>;
+}
+
 /** What the REST API needs from the rest of Switchboard, handed in by the composition root. */
 export interface RestApiDeps {
   directory: Directory;
@@ -16,6 +33,8 @@ export interface RestApiDeps {
   greetings: Greetings;
   intake: Intake;
   mailbox: MailboxService;
+  /** SMS grouped by the other party, for the web app's conversations. */
+  conversations: Pick<Conversations, 'list' | 'thread' | 'markRead'>;
   messages: MessageStore;
   bus: Bus;
   principals: PrincipalResolver;
@@ -37,6 +56,8 @@ export interface RestApiDeps {
   links: LinkSigner;
   /** Applications' logins to the SMPP server. */
   smppAccounts: Pick<SmppAccounts, 'add' | 'list' | 'remove'>;
+  /** What HTTP SMS providers' webhooks reach; absent: no webhook routes. */
+  smsWebhooks?: SmsWebhookHandler;
   /** The conversion graph: formats and converters. */
   formats(): { formats: readonly unknown[]; converters: unknown[] };
 }

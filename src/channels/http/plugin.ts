@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { RestApiDeps } from './deps.js';
 import { composeRoutes } from './routes/compose.js';
+import { conversationRoutes } from './routes/conversations.js';
 import { cdrRoutes } from './routes/cdrs.js';
 import { deliveryRoutes } from './routes/deliveries.js';
 import { linkRoutes } from './routes/links.js';
@@ -14,6 +15,7 @@ import { messageRoutes } from './routes/messages.js';
 import { partRoutes } from './routes/parts.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { smppAccountRoutes } from './routes/smpp-accounts.js';
+import { smsWebhookRoutes } from './routes/sms-webhooks.js';
 import { subscriberRoutes } from './routes/subscribers.js';
 
 /** The REST API, registered by the app under /api/v1. Every route sees `request.principal`. */
@@ -29,6 +31,7 @@ export const restApi: FastifyPluginAsyncTypebox<RestApiDeps> = async (app, optio
     meRoutes,
     greetingRoutes,
     messageRoutes,
+    conversationRoutes,
     partRoutes,
     composeRoutes,
     documentRoutes,
@@ -42,4 +45,5 @@ export const restApi: FastifyPluginAsyncTypebox<RestApiDeps> = async (app, optio
   await app.register(subscriberRoutes, deps);
   await app.register(resourceRoutes, deps);
   await app.register(smppAccountRoutes, deps);
+  await app.register(smsWebhookRoutes, deps);
 };

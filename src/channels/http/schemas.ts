@@ -167,29 +167,76 @@ export const Session = Type.Object(
   { additionalProperties: false },
 );
 
-const NotificationPreferences = Type.Object(
+const Clock = Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$' });
+const Weekday = Type.Union(
+  ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((d) => Type.Literal(d)),
+);
+const ChannelList = Type.Array(Type.String({ minLength: 1, maxLength: 32 }), { maxItems: 8 });
+const SenderPatterns = Type.Array(Type.String({ minLength: 1, maxLength: 254 }), {
+  maxItems: 100,
+});
+
+const DigestSchedule = Type.Union(
+  [
+    Type.Object(
+      { intervalMinutes: Type.Integer({ minimum: 1, maximum: 1440 }) },
+      { additionalProperties: false },
+    ),
+    Type.Object({ dailyAt: Clock }, { additionalProperties: false }),
+  ],
   {
-    rules: Type.Optional(
-      Type.Array(
-        Type.Object(
-          {
-            messageType: Type.String(),
-            channels: Type.Array(Type.String()),
-            urgentOnly: Type.Optional(Type.Boolean()),
-          },
-          { additionalProperties: false },
-        ),
-        { maxItems: 64 },
+    description:
+      'A digest instead of one notice per message: every N minutes after the first new message, or daily at a local time',
+  },
+);
+
+const NotificationRule = Type.Object(
+  {
+    messageType: Type.String(),
+    channels: Type.Array(Type.String()),
+    urgentOnly: Type.Optional(Type.Boolean()),
+    from: Type.Optional(
+      Type.Object(
+        { include: Type.Optional(SenderPatterns), exclude: Type.Optional(SenderPatterns) },
+        {
+          additionalProperties: false,
+          description:
+            'Sender patterns: an address, a number prefix ending in * (+4930*) or *@domain; include lets only those through, exclude silences them',
+        },
       ),
     ),
-    quietHours: Type.Optional(
+    minDurationSeconds: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 3600,
+        description: 'Shorter voice messages notify nobody',
+      }),
+    ),
+    hours: Type.Optional(
       Type.Object(
         {
-          start: Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$' }),
-          end: Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$' }),
+          days: Type.Array(Weekday, { minItems: 1, maxItems: 7 }),
+          start: Clock,
+          end: Clock,
+          outside: Type.Optional(Type.Boolean()),
         },
-        { additionalProperties: false },
+        {
+          additionalProperties: false,
+          description:
+            "Only inside these hours on these days (subscriber's time zone); with outside, only outside them",
+        },
       ),
+    ),
+    digest: Type.Optional(Type.Union([DigestSchedule, Type.Literal(false)])),
+  },
+  { additionalProperties: false },
+);
+
+const NotificationPreferences = Type.Object(
+  {
+    rules: Type.Optional(Type.Array(NotificationRule, { maxItems: 64 })),
+    quietHours: Type.Optional(
+      Type.Object({ start: Clock, end: Clock }, { additionalProperties: false }),
     ),
     email: Type.Optional(
       Type.String({
@@ -198,6 +245,17 @@ const NotificationPreferences = Type.Object(
         description:
           'Where email notices (voicemail-to-email) go; defaults to the first mail address',
       }),
+    ),
+    digest: Type.Optional(DigestSchedule),
+    accountNotices: Type.Optional(
+      Type.Object(
+        { channels: ChannelList },
+        {
+          additionalProperties: false,
+          description:
+            'Where welcome, nearly-full, PIN and expiry notices go; default every channel the rules name',
+        },
+      ),
     ),
   },
   { additionalProperties: false },

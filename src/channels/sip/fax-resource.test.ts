@@ -19,6 +19,7 @@ function request(): SendRequest {
     part: async () => Buffer.alloc(0),
     partLink: () => '',
     messageLink: () => null,
+    noticeCode: async () => null,
     rendition: async () => Buffer.alloc(0),
     resource: {
       name: 'fax-line',

@@ -43,6 +43,7 @@ function request(over: Partial<Delivery> = {}, resource: Partial<Resource> = {})
     part: async () => Buffer.alloc(0),
     partLink: () => '',
     messageLink: () => null,
+    noticeCode: async () => null,
     rendition: async (_i, format) => {
       assert.equal(format, 'audio/wav;rate=8000');
       return wav8k(6400);

@@ -1,4 +1,3 @@
-import type { SmsSubmissionStore } from '../../core/delivery-ports.js';
 import { idCandidates, parseDeliveryReceipt, receiptOutcome } from './protocol/delivery-receipt.js';
 import { Reassembly } from './protocol/reassembly.js';
 import {
@@ -7,28 +6,8 @@ import {
   type Concatenation,
 } from './protocol/short-message.js';
 import { telOf } from './sms-config.js';
+import type { SmsArrivals } from './sms-arrivals.js';
 import { SMPP_STATUS, type SmppPdu } from './smpp-package.js';
-import type { ReplyCommands } from './reply-commands.js';
-
-export interface InboundSmsDeps {
-  submissions: Pick<SmsSubmissionStore, 'markSubmission'>;
-  /** What a receipt tells the queue: a delivery waiting for it is sent, or failed. */
-  reports: {
-    delivered(deliveryId: string): Promise<boolean>;
-    failed(deliveryId: string, source: string, error: string): Promise<boolean>;
-  };
-  replies: Pick<ReplyCommands, 'handle'>;
-  /** Stores an SMS in the mailbox of the number it was sent to; resolves once committed. */
-  store(sms: { from: string; to: string; text: string }): Promise<'stored' | 'no-such-number'>;
-  log(event: string, detail: object): void;
-}
-
-export interface SmsRoute {
-  resourceId: string;
-  resourceName: string;
-  /** The number notices go out from: SMS sent to it are answers to notices. */
-  sourceAddr: string | null;
-}
 
 interface Waiting {
   from: string;
@@ -36,16 +15,12 @@ interface Waiting {
   answers: Array<(status: number) => void>;
 }
 
-/** How long a receipt waits for the submission it is about to be recorded (a fast SMSC). */
-const RECEIPT_WAIT_MS = 5000;
-
 /**
- * What an SMSC delivers to one SMS resource (deliver_sm): delivery receipts, matched to the
- * parts we submitted (ids in either base), ending the delivery they belong to; and
- * mobile-originated SMS, joined when concatenated, that are either reply commands (sent from a
- * subscriber's number to the number notices come from) or messages for the mailbox of the number
- * they were sent to. Each part is answered only after what it carries is committed, so the SMSC
- * keeps anything we could lose; a text whose parts stop coming is stored with what came.
+ * What an SMSC delivers to one SMS resource (deliver_sm), read the SMPP way and handed to the
+ * resource's arrivals: delivery receipts (Appendix B text or TLVs, ids in either base), and
+ * mobile-originated SMS, joined when concatenated. Each part is answered only after what it
+ * carries is committed, so the SMSC keeps anything we could lose; a text whose parts stop
+ * coming is stored with what came.
  */
 export class InboundSms {
   private readonly joiner: Reassembly;
@@ -53,8 +28,8 @@ export class InboundSms {
   private readonly sweep: NodeJS.Timeout;
 
   constructor(
-    private readonly route: SmsRoute,
-    private readonly deps: InboundSmsDeps,
+    private readonly arrivals: Pick<SmsArrivals, 'message' | 'receipt'>,
+    private readonly log: (event: string, detail: object) => void,
     reassemblyMs: number,
   ) {
     this.joiner = new Reassembly(reassemblyMs);
@@ -84,7 +59,7 @@ export class InboundSms {
     const entry = this.waiting.get(key);
     this.waiting.delete(key);
     if (!entry) return;
-    if (missing > 0) this.deps.log('SMS parts missing; stored what came', { key, missing });
+    if (missing > 0) this.log('SMS parts missing; stored what came', { key, missing });
     const status = await this.whole(
       entry.from,
       entry.to,
@@ -98,17 +73,9 @@ export class InboundSms {
   }
 
   private async whole(from: string, to: string, text: string): Promise<number> {
-    const toNotices = this.route.sourceAddr !== null && telOf(this.route.sourceAddr) === to;
-    if (toNotices && (await this.deps.replies.handle(from, text))) return SMPP_STATUS.ROK;
-    const stored = await this.deps.store({ from, to, text });
-    if (stored === 'stored') return SMPP_STATUS.ROK;
-    this.deps.log('SMS for a number we do not serve', {
-      from,
-      to,
-      resource: this.route.resourceName,
-    });
-    // Permanent: offering it again will not make the number ours.
-    return SMPP_STATUS.RX_P_APPN;
+    const taken = await this.arrivals.message(from, to, text);
+    // Permanent when not ours: offering it again will not make the number ours.
+    return taken === 'accepted' ? SMPP_STATUS.ROK : SMPP_STATUS.RX_P_APPN;
   }
 
   private async receipt(pdu: SmppPdu, text: string): Promise<number> {
@@ -118,34 +85,18 @@ export class InboundSms {
       messageState: typeof pdu.message_state === 'number' ? pdu.message_state : null,
     });
     if (!receipt) {
-      this.deps.log('a delivery receipt we cannot read', { text: text.slice(0, 200) });
+      this.log('a delivery receipt we cannot read', { text: text.slice(0, 200) });
       return SMPP_STATUS.ROK;
     }
     const outcome = receiptOutcome(receipt.stat);
     if (outcome === 'pending') return SMPP_STATUS.ROK;
-    const error = `the SMSC reports ${receipt.stat}${receipt.err ? ` (err ${receipt.err})` : ''}`;
-    // A fast SMSC may report before we have recorded the submission or settled the delivery.
-    const until = Date.now() + RECEIPT_WAIT_MS;
-    for (;;) {
-      const parts = await this.deps.submissions.markSubmission(
-        this.route.resourceId,
-        idCandidates(receipt.id),
-        outcome,
-        outcome === 'failed' ? error : null,
-      );
-      if (parts) {
-        const deliveryId = parts[0]!.deliveryId;
-        if (outcome === 'failed') {
-          await this.deps.reports.failed(deliveryId, this.route.resourceName, error);
-          return SMPP_STATUS.ROK;
-        }
-        if (parts.some((p) => p.status !== 'delivered')) return SMPP_STATUS.ROK;
-        if (await this.deps.reports.delivered(deliveryId)) return SMPP_STATUS.ROK;
-      }
-      if (Date.now() >= until) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    this.deps.log('a delivery receipt for nothing waiting', { id: receipt.id, stat: receipt.stat });
+    await this.arrivals.receipt({
+      id: receipt.id,
+      candidates: idCandidates(receipt.id),
+      outcome,
+      error: `the SMSC reports ${receipt.stat}${receipt.err ? ` (err ${receipt.err})` : ''}`,
+    });
+    // Answered either way: one the SMSC offers again would match no better.
     return SMPP_STATUS.ROK;
   }
 

@@ -1,7 +1,12 @@
+import { httpSmsConfigProblem, type HttpSmsConfig } from './http-sms-config.js';
+
 /** An SMS resource's `config`, as operators write it (`resources add --type sms ...`). */
+export type SmsResourceConfig = SmsConfig | HttpSmsConfig;
+
+/** An SMPP resource's `config` (`protocol` absent or `smpp`). */
 export interface SmsConfig {
-  /** How the SMSC is reached: SMPP 3.4 (the default) or a provider's HTTP API. */
-  protocol?: 'smpp' | 'http';
+  /** How the SMSC is reached: SMPP 3.4 (the default); `http` is `HttpSmsConfig`. */
+  protocol?: 'smpp';
   host?: string;
   port?: number;
   /** The ESME's system_id (the password is the resource secret). */
@@ -30,22 +35,38 @@ export const SMS_DEFAULTS = {
 export function smsConfigProblem(config: Record<string, unknown> | undefined): string | null {
   const c = (config ?? {}) as Record<string, unknown>;
   const protocol = c.protocol ?? 'smpp';
-  if (protocol !== 'smpp') return 'config.protocol: only smpp is built so far';
+  if (protocol !== 'smpp' && protocol !== 'http') return 'config.protocol is smpp or http';
+  const common = commonProblem(c);
+  if (common) return common;
+  return protocol === 'http' ? httpSmsConfigProblem(c) : smppConfigProblem(c);
+}
+
+function smppConfigProblem(c: Record<string, unknown>): string | null {
   if (typeof c.host !== 'string' || !c.host) return 'an SMPP resource needs config.host';
   if (typeof c.systemId !== 'string' || !c.systemId || c.systemId.length > 15)
     return 'an SMPP resource needs config.systemId (at most 15 characters)';
+  const ints: Array<[string, number, number]> = [
+    ['port', 1, 65535],
+    ['window', 1, 100],
+    ['enquireLinkSeconds', 5, 3600],
+  ];
+  return intProblem(c, ints);
+}
+
+/** What both protocols share: the number texts come from, receipts and part limits. */
+function commonProblem(c: Record<string, unknown>): string | null {
   if (
     typeof c.sourceAddr !== 'string' ||
     !/^(\+?[0-9]{3,15}|[A-Za-z0-9 ]{1,11})$/.test(c.sourceAddr)
   )
     return 'config.sourceAddr is the number (+4915...) or a name of at most 11 letters and digits';
-  const ints: Array<[string, number, number]> = [
-    ['port', 1, 65535],
-    ['window', 1, 100],
+  return intProblem(c, [
     ['receiptSeconds', 10, 7 * 86400],
     ['maxParts', 1, 255],
-    ['enquireLinkSeconds', 5, 3600],
-  ];
+  ]);
+}
+
+function intProblem(c: Record<string, unknown>, ints: Array<[string, number, number]>) {
   for (const [key, min, max] of ints) {
     const v = c[key];
     if (v !== undefined && (!Number.isInteger(v) || (v as number) < min || (v as number) > max))

@@ -1,8 +1,17 @@
 import type { OutboundResource, SendOutcome, SendRequest } from '../../core/delivery.js';
-import type { NoticeCodeStore, SmsSubmissionStore } from '../../core/delivery-ports.js';
+import type { SmsSubmissionStore } from '../../core/delivery-ports.js';
 import { textsFor } from '../../notify/templates.js';
-import { planSms, type SmsPlan } from './protocol/segments.js';
-import { SMS_DEFAULTS, smppAddress, smsConfigProblem, type SmsConfig } from './sms-config.js';
+import { httpSms, type HttpSmsConfig } from './http-sms-config.js';
+import { providerCredentials } from './http-provider.js';
+import { planSms, smsTexts, type SmsPlan } from './protocol/segments.js';
+import { submitToProvider } from './provider-submit.js';
+import {
+  SMS_DEFAULTS,
+  smppAddress,
+  smsConfigProblem,
+  type SmsConfig,
+  type SmsResourceConfig,
+} from './sms-config.js';
 import type { SmscLink } from './smsc-link.js';
 import { SMPP_STATUS } from './smpp-package.js';
 
@@ -10,7 +19,6 @@ export interface SmsResourceDeps {
   /** The resource's bind to its SMSC (made and kept by the app); null while it has none. */
   link(resourceId: string): SmscLink | null;
   submissions: SmsSubmissionStore;
-  codes: NoticeCodeStore;
   log(event: string, detail: object): void;
 }
 
@@ -23,12 +31,18 @@ const TRY_LATER: ReadonlySet<number> = new Set([
 ]);
 
 /**
- * The SMS outbound resource over SMPP 3.4 (seed 001's notify resource): a message's text, or a
- * notice with its link, reply commands and code, goes to the SMSC as one submit_sm per part
+ * The SMS outbound resource (seed 001's notify resource): a message's text, or a notice with its
+ * link, reply commands and code, goes out over SMPP 3.4 or a provider's HTTP API.
+ *
+ * Over SMPP it goes to the SMSC as one submit_sm per part
  * (GSM-7 or UCS-2 with explicit data_coding, concatenated with a UDH when long), each asking
  * for a delivery receipt. Once every part is accepted the delivery waits (A) for the receipts:
  * delivered makes it S, a failure F; none in time and it is sent again. Throttling and a full
  * SMSC queue are tried later; a dropped link too (counting against the resource).
+ *
+ * Over HTTP it is one POST of the whole text when the provider splits long texts (billed by the
+ * parts it makes), else one POST per part. With status webhooks the delivery waits (A) for them
+ * the same way; without, it is sent (S) once the provider has taken it.
  */
 export class SmsResource implements OutboundResource {
   readonly type = 'sms';
@@ -40,14 +54,20 @@ export class SmsResource implements OutboundResource {
     const { delivery, resource } = request;
     const problem = smsConfigProblem(resource.config);
     if (problem) return { result: 'failed', error: `resource ${resource.name}: ${problem}` };
-    const config = resource.config as SmsConfig;
-    const to = smppAddress(delivery.recipient);
-    if (to.ton !== 1 || !delivery.recipient.startsWith('tel:'))
+    const config = resource.config as SmsResourceConfig;
+    if (!delivery.recipient.startsWith('tel:') || smppAddress(delivery.recipient).ton !== 1)
       return {
         result: 'failed',
         error: `${delivery.recipient} is not a telephone number`,
         remote: true,
       };
+    if (config.protocol === 'http') return this.viaProvider(request, config);
+    return this.viaSmsc(request, config);
+  }
+
+  private async viaSmsc(request: SendRequest, config: SmsConfig): Promise<SendOutcome> {
+    const { delivery, resource } = request;
+    const to = smppAddress(delivery.recipient);
     const link = this.deps.link(resource.id);
     if (!link) return { result: 'retry', error: `resource ${resource.name} has no SMSC link yet` };
 
@@ -88,15 +108,7 @@ export class SmsResource implements OutboundResource {
       }
       ids.push(answer.messageId);
     }
-    await this.deps.submissions.recordSubmissions(
-      ids.map((smscId, i) => ({
-        resourceId: resource.id,
-        smscId,
-        deliveryId: delivery.id,
-        part: i + 1,
-        parts: ids.length,
-      })),
-    );
+    await this.record(request, ids);
     this.deps.log('SMS submitted', {
       delivery: delivery.id,
       resource: resource.name,
@@ -113,6 +125,73 @@ export class SmsResource implements OutboundResource {
     };
   }
 
+  private async viaProvider(request: SendRequest, raw: HttpSmsConfig): Promise<SendOutcome> {
+    const { delivery, resource } = request;
+    const config = httpSms(raw, SMS_DEFAULTS);
+    let texts: string[];
+    let units: number;
+    try {
+      const text = await this.text(request, config.maxParts);
+      const parts = smsTexts(text, config.maxParts);
+      // A provider that splits is billed by the parts it makes, the same as ours.
+      texts = config.providerSplits ? [text] : parts;
+      units = parts.length;
+    } catch (err) {
+      return { result: 'failed', error: (err as Error).message, remote: true };
+    }
+    const { password } = providerCredentials(request.secret);
+    const ids: string[] = [];
+    for (const [i, text] of texts.entries()) {
+      const answer = await submitToProvider(config, password, {
+        from: config.sourceAddr,
+        to: delivery.recipient,
+        text,
+      });
+      if (answer.result !== 'accepted') {
+        const error =
+          texts.length > 1 ? `part ${i + 1} of ${texts.length}: ${answer.error}` : answer.error;
+        return { result: answer.result, error, remote: answer.remote };
+      }
+      if (answer.messageId) ids.push(answer.messageId);
+    }
+    // Without an id for every POST a status webhook could not be matched: nothing to wait for.
+    const awaiting = config.statusWebhooks && ids.length === texts.length;
+    if (config.statusWebhooks && !awaiting)
+      this.deps.log('no message id in the provider’s answer; not waiting for its status', {
+        delivery: delivery.id,
+        resource: resource.name,
+        messageIdPath: config.messageIdPath,
+      });
+    if (awaiting) await this.record(request, ids);
+    this.deps.log('SMS handed to the provider', {
+      delivery: delivery.id,
+      resource: resource.name,
+      parts: units,
+      requests: texts.length,
+      providerIds: ids,
+    });
+    return {
+      result: 'sent',
+      units,
+      unit: 'sms',
+      detail: `${units} part(s) accepted by the provider${ids.length ? ` (${ids.join(', ')})` : ''}`,
+      ...(awaiting ? { awaitReceiptMs: config.receiptSeconds * 1000 } : {}),
+    };
+  }
+
+  /** Remembers the network's ids of the parts, for the receipts that will name them. */
+  private async record(request: SendRequest, ids: string[]): Promise<void> {
+    await this.deps.submissions.recordSubmissions(
+      ids.map((smscId, i) => ({
+        resourceId: request.resource.id,
+        smscId,
+        deliveryId: request.delivery.id,
+        part: i + 1,
+        parts: ids.length,
+      })),
+    );
+  }
+
   /**
    * What the SMS says. A new-message notice: its subject line, the message link, the reply
    * commands and a fresh code (shortened to fit when the subject is long); a notification with
@@ -123,17 +202,15 @@ export class SmsResource implements OutboundResource {
     const payload = delivery.payload ?? {};
     if (delivery.kind === 'notification' && payload.notice === 'new-message') {
       const texts = textsFor(String(payload.language ?? 'en'));
-      const code = await this.deps.codes.issueNoticeCode(
-        delivery.subscriberId ?? '',
-        message.id,
-        new Date().toISOString(),
-      );
+      const issued = await request.noticeCode();
+      if (!issued) throw new Error('a notice without a subscriber has no code');
+      const { code, call } = issued;
       const link = request.messageLink();
       let subject = String(payload.subject ?? 'New message');
-      let text = texts.smsNotice({ subject, link, code });
+      let text = texts.smsNotice({ subject, link, code, call });
       while (countParts(text) > maxParts && subject.length > 20) {
         subject = `${subject.slice(0, Math.floor(subject.length * 0.8))}…`;
-        text = texts.smsNotice({ subject, link, code });
+        text = texts.smsNotice({ subject, link, code, call });
       }
       return text;
     }

@@ -17,6 +17,19 @@ export function signBody(secret: string, body: string): string {
 export class WebhookResource implements OutboundResource {
   readonly type = 'webhook';
 
+  /**
+   * A notice as the receiver gets it: its payload, the message link, and for a new message the
+   * notice code and the number that plays it (the message link number, when there is one).
+   */
+  private async notice(request: SendRequest, payload: Record<string, unknown>) {
+    const code = payload.notice === 'new-message' ? await request.noticeCode() : null;
+    return {
+      ...payload,
+      link: request.messageLink(),
+      ...(code ? { code: code.code, call: code.call } : {}),
+    };
+  }
+
   async send(request: SendRequest): Promise<SendOutcome> {
     const { delivery, message, resource } = request;
     const url = resource.config.url;
@@ -59,7 +72,7 @@ export class WebhookResource implements OutboundResource {
         pages: message.pages,
         parts,
       },
-      ...(delivery.payload ? { notice: { ...delivery.payload, link: request.messageLink() } } : {}),
+      ...(delivery.payload ? { notice: await this.notice(request, delivery.payload) } : {}),
     });
     const headers: Record<string, string> = {
       'content-type': 'application/json',

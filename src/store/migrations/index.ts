@@ -7,6 +7,8 @@ import { greetings } from './004-greetings.js';
 import { pinLockout } from './005-pin-lockout.js';
 import { sms } from './006-sms.js';
 import { smppAccounts } from './007-smpp-accounts.js';
+import { notices } from './008-notices.js';
+import { serviceWelcomes } from './009-service-welcomes.js';
 
 /** One ordered set of migrations for both databases; a migration branches on dialect where SQL differs. */
 export function migrationProvider(dialect: Dialect): MigrationProvider {
@@ -20,6 +22,8 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '005-pin-lockout': pinLockout(dialect),
         '006-sms': sms(dialect),
         '007-smpp-accounts': smppAccounts(dialect),
+        '008-notices': notices(dialect),
+        '009-service-welcomes': serviceWelcomes(dialect),
       };
     },
   };

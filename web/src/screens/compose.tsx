@@ -1,21 +1,14 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api, partUrl, type Me, type Message } from '../api';
+import { api, conversationHref, ownNumber, partUrl, toUri, type Me, type Message } from '../api';
 import { navigate } from '../app';
 import { Recorder, type Recording } from '../components/recorder';
+import { SmsCounter } from '../components/sms-counter';
 import { useI18n } from '../i18n';
 
 interface Attachment {
   filename: string;
   contentType: string;
   blob: Blob;
-}
-
-/** What people type as an address, as the API's URI: +49... is a number, a@b a mailbox. */
-export function toUri(address: string): string {
-  const a = address.trim();
-  if (/^[a-z]+:/i.test(a)) return a;
-  if (/^\+?[0-9 ()./-]+$/.test(a)) return `tel:${a.replace(/[^0-9+]/g, '')}`;
-  return `mailto:${a}`;
 }
 
 async function base64(blob: Blob): Promise<string> {
@@ -27,8 +20,10 @@ async function base64(blob: Blob): Promise<string> {
 }
 
 /** A new message: text to one or many, a voice recording made here, files; reply and forward too. */
-export function Compose({ params }: { me: Me; params: URLSearchParams }) {
+export function Compose({ me, params }: { me: Me; params: URLSearchParams }) {
   const { t } = useI18n();
+  // An SMS is text to numbers: no subject, recording or files.
+  const [asSms, setAsSms] = useState(params.get('as') === 'sms');
   const [to, setTo] = useState(params.get('to') ?? '');
   const [subject, setSubject] = useState(params.get('subject') ?? '');
   const [text, setText] = useState('');
@@ -65,6 +60,7 @@ export function Compose({ params }: { me: Me; params: URLSearchParams }) {
       .map((a) => a.trim())
       .filter(Boolean);
     if (recipients.length === 0) return setError(t('compose.needRecipient'));
+    if (asSms) return sendSms(recipients);
     if (!text.trim() && !recording && files.length === 0) return setError(t('compose.empty'));
     setBusy(true);
     setError(null);
@@ -97,29 +93,58 @@ export function Compose({ params }: { me: Me; params: URLSearchParams }) {
     }
   };
 
+  const sendSms = async (recipients: string[]) => {
+    const notNumber = recipients.find((r) => !toUri(r).startsWith('tel:'));
+    if (notNumber) return setError(t('compose.smsNeedsNumber', { address: notNumber }));
+    if (!text.trim()) return setError(t('compose.smsEmpty'));
+    setBusy(true);
+    setError(null);
+    try {
+      const from = ownNumber(me);
+      const to = recipients.map(toUri);
+      await api('POST', '/messages', { type: 'sms', to, text, ...(from ? { from } : {}) });
+      navigate(to.length === 1 ? conversationHref(to[0]!).slice(1) : '/sms');
+    } catch (err) {
+      setError(t('error.generic', { detail: (err as Error).message }));
+    } finally {
+      setBusy(false);
+    }
+  };
+
   return (
     <form class="compose" onSubmit={send} aria-labelledby="compose-title">
       <h1 id="compose-title">{t('nav.compose')}</h1>
+      <label class="inline">
+        <input
+          type="checkbox"
+          name="sms"
+          checked={asSms}
+          onChange={(e) => setAsSms((e.target as HTMLInputElement).checked)}
+        />
+        {t('compose.asSms')}
+      </label>
       <label>
         {t('compose.to')}
         <input
           name="to"
           type="text"
           required
-          placeholder={t('compose.toHint')}
+          placeholder={asSms ? t('compose.numbersHint') : t('compose.toHint')}
           value={to}
           onInput={(e) => setTo((e.target as HTMLInputElement).value)}
         />
       </label>
-      <label>
-        {t('compose.subject')}
-        <input
-          name="subject"
-          type="text"
-          value={subject}
-          onInput={(e) => setSubject((e.target as HTMLInputElement).value)}
-        />
-      </label>
+      {!asSms && (
+        <label>
+          {t('compose.subject')}
+          <input
+            name="subject"
+            type="text"
+            value={subject}
+            onInput={(e) => setSubject((e.target as HTMLInputElement).value)}
+          />
+        </label>
+      )}
       <label>
         {t('compose.text')}
         <textarea
@@ -129,29 +154,34 @@ export function Compose({ params }: { me: Me; params: URLSearchParams }) {
           onInput={(e) => setText((e.target as HTMLTextAreaElement).value)}
         />
       </label>
-      <fieldset>
-        <legend>{t('compose.voice')}</legend>
-        <Recorder onChange={setRecording} />
-      </fieldset>
-      <label>
-        {t('compose.attach')}
-        <input
-          type="file"
-          multiple
-          onChange={(e) => {
-            const list = [...((e.target as HTMLInputElement).files ?? [])];
-            setFiles([
-              ...files,
-              ...list.map((f) => ({
-                filename: f.name,
-                contentType: f.type || 'application/octet-stream',
-                blob: f,
-              })),
-            ]);
-          }}
-        />
-      </label>
-      {files.length > 0 && (
+      {asSms && <SmsCounter text={text} />}
+      {!asSms && (
+        <>
+          <fieldset>
+            <legend>{t('compose.voice')}</legend>
+            <Recorder onChange={setRecording} />
+          </fieldset>
+          <label>
+            {t('compose.attach')}
+            <input
+              type="file"
+              multiple
+              onChange={(e) => {
+                const list = [...((e.target as HTMLInputElement).files ?? [])];
+                setFiles([
+                  ...files,
+                  ...list.map((f) => ({
+                    filename: f.name,
+                    contentType: f.type || 'application/octet-stream',
+                    blob: f,
+                  })),
+                ]);
+              }}
+            />
+          </label>
+        </>
+      )}
+      {!asSms && files.length > 0 && (
         <ul class="attached">
           {files.map((f, i) => (
             <li>

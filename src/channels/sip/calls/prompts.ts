@@ -49,7 +49,9 @@ export type PromptId =
   | 'call-back-spend-limit'
   | 'call-back-no-line'
   | 'call-back-busy'
-  | 'call-back-no-answer';
+  | 'call-back-no-answer'
+  | 'enter-message-code'
+  | 'no-such-message';
 
 const PROMPTS: Record<string, Record<PromptId, string>> = {
   en: {
@@ -110,6 +112,8 @@ const PROMPTS: Record<string, Record<PromptId, string>> = {
     'call-back-no-line': 'Sorry, no line is free to call out. Please try again later.',
     'call-back-busy': 'The line is busy.',
     'call-back-no-answer': 'There was no answer.',
+    'enter-message-code': 'Please enter the message code, then press pound.',
+    'no-such-message': 'Sorry, there is no message with that code.',
   },
   de: {
     unavailable: 'Der Teilnehmer ist nicht erreichbar. Bitte sprechen Sie nach dem Signalton.',
@@ -171,6 +175,8 @@ const PROMPTS: Record<string, Record<PromptId, string>> = {
       'Leider ist gerade keine Leitung frei. Bitte versuchen Sie es später noch einmal.',
     'call-back-busy': 'Die Leitung ist besetzt.',
     'call-back-no-answer': 'Es meldet sich niemand.',
+    'enter-message-code': 'Bitte geben Sie den Nachrichtencode ein und drücken Sie die Raute.',
+    'no-such-message': 'Zu diesem Code gibt es leider keine Nachricht.',
   },
 };
 

@@ -63,6 +63,8 @@ export interface RetrievalServices {
    * voice resource's line. `signal` aborts the call while it rings (the subscriber hung up).
    */
   callBack(owner: MailboxOwner, message: Message, signal: AbortSignal): Promise<CallBack>;
+  /** The message a notice code names, and whose mailbox it is in (null: none, or deleted). */
+  messageByCode(code: string): Promise<{ owner: MailboxOwner; message: Message } | null>;
   prompt(id: PromptId, language: string): Promise<Int16Array>;
   /** Any text spoken in the language (counts, envelopes). */
   speak(text: string, language: string): Promise<Int16Array>;
@@ -87,7 +89,17 @@ const FOLDERS = { inbox: 'inbox', saved: 'saved', archive: 'archive' } as const;
 export class RetrievalCall implements MenuHooks<RetrievalState, RetrievalEffect> {
   readonly menu: MenuRunner<RetrievalState, RetrievalEffect>;
   private owner: MailboxOwner | null;
-  private typed = { mailbox: '', pin: '', forward: '', newPin: '', newPinAgain: '', fax: '' };
+  private typed = {
+    mailbox: '',
+    pin: '',
+    forward: '',
+    newPin: '',
+    newPinAgain: '',
+    fax: '',
+    linkCode: '',
+  };
+  /** A call to the message link number: the message its code named, once looked up. */
+  private linked: { owner: MailboxOwner; message: Message } | null = null;
   private forwardTo: MailboxOwner | null = null;
   private greetingKind: 'unavailable' | 'busy' | 'name' = 'unavailable';
   /** What the caller said in a recording state (a comment, a greeting), kept in memory. */
@@ -109,9 +121,13 @@ export class RetrievalCall implements MenuHooks<RetrievalState, RetrievalEffect>
     readonly rtp: RtpSession,
     owner: MailboxOwner | null,
     private readonly services: RetrievalServices,
+    /** A call to the message link number, with the code dialled after it (or none yet). */
+    link: { code: string | null } | null = null,
   ) {
     this.owner = owner;
-    this.menu = new MenuRunner(RETRIEVAL_FLOW, this, owner ? 'intro' : 'ask-mailbox');
+    if (link?.code) this.typed.linkCode = link.code;
+    const start = link ? (link.code ? 'link-open' : 'link-code') : owner ? 'intro' : 'ask-mailbox';
+    this.menu = new MenuRunner(RETRIEVAL_FLOW, this, start);
   }
 
   private get language(): string {
@@ -163,7 +179,8 @@ export class RetrievalCall implements MenuHooks<RetrievalState, RetrievalEffect>
 
   collected(state: RetrievalState, digits: string): void {
     if (state === 'ask-mailbox') this.typed.mailbox = digits;
-    if (state === 'ask-pin') this.typed.pin = digits;
+    if (state === 'ask-pin' || state === 'link-pin') this.typed.pin = digits;
+    if (state === 'link-code') this.typed.linkCode = digits;
     if (state === 'forward') this.typed.forward = digits;
     if (state === 'new-pin') this.typed.newPin = digits;
     if (state === 'new-pin-again') this.typed.newPinAgain = digits;
@@ -324,6 +341,10 @@ export class RetrievalCall implements MenuHooks<RetrievalState, RetrievalEffect>
       }
       case 'call-back':
         return this.callBack();
+      case 'open-link':
+        return this.openLink();
+      case 'check-link-pin':
+        return this.checkLinkPin();
       case 'set-pin': {
         const pin = this.typed.newPin;
         if (!owner || pin !== this.typed.newPinAgain || !/^[0-9]{4,12}$/.test(pin)) return false;
@@ -396,6 +417,51 @@ export class RetrievalCall implements MenuHooks<RetrievalState, RetrievalEffect>
     this.list.splice(this.index, 1);
     this.index -= 1;
     this.loaded = null;
+  }
+
+  /**
+   * A call to the message link number: the code's message plays at once when the caller is
+   * that mailbox's owner (their own phone, a trusted number); anyone else gives its PIN first.
+   */
+  private async openLink(): Promise<RetrievalState> {
+    const found = /^[0-9]{6}$/.test(this.typed.linkCode)
+      ? await this.services.messageByCode(this.typed.linkCode)
+      : null;
+    this.services.log('message link called', {
+      call: this.dialog.callId,
+      message: found?.message.id ?? null,
+      caller: this.owner?.subscriberId ?? null,
+    });
+    if (!found) return 'link-unknown';
+    this.linked = found;
+    if (this.owner?.subscriberId === found.owner.subscriberId) return this.playLinked();
+    this.owner = null;
+    return 'link-pin';
+  }
+
+  private async checkLinkPin(): Promise<RetrievalState> {
+    const linked = this.linked!;
+    const verdict = await this.services.checkPin(linked.owner.subscriberId, this.typed.pin);
+    this.services.log('mailbox login', {
+      call: this.dialog.callId,
+      mailbox: linked.owner.subscriberId,
+      result: verdict,
+      via: 'message link',
+    });
+    if (verdict === 'locked') return 'locked';
+    if (verdict === 'ok') return this.playLinked();
+    this.logins += 1;
+    return this.logins >= MAX_LOGINS ? 'too-many-attempts' : 'link-pin-incorrect';
+  }
+
+  /** The linked message becomes the one on hand; the menus work on it as on any other. */
+  private playLinked(): RetrievalState {
+    const linked = this.linked!;
+    this.owner = linked.owner;
+    this.list = [linked.message];
+    this.index = 0;
+    this.position = 0;
+    return 'play';
   }
 
   private async login(): Promise<RetrievalState> {

@@ -61,6 +61,12 @@ export type RetrievalState =
   | 'reply-send'
   | 'call-back'
   | 'call-back-dial'
+  | 'link-code'
+  | 'link-open'
+  | 'link-unknown'
+  | 'link-pin'
+  | 'link-check'
+  | 'link-pin-incorrect'
   | 'call-back-no-number'
   | 'call-back-not-allowed'
   | 'call-back-spend-limit'
@@ -97,7 +103,9 @@ export type RetrievalEffect =
   | 'fax-to-email'
   | 'fax-to-number'
   | 'reply'
-  | 'call-back';
+  | 'call-back'
+  | 'open-link'
+  | 'check-link-pin';
 
 /** Keys that work on a message, while it plays and after: Asterisk's Comedian Mail layout. */
 const ON_A_MESSAGE = {
@@ -294,4 +302,12 @@ export const RETRIEVAL_FLOW: MenuTable<RetrievalState, RetrievalEffect> = {
   'call-back-busy': { say: ['call-back-busy'], next: 'message-menu' },
   'call-back-no-answer': { say: ['call-back-no-answer'], next: 'message-menu' },
   'call-back-failed': { say: ['not-possible'], next: 'message-menu' },
+  // The message link number (seed 004): its number and a notice's code play that message,
+  // straight away from the subscriber's own phone, after the PIN of its mailbox from elsewhere.
+  'link-code': { say: ['enter-message-code'], collect: true, next: 'link-open' },
+  'link-open': { effect: 'open-link', next: 'play' },
+  'link-unknown': { say: ['no-such-message', 'goodbye'], next: 'hang-up' },
+  'link-pin': { say: ['enter-pin'], collect: true, next: 'link-check' },
+  'link-check': { effect: 'check-link-pin', next: 'play' },
+  'link-pin-incorrect': { say: ['login-incorrect'], next: 'link-pin' },
 };

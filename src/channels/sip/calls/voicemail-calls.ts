@@ -31,6 +31,8 @@ export interface VoicemailCallDeps extends CallServices {
   mailboxFor(uri: string): Promise<Mailbox | null>;
   /** Whether a Request-URI names the voicemail number (calling in to one's mailbox). */
   isVoicemailNumber(uri: string): boolean;
+  /** A call to the message link number: the code dialled after it (null: just the number). */
+  messageLink?(uri: string): { code: string | null } | null;
   /** The mailbox of a subscriber's address (a proven caller calling in). */
   ownerOf(address: string): Promise<MailboxOwner | null>;
   retrieval: RetrievalServices;
@@ -150,12 +152,16 @@ export class VoicemailCalls {
     if ('kind' in caller) return caller;
     const forwarding = forwardingOf(request);
     // The voicemail number, called straight (not a call forwarded there), is for calling in.
-    const callingIn = forwarding.source === 'direct' && this.deps.isVoicemailNumber(request.uri);
+    const link =
+      forwarding.source === 'direct' ? (this.deps.messageLink?.(request.uri) ?? null) : null;
+    const callingIn =
+      link !== null || (forwarding.source === 'direct' && this.deps.isVoicemailNumber(request.uri));
     let mailbox: Mailbox | null = null;
     let owner: MailboxOwner | null = null;
     if (callingIn) {
-      // From the subscriber's own phone, proven by digest, no PIN is asked.
-      if (caller.verified && caller.basis === 'registered phone')
+      // From the subscriber's own phone, proven by digest, no PIN is asked; a message link also
+      // trusts a number a trusted trunk asserts (seed 004: the registered phone or trusted number).
+      if (caller.verified && (caller.basis === 'registered phone' || link !== null))
         owner = await this.deps.ownerOf(caller.address).catch(() => null);
     } else {
       mailbox = await this.deps.mailboxFor(forwarding.mailboxUri).catch(() => null);
@@ -234,7 +240,7 @@ export class VoicemailCalls {
       call = fax
         ? new FaxOrVoice(voicemail, fax.detectMs, () => faxReception(fax, to), this.deps.log)
         : voicemail;
-    } else call = new RetrievalCall(dialog, rtp, owner, this.deps.retrieval);
+    } else call = new RetrievalCall(dialog, rtp, owner, this.deps.retrieval, link);
     holder.call = call;
     let confirm: (acked: boolean) => void = () => undefined;
     const confirmed = new Promise<boolean>((resolve) => (confirm = resolve));

@@ -48,23 +48,33 @@ function split(chars: string[], cost: (c: string) => number, limit: number): str
  * a surrogate pair stay together). More than `maxParts` parts is refused: the caller shortens.
  */
 export function planSms(text: string, reference: number, maxParts = 255): SmsPlan {
-  const chars = Array.from(text);
   const gsm = isGsm7(text);
-  const cost = gsm ? gsmSeptets : (c: string) => c.length;
-  const total = chars.reduce((n, c) => n + cost(c), 0);
-  const single = gsm ? SINGLE.gsm : SINGLE.ucs2;
   const encode = (s: string) => (gsm ? encodeGsm7(s) : encodeUcs2(s));
   const dataCoding: DataCoding = gsm ? 0 : 8;
-  if (total <= single) return { dataCoding, parts: [encode(text)], reference: 0 };
-  const pieces = split(chars, cost, gsm ? PART.gsm : PART.ucs2);
-  if (pieces.length > Math.min(255, maxParts))
-    throw new RangeError(`the text needs ${pieces.length} SMS parts, more than ${maxParts}`);
+  const pieces = smsTexts(text, maxParts);
+  if (pieces.length === 1) return { dataCoding, parts: [encode(text)], reference: 0 };
   const ref = reference & 0xff;
   return {
     dataCoding,
     parts: pieces.map((p, i) => Buffer.concat([udh(ref, pieces.length, i + 1), encode(p)])),
     reference: ref,
   };
+}
+
+/**
+ * The text of each part, for networks that take texts rather than octets (a provider's HTTP
+ * API): split where `planSms` would split it, so every piece fits one SMS in its coding.
+ */
+export function smsTexts(text: string, maxParts = 255): string[] {
+  const chars = Array.from(text);
+  const gsm = isGsm7(text);
+  const cost = gsm ? gsmSeptets : (c: string) => c.length;
+  const total = chars.reduce((n, c) => n + cost(c), 0);
+  if (total <= (gsm ? SINGLE.gsm : SINGLE.ucs2)) return [text];
+  const pieces = split(chars, cost, gsm ? PART.gsm : PART.ucs2);
+  if (pieces.length > Math.min(255, maxParts))
+    throw new RangeError(`the text needs ${pieces.length} SMS parts, more than ${maxParts}`);
+  return pieces;
 }
 
 /** How many parts a text would take (for limits and prices, without encoding it). */
