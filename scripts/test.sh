@@ -9,6 +9,7 @@ step() { printf '\n== %s\n' "$*"; }
 step "Debian tools for media conversion"
 scripts/ensure-debian-tools.sh
 scripts/ensure-test-peers.sh
+scripts/ensure-fax-engine.sh
 
 step "build"
 npm run --silent build

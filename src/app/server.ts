@@ -26,6 +26,8 @@ import { SmtpResource } from '../channels/email/smtp-resource.js';
 import type { OutboundCalls } from '../channels/sip/calls/outbound-call.js';
 import { wavSamples } from '../channels/sip/media/wav-file.js';
 import { VoiceResource, voiceConfigProblem } from '../channels/sip/voice-resource.js';
+import { FaxResource, faxConfigProblem } from '../channels/sip/fax-resource.js';
+import { faxDocuments, faxEngine } from './fax.js';
 import type { ComposeContext } from '../channels/email/mail-composer.js';
 import { MailAuthenticator, parsePolicy } from '../channels/email/mail-auth.js';
 import { dnsLookup } from '../lib/dns-resolver.js';
@@ -356,6 +358,15 @@ export async function startServer(
     domain: config.domains[0] ?? 'localhost',
     log: (event, detail) => logger.info(detail, event),
   });
+  const faxOut = new FaxResource({
+    calls: () => outboundCalls,
+    policy: dialPolicy,
+    engine: faxEngine(config),
+    document: faxDocuments({ config, media, directory }),
+    sender: (id) => directory.lookup(id),
+    domain: config.domains[0] ?? 'localhost',
+    log: (event, detail) => logger.info(detail, event),
+  });
   const nodeName = `${hostname()}:${process.pid}:${newId().slice(-8)}`;
   const dispatcher = new Dispatcher(
     {
@@ -368,6 +379,7 @@ export async function startServer(
         ['webhook', new WebhookResource()],
         ['smtp', smtpOut],
         ['voice', voiceOut],
+        ['fax', faxOut],
         ['sms', smsSide.resource],
       ]),
       rendition: async (message, index, format) =>
@@ -481,13 +493,15 @@ export async function startServer(
       queue: {
         wake: () => dispatcher.wake(),
         bitmap: (resource) => dispatcher.bitmap(resource),
-        implemented: (type) => ['webhook', 'smtp', 'voice', 'sms'].includes(type),
+        implemented: (type) => ['webhook', 'smtp', 'voice', 'fax', 'sms'].includes(type),
         configProblem: (type, config) =>
           type === 'voice'
             ? voiceConfigProblem(config)
-            : type === 'sms'
-              ? smsConfigProblem(config)
-              : null,
+            : type === 'fax'
+              ? faxConfigProblem(config)
+              : type === 'sms'
+                ? smsConfigProblem(config)
+                : null,
       },
       links,
       smppAccounts: smppSide.accounts,

@@ -29,6 +29,7 @@ import { Semaphore } from '../lib/semaphore.js';
 import type { DialPolicy } from '../router/dial-policy.js';
 import type { MessageRepository } from '../store/message-repository.js';
 import type { createMediaService } from './media.js';
+import { faxEngine } from './fax.js';
 
 /** The configured digest algorithms, checked: a typo must stop the start, not lock phones out. */
 function digestAlgorithms(names: string[]): DigestAlgorithm[] {
@@ -49,6 +50,17 @@ function callTarget(uri: string, domains: string[]): string | null {
   if (/^\+?[0-9]{3,15}$/.test(user)) return `tel:${user.startsWith('+') ? user : `+${user}`}`;
   const host = m[2]!.toLowerCase();
   return `sip:${user}@${domains.includes(host) ? host : (domains[0] ?? host)}`;
+}
+
+/** SWITCHBOARD_FAX_NUMBERS as tel: addresses, checked: a typo must stop the start. */
+function faxNumbers(numbers: string[]): Set<string> {
+  return new Set(
+    numbers.map((n) => {
+      const number = /^(?:tel:)?(\+?[0-9]{3,15})$/.exec(n.trim())?.[1];
+      if (!number) throw new Error(`SWITCHBOARD_FAX_NUMBERS: "${n}" is not an E.164 number`);
+      return `tel:${number.startsWith('+') ? number : `+${number}`}`;
+    }),
+  );
 }
 
 /** Room left in a mailbox for a recording, in ms of 8 kHz 16-bit audio; null for no quota. */
@@ -91,6 +103,9 @@ const CALL_OUTCOMES: Record<string, string> = {
   'voicemail discarded': 'discarded',
   'voicemail too short, discarded': 'too-short',
   'voicemail could not be stored': 'failed',
+  'fax stored': 'fax',
+  'fax received no pages': 'fax-empty',
+  'fax could not be stored': 'fax-failed',
 };
 
 /**
@@ -198,6 +213,7 @@ export async function startSipSide(
     callBack: d.callBack,
     noticeCodes: d.noticeCodes,
   });
+  const faxLines = faxNumbers(config.faxNumbers);
   const linkDigits = config.messageLinkNumber?.replace(/^\+/, '') ?? null;
   const voicemailUsers = new Set(['voicemail', config.voicemailNumber.toLowerCase()]);
   const voicemail = new VoicemailCalls({
@@ -280,6 +296,37 @@ export async function startSipSide(
           ],
         );
       }),
+    fax: {
+      detectMs: config.faxDetectSeconds * 1000,
+      dedicated: (address) => faxLines.has(address),
+      maxFaxMs: config.faxMaxSeconds * 1000,
+      engine: faxEngine(config),
+      transactions: sip.transactions,
+      local: () => sip.local(),
+      log: (event, detail) => logger.info(detail, event),
+      storeFax: (f) =>
+        storing.run(async () => {
+          const who = f.remoteId || f.from.replace(/^tel:/, '');
+          await intake.ingest(
+            {
+              type: 'fax',
+              from: f.from,
+              to: [f.to],
+              subject: `Fax from ${who}${f.complete ? '' : ` (incomplete: ${f.status})`}`,
+              durationMs: f.durationMs,
+              pages: f.pages,
+              authResults: `${realm}; caller-id=${f.caller.verified ? 'pass' : 'none'} reason="${f.caller.basis}"`,
+            },
+            [
+              {
+                contentType: 'image/tiff;application=faxg3',
+                filename: 'fax.tif',
+                content: await readFile(f.file),
+              },
+            ],
+          );
+        }),
+    },
     exits: { star: config.voicemailStarDestination, zero: config.voicemailZeroDestination },
     transactions: sip.transactions,
     local: () => sip.local(),

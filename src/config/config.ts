@@ -58,6 +58,10 @@ export interface Config {
   voicemailMinMs: number;
   voicemailSilenceSeconds: number;
   callBackMaxSeconds: number;
+  faxDetectSeconds: number;
+  faxNumbers: string[];
+  faxMaxSeconds: number;
+  faxEngine: string | null;
   messageLinkSeconds: number;
   messageLinkNumber: string | null;
   retentionSweepSeconds: number;

@@ -457,6 +457,37 @@ export const OPTIONS = [
       'Silence that ends a recording (the silence itself is trimmed off); 0 records until #, the hang-up or the length limit.',
   },
   {
+    key: 'faxDetectSeconds',
+    env: 'SWITCHBOARD_FAX_DETECT_SECONDS',
+    type: 'integer',
+    default: 10,
+    description:
+      "How long after answering a call to a subscriber's number a fax's calling tone (CNG) is listened for; when heard, the call is received as a fax. 0: every call is a voicemail.",
+  },
+  {
+    key: 'faxNumbers',
+    env: 'SWITCHBOARD_FAX_NUMBERS',
+    type: 'list',
+    default: [],
+    description:
+      "Dedicated fax numbers (E.164, comma-separated), each one of a subscriber's numbers: calls to them are received as faxes at once, with no greeting and no listening for the fax tone.",
+  },
+  {
+    key: 'faxMaxSeconds',
+    env: 'SWITCHBOARD_FAX_MAX_SECONDS',
+    type: 'integer',
+    default: 1800,
+    description: 'Longest fax call; the pages that arrived whole by then are kept.',
+  },
+  {
+    key: 'faxEngine',
+    env: 'SWITCHBOARD_FAX_ENGINE',
+    type: 'string',
+    default: null,
+    description:
+      'The fax engine helper (docs/fax.md); unset, the one scripts/ensure-fax-engine.sh builds at native/fax/build/switchboard-fax.',
+  },
+  {
     key: 'retentionSweepSeconds',
     env: 'SWITCHBOARD_RETENTION_SWEEP_SECONDS',
     type: 'integer',

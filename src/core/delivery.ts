@@ -119,6 +119,9 @@ export type SendOutcome =
       units?: number;
       unit?: string;
       detail?: string;
+      /** A fax: the receiving machine's station id, and the call's length in seconds. */
+      remoteId?: string;
+      seconds?: number;
       /**
        * Handed on, and the network's own receipt is awaited for this long (an SMSC's delivery
        * receipt): the delivery waits as A, becomes S when the receipt says delivered, F when it

@@ -17,11 +17,11 @@ export class ReceiptWriter {
     private readonly postmaster: string,
   ) {}
 
-  /** `sent`: what the delivering attempt used; a call's seconds are told to the sender. */
+  /** `sent`: what the delivering attempt used; a call's seconds, a fax's pages are told to the sender. */
   async write(
     delivery: Delivery,
     status: 'S' | 'F' | 'E',
-    sent?: { units: number; unit: string },
+    sent?: { units: number; unit: string; remoteId?: string; seconds?: number },
   ): Promise<void> {
     if (!delivery.subscriberId) return;
     const sender = await this.directory.lookup(delivery.subscriberId);
@@ -39,6 +39,10 @@ export class ReceiptWriter {
       errors,
       at: new Date().toISOString(),
       callSeconds: sent?.unit === 'second' ? sent.units : null,
+      fax:
+        sent?.unit === 'page'
+          ? { pages: sent.units, remoteId: sent.remoteId ?? '', seconds: sent.seconds ?? null }
+          : null,
     });
     await this.intake.ingest(
       {

@@ -21,6 +21,8 @@ export interface Texts {
     at: string;
     /** A message delivered by a call: how long the call lasted. */
     callSeconds?: number | null;
+    /** A message sent as a fax: the pages the receiving machine confirmed, and its station id. */
+    fax?: { pages: number; remoteId: string; seconds: number | null } | null;
   }): {
     subject: string;
     text: string;
@@ -121,14 +123,21 @@ const en: Texts = {
         (at ? `\nReceived: ${at}` : ''),
     };
   },
-  receipt: ({ status, recipient, subject, errors, at, callSeconds }) => {
+  receipt: ({ status, recipient, subject, errors, at, callSeconds, fax }) => {
     const what = subject ? `"${subject}"` : 'Your message';
     if (status === 'S')
       return {
         subject: `Delivered: ${subject ?? 'your message'}`,
         text:
           `${what} was delivered to ${recipient} at ${at}.` +
-          (callSeconds ? ` It was played on a call of ${clock(callSeconds * 1000)}.` : ''),
+          (fax
+            ? ` It was sent as a fax of ${fax.pages} ${fax.pages === 1 ? 'page' : 'pages'}` +
+              (fax.remoteId ? ` to the fax machine "${fax.remoteId}"` : '') +
+              (fax.seconds ? ` on a call of ${clock(fax.seconds * 1000)}` : '') +
+              '.'
+            : callSeconds
+              ? ` It was played on a call of ${clock(callSeconds * 1000)}.`
+              : ''),
       };
     const why = errors.length
       ? `\n\nWhat happened:\n${errors.map((e) => `- ${e}`).join('\n')}`
@@ -175,16 +184,21 @@ const de: Texts = {
         (at ? `\nEmpfangen: ${at}` : ''),
     };
   },
-  receipt: ({ status, recipient, subject, errors, at, callSeconds }) => {
+  receipt: ({ status, recipient, subject, errors, at, callSeconds, fax }) => {
     const what = subject ? `„${subject}“` : 'Ihre Nachricht';
     if (status === 'S')
       return {
         subject: `Zugestellt: ${subject ?? 'Ihre Nachricht'}`,
         text:
           `${what} wurde am ${at} an ${recipient} zugestellt.` +
-          (callSeconds
-            ? ` Sie wurde in einem Anruf von ${clock(callSeconds * 1000)} abgespielt.`
-            : ''),
+          (fax
+            ? ` Sie wurde als Fax mit ${fax.pages} ${fax.pages === 1 ? 'Seite' : 'Seiten'}` +
+              (fax.remoteId ? ` an das Faxgerät „${fax.remoteId}“` : '') +
+              (fax.seconds ? ` in einem Anruf von ${clock(fax.seconds * 1000)}` : '') +
+              ' gesendet.'
+            : callSeconds
+              ? ` Sie wurde in einem Anruf von ${clock(callSeconds * 1000)} abgespielt.`
+              : ''),
       };
     const why = errors.length
       ? `\n\nFehlerprotokoll:\n${errors.map((e) => `- ${e}`).join('\n')}`

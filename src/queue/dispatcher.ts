@@ -16,10 +16,13 @@ import { ChannelPool } from '../router/channel-pool.js';
 import { route } from '../router/router.js';
 import { wantsReceipt } from './receipt-policy.js';
 
-/** What the sent attempt used, for the receipt (a call's seconds). */
+/** What the sent attempt used, for the receipt (a call's seconds, a fax's pages). */
 export interface SentUsage {
   units: number;
   unit: string;
+  /** A fax: the receiving machine's station id and the call's length. */
+  remoteId?: string;
+  seconds?: number;
 }
 
 /** A resource's channel lent out for work outside the queue. */
@@ -378,6 +381,8 @@ export class Dispatcher {
         await this.finish({ ...delivery, status: 'S', resourceId: resource.id }, 'S', {
           units,
           unit: outcome.unit ?? 'message',
+          ...(outcome.remoteId !== undefined ? { remoteId: outcome.remoteId } : {}),
+          ...(outcome.seconds !== undefined ? { seconds: outcome.seconds } : {}),
         });
       return;
     }

@@ -191,7 +191,7 @@ export class VoiceResource implements OutboundResource {
       // The destination cannot be addressed with this resource (a number and no trunk, TCP).
       return { result: 'failed', error: `${destination}: ${(err as Error).message}` };
     }
-    if ('failed' in placed) return outcomeOf(destination, placed, trunk !== null);
+    if ('failed' in placed) return callOutcome(destination, placed, trunk !== null);
     return this.deliver(placed, spoken.parts, destination);
   }
 
@@ -335,7 +335,11 @@ function expectedSeconds(message: Message, notice: Record<string, unknown> | nul
  * matter, not the resource's); a trunk that does not answer or is in trouble (5xx) is tried
  * again and counts against the resource; a refusal fails the delivery.
  */
-function outcomeOf(destination: string, failure: CallFailure, viaTrunk: boolean): SendOutcome {
+export function callOutcome(
+  destination: string,
+  failure: CallFailure,
+  viaTrunk: boolean,
+): SendOutcome {
   const error = `${destination}: ${failure.reason}`;
   switch (failure.failed) {
     case 'busy':

@@ -64,28 +64,35 @@ function withSettings(cmd: Command): Command {
     .option('--url <url>', 'webhook: the http(s) URL deliveries are POSTed to')
     .option(
       '--secret <secret>',
-      'webhook: shared secret signing each request (16 characters or more); smtp: the smarthost password; voice: the trunk password',
+      'webhook: shared secret signing each request (16 characters or more); smtp: the smarthost password; voice, fax: the trunk password',
     )
     .option('--host <host>', 'smtp: the smarthost; without it mail goes straight to the MX')
     .option('--port <n>', 'smtp: the port (587 for a smarthost, 25 for MX)', whole(1))
     .option(
       '--user <name>',
-      'smtp: user name for AUTH at the smarthost; voice: user name at the trunk (password: --secret)',
+      'smtp: user name for AUTH at the smarthost; voice, fax: user name at the trunk (password: --secret)',
     )
     .option(
       '--trunk <sip-uri>',
-      'voice: the SIP trunk calls go through, e.g. sip:trunk.example.net:5060 (without one, sip: destinations are called directly and tel: numbers cannot be)',
+      'voice, fax: the SIP trunk calls go through, e.g. sip:trunk.example.net:5060 (without one, sip: destinations are called directly and tel: numbers cannot be)',
     )
     .option(
       '--ring-seconds <n>',
-      'voice: how long a call may ring before it counts as not answered',
+      'voice, fax: how long a call may ring before it counts as not answered',
       whole(5),
     )
-    .option('--caller-id <id>', 'voice: the caller id presented, a number (+4930...) or sip: URI')
+    .option(
+      '--caller-id <id>',
+      'voice, fax: the caller id presented, a number (+4930...) or sip: URI',
+    )
+    .option(
+      '--ident <station-id>',
+      'fax: our station id on faxes sent (up to 20 digits, + and spaces); default the caller id',
+    )
     .option('--secure', 'smtp: TLS from the start (port 465) instead of STARTTLS')
     .option(
       '--rate <prefix=price>',
-      'a destination prefix and its price per unit (a message; a second of a voice call), e.g. +49=0.05 or *=0; repeat for several',
+      'a destination prefix and its price per unit (a message; a second of a voice call; a page of a fax), e.g. +49=0.05 or *=0; repeat for several',
       parseRate,
     )
     .option('--currency <code>', 'ISO 4217 currency of the rates', (v) => v.toUpperCase())
@@ -114,6 +121,7 @@ function configOf(
   if (flags.trunk !== undefined) changes.trunk = flags.trunk;
   if (flags.ringSeconds !== undefined) changes.ringSeconds = flags.ringSeconds;
   if (flags.callerId !== undefined) changes.callerId = flags.callerId;
+  if (flags.ident !== undefined) changes.ident = flags.ident;
   return Object.keys(changes).length ? { ...base, ...changes } : undefined;
 }
 

@@ -60,6 +60,7 @@ export class VoicemailCall implements DepositHooks {
   private recordingOn = false;
   private urgent = false;
   private stored = false;
+  private handedOver = false;
   private readonly silence: SilenceDetector;
 
   constructor(
@@ -83,6 +84,18 @@ export class VoicemailCall implements DepositHooks {
 
   hangUp(): void {
     this.deposit.hangUp();
+  }
+
+  /**
+   * A fax took the call (fax-detection.ts): the flow stops where it is, nothing is kept, and
+   * the call stays up, its RTP session open, for the fax. False when the call is already ending.
+   */
+  handOver(): boolean {
+    if (this.stored) return false;
+    this.handedOver = true;
+    this.recordingOn = false;
+    this.deposit.hangUp();
+    return true;
   }
 
   /** The caller's audio, from the RTP session. */
@@ -188,6 +201,7 @@ export class VoicemailCall implements DepositHooks {
       });
       outcome = { last: this.deposit.current, callerHungUp: false, keep: true };
     }
+    if (this.handedOver) return this.discard('fax detected');
     if (outcome.callerHungUp && outcome.last === 'recording') {
       // The BYE comes on the signalling socket and can overtake the caller's last packets of
       // audio still queued on the RTP socket: keep taking them for a moment.

@@ -11,6 +11,8 @@ import { parseNameAddr, parseUri } from '../protocol/uri.js';
 import { newTag, responseTo } from '../responses.js';
 import type { SipPeer } from '../transport.js';
 import type { CallerId } from './caller-identity.js';
+import { FaxLine, FaxOrVoice } from './fax-detection.js';
+import { FaxReception, type FaxServices } from './fax-reception.js';
 import { forwardingOf } from './forwarding.js';
 import { RetrievalCall, type MailboxOwner, type RetrievalServices } from './retrieval-call.js';
 import { VoicemailCall, type CallServices, type Mailbox } from './voicemail-call.js';
@@ -39,6 +41,20 @@ export interface VoicemailCallDeps extends CallServices {
   /** The address RTP listens on and the SDP answer names. */
   rtpHost(): string;
   recordingsDir: string;
+  /**
+   * Fax reception on calls to subscribers' numbers: how long after the answer a fax's CNG tone
+   * is listened for (0: never), and what receiving needs. Absent, every call is a voicemail.
+   */
+  fax?: FaxServices & {
+    detectMs: number;
+    /** Whether a subscriber's address is a dedicated fax number (no greeting, no detection). */
+    dedicated(address: string): boolean;
+  };
+}
+
+/** Our station id on a fax: the number called, when it is one (T.30 allows digits, + and space). */
+function stationId(address: string): string {
+  return /^tel:(\+?[0-9]{1,20})$/.exec(address)?.[1] ?? '';
 }
 
 /** RFC 3261 13.3.1.4: the 200 is resent until the ACK comes, 500 ms doubling up to 4 s. */
@@ -164,6 +180,9 @@ export class VoicemailCalls {
       this.deps.recordingsDir,
       `${Date.now()}-${randomBytes(8).toString('hex')}.wav`,
     );
+    // A dedicated fax number records nothing: the fax takes the call at once.
+    const fax = this.deps.fax;
+    const faxLine = mailbox !== null && fax !== undefined && fax.dedicated(mailbox.address);
     let rtpPort: number;
     let recorder: WavRecorder | null = null;
     try {
@@ -175,7 +194,7 @@ export class VoicemailCalls {
           ? { address: offer.rtcp.address ?? offer.address, port: offer.rtcp.port }
           : undefined,
       );
-      if (mailbox) recorder = new WavRecorder(file);
+      if (mailbox && !faxLine) recorder = new WavRecorder(file);
     } catch (err) {
       await rtp.close();
       rmSync(file, { force: true });
@@ -192,19 +211,36 @@ export class VoicemailCalls {
     };
     const full =
       mailbox !== null && mailbox.roomMs !== null && mailbox.roomMs < this.deps.minRecordingMs;
-    const call: AnsweredCall =
-      mailbox && recorder
-        ? new VoicemailCall(
-            dialog,
-            rtp,
-            recorder,
-            mailbox,
-            caller,
-            forwarding.reason,
-            this.deps,
-            full ? 'mailbox-full' : 'greeting',
-          )
-        : new RetrievalCall(dialog, rtp, owner, this.deps.retrieval, link);
+    const answeredAt = Date.now();
+    const faxReception = (services: FaxServices, to: Mailbox) =>
+      new FaxReception(
+        dialog,
+        rtp,
+        file.replace(/\.wav$/, '.tif'),
+        stationId(to.address),
+        to,
+        caller,
+        answeredAt,
+        services,
+      );
+    let call: AnsweredCall;
+    if (mailbox && fax && faxLine) call = new FaxLine(faxReception(fax, mailbox), dialog, rtp, fax);
+    else if (mailbox && recorder) {
+      const voicemail = new VoicemailCall(
+        dialog,
+        rtp,
+        recorder,
+        mailbox,
+        caller,
+        forwarding.reason,
+        this.deps,
+        full ? 'mailbox-full' : 'greeting',
+      );
+      const to = mailbox;
+      call = fax
+        ? new FaxOrVoice(voicemail, fax.detectMs, () => faxReception(fax, to), this.deps.log)
+        : voicemail;
+    } else call = new RetrievalCall(dialog, rtp, owner, this.deps.retrieval, link);
     holder.call = call;
     let confirm: (acked: boolean) => void = () => undefined;
     const confirmed = new Promise<boolean>((resolve) => (confirm = resolve));
@@ -241,16 +277,23 @@ export class VoicemailCalls {
         () => entry.acked || !this.calls.has(callId),
         () => peer.send(answer),
       );
-    this.deps.log(callingIn ? 'mailbox call answered' : 'voicemail call answered', {
-      call: callId,
-      mailbox: mailbox?.subscriberId ?? owner?.subscriberId ?? null,
-      codec: codec.name,
-      greeting: forwarding.reason,
-      forwarded: forwarding.source,
-      caller: caller.address,
-      callerVerified: caller.basis,
-      full,
-    });
+    this.deps.log(
+      callingIn
+        ? 'mailbox call answered'
+        : faxLine
+          ? 'fax call answered'
+          : 'voicemail call answered',
+      {
+        call: callId,
+        mailbox: mailbox?.subscriberId ?? owner?.subscriberId ?? null,
+        codec: codec.name,
+        greeting: forwarding.reason,
+        forwarded: forwarding.source,
+        caller: caller.address,
+        callerVerified: caller.basis,
+        full,
+      },
+    );
     void call.run(confirmed).finally(() => {
       this.calls.delete(callId);
       this.ended.set(callId, Date.now() + AFTER_TRANSFER_MS);
