@@ -6,7 +6,7 @@ import type { Subscriber } from '../../core/subscriber.js';
 import { newId } from '../../lib/ids.js';
 import { TokenBucket } from '../../lib/token-bucket.js';
 import type { ApplicationReceipts, ExpectedReceipt } from './application-receipts.js';
-import { textCoding } from './data-coding.js';
+import { textCoding } from './protocol/data-coding.js';
 import { Reassembly } from './protocol/reassembly.js';
 import { decodeShortMessage, type Concatenation } from './protocol/short-message.js';
 import type { SubmitAnswer } from './smpp-session.js';

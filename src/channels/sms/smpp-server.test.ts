@@ -9,7 +9,7 @@ import { senderAddress } from '../../directory/smpp-accounts.js';
 import { TokenBucket } from '../../lib/token-bucket.js';
 import { ApplicationReceipts, type ReceiptSession } from './application-receipts.js';
 import { ApplicationSubmissions } from './application-submissions.js';
-import { textCoding } from './data-coding.js';
+import { textCoding } from './protocol/data-coding.js';
 import { FrameReader, FramingError } from './frame-reader.js';
 import { planSms } from './protocol/segments.js';
 import { receiptText } from './receipt-text.js';

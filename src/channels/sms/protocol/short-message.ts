@@ -1,3 +1,4 @@
+import { textCoding } from './data-coding.js';
 import { decodeGsm7 } from './gsm7.js';
 import { decodeUcs2 } from './segments.js';
 
@@ -36,8 +37,8 @@ export function concatenationIn(udh: Buffer): Concatenation | null {
 
 /**
  * Decodes what an SMSC or application sent in short_message (or message_payload): the UDH when
- * esm_class has UDHI (0x40) set, then the text by data_coding: 8 UCS-2, 3 Latin-1, 0/1 and
- * anything unknown GSM-7 (unpacked, as SMPP carries it). A UDH that does not fit the message
+ * esm_class has UDHI (0x40) set, then the text by data_coding (`textCoding`): UCS-2, Latin-1
+ * (IA5 too), else GSM-7 (unpacked, as SMPP carries it). A UDH that does not fit the message
  * is an error: the caller answers with a generic_nack or an ESME_RINVMSGLEN.
  */
 export function decodeShortMessage(
@@ -56,7 +57,9 @@ export function decodeShortMessage(
     // A part numbered outside its total is no part of anything.
     if (part && (part.total === 0 || part.seq === 0 || part.seq > part.total)) part = null;
   }
-  const coding = dataCoding & 0x0f;
+  // The coding groups of 03.38 (0xF0 message classes, 00xx general) are read as SMPP's own
+  // values are; a coding we cannot read is taken as GSM-7, the SMSC default.
+  const coding = textCoding(dataCoding) ?? 0;
   const text =
     coding === 8 ? decodeUcs2(body) : coding === 3 ? body.toString('latin1') : decodeGsm7(body);
   return { text, part };
