@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { ADMIN_TOKEN, Client, ServerProcess, subscriberClient } from './harness.js';
 import { eventually } from './receiver.js';
-import { SmscSimulator } from './smsc-simulator.js';
+import { addSmscResource, SmscSimulator } from './smsc-simulator.js';
 
 /**
  * SMS as conversations through the REST API: texts from two numbers make two conversations,
@@ -28,23 +28,7 @@ before(async () => {
   });
   ann = await subscriberClient(server, { name: 'Ann', addresses: [`tel:+${ANN}`] });
   bob = await subscriberClient(server, { name: 'Bob', addresses: ['tel:+15550002'] });
-  const sms = await new Client(server.url, ADMIN_TOKEN).post('/api/v1/resources', {
-    name: 'smsc',
-    type: 'sms',
-    config: {
-      host: '127.0.0.1',
-      port: smsc.port,
-      systemId: 'switchboard',
-      sourceAddr: '+15559900',
-      receiptSeconds: 30,
-    },
-    secret: 'smpp-pw',
-    messageTypes: ['*'],
-    rates: [{ prefix: '+49', price: 0.07 }],
-    currency: 'EUR',
-  });
-  assert.equal(sms.status, 201, JSON.stringify(sms.body));
-  await eventually(async () => smsc.bound > 0 || undefined, 'Switchboard to bind to the SMSC');
+  await addSmscResource(new Client(server.url, ADMIN_TOKEN), smsc);
 });
 
 after(async () => {

@@ -210,3 +210,38 @@ export class SmscSimulator {
     await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
   }
 }
+
+/**
+ * Adds an `sms` resource bound to the simulator (system_id `switchboard`, password `smpp-pw`,
+ * notices from +15559900) and waits for Switchboard to bind; `resource` changes any field.
+ */
+export async function addSmscResource(
+  admin: { post(path: string, body: unknown): Promise<{ status: number; body: any }> },
+  smsc: SmscSimulator,
+  resource: { config?: Record<string, unknown>; [field: string]: unknown } = {},
+): Promise<void> {
+  const { config, ...fields } = resource;
+  const added = await admin.post('/api/v1/resources', {
+    name: 'smsc',
+    type: 'sms',
+    secret: 'smpp-pw',
+    messageTypes: ['*'],
+    rates: [{ prefix: '+49', price: 0.07 }],
+    currency: 'EUR',
+    ...fields,
+    config: {
+      host: '127.0.0.1',
+      port: smsc.port,
+      systemId: 'switchboard',
+      sourceAddr: '+15559900',
+      receiptSeconds: 30,
+      ...config,
+    },
+  });
+  if (added.status !== 201) throw new Error(`the sms resource: ${JSON.stringify(added.body)}`);
+  const deadline = Date.now() + 15_000;
+  while (smsc.bound === 0) {
+    if (Date.now() > deadline) throw new Error('Switchboard did not bind to the SMSC');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

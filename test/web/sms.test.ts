@@ -3,7 +3,7 @@ import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { ADMIN_TOKEN, Client, ServerProcess, subscriberClient } from '../e2e/harness.js';
 import { eventually } from '../e2e/receiver.js';
-import { SmscSimulator } from '../e2e/smsc-simulator.js';
+import { addSmscResource, SmscSimulator } from '../e2e/smsc-simulator.js';
 import { launchBrowser, screenshot, signIn } from './browser.js';
 
 /**
@@ -27,23 +27,7 @@ before(async () => {
     SWITCHBOARD_DELIVERY_POLL_MS: '100',
   });
   ann = await subscriberClient(server, { name: 'Ann', addresses: [`tel:+${ANN}`] });
-  const sms = await new Client(server.url, ADMIN_TOKEN).post('/api/v1/resources', {
-    name: 'smsc',
-    type: 'sms',
-    config: {
-      host: '127.0.0.1',
-      port: smsc.port,
-      systemId: 'switchboard',
-      sourceAddr: '+15559900',
-      receiptSeconds: 30,
-    },
-    secret: 'smpp-pw',
-    messageTypes: ['*'],
-    rates: [{ prefix: '+49', price: 0.07 }],
-    currency: 'EUR',
-  });
-  assert.equal(sms.status, 201, JSON.stringify(sms.body));
-  await eventually(async () => smsc.bound > 0 || undefined, 'Switchboard to bind to the SMSC');
+  await addSmscResource(new Client(server.url, ADMIN_TOKEN), smsc);
   assert.deepEqual(await smsc.deliver('4930111', ANN, 'Are we still on for Friday?'), [0]);
   assert.deepEqual(await smsc.deliver('4930222', ANN, 'Your parcel is at the door'), [0]);
   assert.deepEqual(await smsc.deliver('4930111', ANN, 'Bring the plans, please'), [0]);
