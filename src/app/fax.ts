@@ -2,9 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { PDFDocument } from 'pdf-lib';
 import type { FaxDocument } from '../channels/sip/fax-resource.js';
 import type { Config } from '../config/config.js';
 import type { SendRequest } from '../core/delivery.js';
+import type { Part } from '../core/message.js';
 import type { Directory } from '../directory/directory.js';
 import { withCover } from '../media/cover-page.js';
 import { SpandspFaxEngine } from '../media/fax-engine.js';
@@ -20,19 +22,53 @@ export function faxEngine(config: Config): SpandspFaxEngine {
   return new SpandspFaxEngine({ binary: config.faxEngine ?? BUILT_FAX_ENGINE });
 }
 
-/** What can be faxed, best first: a document, a picture, then the text of the message. */
-function faxable(contentType: string): number {
-  if (contentType.startsWith('application/pdf')) return 0;
-  if (contentType.startsWith('image/tiff')) return 1;
-  if (contentType.startsWith('image/')) return 2;
-  if (contentType.startsWith('text/plain')) return 3;
-  return -1;
+/** Parts that are pages of the fax: documents and pictures (a text file attached too). */
+function isDocument(part: Part): boolean {
+  const type = part.contentType.toLowerCase();
+  return (
+    type.startsWith('application/pdf') ||
+    type.startsWith('image/') ||
+    (type.startsWith('text/plain') && part.filename !== null)
+  );
+}
+
+/** The cover page shows a note of up to 15 lines of 60 characters. */
+const NOTE_LINE_CHARS = 60;
+
+/** A note's paragraphs broken into the cover's lines at spaces, so no word is cut off. */
+function coverNote(text: string): string | null {
+  const lines: string[] = [];
+  for (const paragraph of text.trim().split(/\r?\n/)) {
+    let line = '';
+    for (const word of paragraph.split(/\s+/).filter(Boolean)) {
+      if (line && line.length + 1 + word.length > NOTE_LINE_CHARS) {
+        lines.push(line);
+        line = '';
+      }
+      line = line ? `${line} ${word}` : word;
+    }
+    lines.push(line);
+  }
+  return lines.join('\n').trim() || null;
+}
+
+/** Documents one after the other, as one PDF. */
+async function joined(pdfs: Buffer[]): Promise<Buffer> {
+  if (pdfs.length === 1) return pdfs[0]!;
+  const out = await PDFDocument.create();
+  for (const pdf of pdfs) {
+    const doc = await PDFDocument.load(pdf);
+    for (const page of await out.copyPages(doc, doc.getPageIndices())) out.addPage(page);
+  }
+  return Buffer.from(await out.save());
 }
 
 /**
- * A message as the fax resource sends it: its document (a PDF as it is; TIFF, pictures and
- * text made into a PDF by the media converters), a cover page in front in the sender's
- * language, then fax pages (G3 TIFF F) in a file of its own under the data folder.
+ * A message as the fax resource sends it: its documents in order (PDFs as they are; TIFF,
+ * pictures and text files made into PDF by the media converters), a cover page in front in the
+ * sender's language with the message's text as its note (an email's body, say), then fax pages
+ * (G3 TIFF F) in a file of its own under the data folder. A message with only text sends the
+ * text as its page.
  */
 export function faxDocuments(deps: {
   config: Config;
@@ -42,23 +78,32 @@ export function faxDocuments(deps: {
   const folder = join(deps.config.dataDir, 'fax-out');
   return async (request) => {
     const { message, delivery } = request;
-    const part = message.parts
-      .filter((p) => p.derivedFrom === null && faxable(p.contentType) >= 0)
-      .sort((a, b) => faxable(a.contentType) - faxable(b.contentType))[0];
-    if (!part) return { error: `a ${message.type} message with nothing to fax` };
+    const originals = message.parts.filter((p) => p.derivedFrom === null);
+    const text = originals.find((p) => p.contentType.startsWith('text/plain') && !p.filename);
+    const documents = originals.filter(isDocument);
+    // Text alone is the page; beside documents it is the cover's note.
+    const pages = documents.length ? documents : text ? [text] : [];
+    if (!pages.length) return { error: `a ${message.type} message with nothing to fax` };
     const sender = delivery.subscriberId
       ? await deps.directory.lookup(delivery.subscriberId).catch(() => null)
       : null;
     try {
-      const pdf = part.contentType.startsWith('application/pdf')
-        ? await request.part(part.index)
-        : await request.rendition(part.index, 'application/pdf');
+      const note =
+        documents.length && text ? (await request.part(text.index)).toString('utf8') : '';
+      const pdfs: Buffer[] = [];
+      for (const part of pages)
+        pdfs.push(
+          part.contentType.startsWith('application/pdf')
+            ? await request.part(part.index)
+            : await request.rendition(part.index, 'application/pdf'),
+        );
       const covered = await withCover(
-        pdf,
+        await joined(pdfs),
         {
           to: delivery.recipient.replace(/^tel:/, ''),
           from: sender?.name ?? message.from.replace(/^(tel|mailto|sip):/, ''),
           subject: message.subject,
+          comments: coverNote(note),
         },
         sender?.language ?? deps.config.defaultLanguage,
       );
