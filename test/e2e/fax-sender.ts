@@ -85,4 +85,35 @@ export class TestFaxSender {
     await this.calls.close();
     await this.sip.close();
   }
+
+  /**
+   * A caller that sends nothing but silence: calls `destination` and plays silent G.711 frames
+   * (every 20 ms) for up to `maxMs`, hanging up itself then unless the far end did first.
+   * Resolves with who hung up, after how long, and how many of the frames heard carried sound
+   * (a fax answering sends its CED and DIS tones).
+   */
+  async sendSilence(
+    destination: string,
+    options: { from: string; maxMs: number },
+  ): Promise<{ hungUpBy: 'remote' | 'local'; ms: number; framesWithSound: number }> {
+    let framesWithSound = 0;
+    const call = await this.calls.place(destination, {
+      from: options.from,
+      ringTimeoutMs: 10_000,
+      events: {
+        audio: (pcm) => {
+          let energy = 0;
+          for (const s of pcm) energy += s * s;
+          // Above about -40 dBFS.
+          if (Math.sqrt(energy / pcm.length) > 330) framesWithSound++;
+        },
+      },
+    });
+    if ('failed' in call) throw new Error(`the call failed: ${call.status} ${call.reason}`);
+    await call.rtp.play(new Int16Array((options.maxMs / 1000) * 8000), call.signal);
+    const ended = await Promise.race([call.ended, Promise.resolve(null)]);
+    if (!ended) await call.hangUp();
+    const end = await call.ended;
+    return { hungUpBy: end.by, ms: end.at - call.answeredAt, framesWithSound };
+  }
 }

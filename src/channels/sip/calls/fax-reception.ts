@@ -109,7 +109,7 @@ export class FaxReception {
     if (outcome.engineFailed) this.services.log('fax engine failed', detail);
     if (outcome.pages === 0) {
       await rm(this.file, { force: true });
-      this.services.log('fax received no pages', detail);
+      this.services.log('fax received no pages', { ...detail, reason: noFax(outcome, detail) });
       return;
     }
     try {
@@ -135,4 +135,16 @@ export class FaxReception {
       });
     }
   }
+}
+
+/**
+ * Why a fax call left nothing, for the log: the caller hung up, our engine failed, or T.30 gave
+ * up; a caller that never named a station never answered our fax tones as a fax machine does
+ * (silence, a voice, a modem), the likeliest case of a call with no fax at all.
+ */
+function noFax(outcome: FaxOutcome, detail: { callerHungUp: boolean }): string {
+  if (outcome.engineFailed) return `the fax engine failed: ${outcome.status}`;
+  if (detail.callerHungUp) return 'the caller hung up before a whole page arrived';
+  if (!outcome.remoteId) return `no fax machine answered our fax tones: ${outcome.status}`;
+  return `no page arrived whole: ${outcome.status}`;
 }
