@@ -177,9 +177,10 @@ test('a PDF mailed with AUTH to <number>@fax.<domain> goes out through the fax r
 
 test('pictures mailed to a fax address are faxed as pages, in the order attached', async () => {
   const before = machine.received.length;
-  // An A4-shaped PNG black on its left half, and a JPEG black on its top half.
+  // A4-shaped: a PNG black on its left half, a JPEG on its top half, a colour TIFF on its right.
   const left = join(dir, 'left.png');
   const top = join(dir, 'top.jpg');
+  const right = join(dir, 'right.tif');
   const half = (width: number, height: number) =>
     sharp({ create: { width, height, channels: 3, background: '#000000' } }).png().toBuffer();
   await sharp({ create: { width: 850, height: 1200, channels: 3, background: '#ffffff' } })
@@ -190,6 +191,10 @@ test('pictures mailed to a fax address are faxed as pages, in the order attached
     .composite([{ input: await half(850, 600), left: 0, top: 0 }])
     .jpeg()
     .toFile(top);
+  await sharp({ create: { width: 850, height: 1200, channels: 3, background: '#ffffcc' } })
+    .composite([{ input: await half(425, 1200), left: 425, top: 0 }])
+    .tiff({ compression: 'lzw' })
+    .toFile(right);
   const seen = await messageDeliveries();
   const sent = await swaks(server.submissionPort, [
     ...auth,
@@ -213,6 +218,12 @@ test('pictures mailed to a fax address are faxed as pages, in the order attached
     'top.jpg',
     '--attach',
     `@${top}`,
+    '--attach-type',
+    'image/tiff',
+    '--attach-name',
+    'right.tif',
+    '--attach',
+    `@${right}`,
   ]);
   assert.equal(sent.code, 0, sent.out);
   const delivery = await endedDelivery('tel:+4930555100', seen);
@@ -220,15 +231,18 @@ test('pictures mailed to a fax address are faxed as pages, in the order attached
   assert.equal(machine.received.length, before + 1);
   const fax = machine.received[before]!;
   assert.equal(fax.outcome.ok, true, fax.outcome.status);
-  assert.equal(fax.outcome.pages, 3, 'the cover and one page a picture');
+  assert.equal(fax.outcome.pages, 4, 'the cover and one page a picture');
   const received = readFileSync(fax.file);
   const png = await tiffPage(received, 1);
   const jpeg = await tiffPage(received, 2);
+  const tiff = await tiffPage(received, 3);
   // Each half judged away from the edges, where fitting the page leaves margins.
   assert.ok(blackShare(png, [0.1, 0.4], [0.2, 0.8]) > 0.9, 'the PNG’s left half is black');
   assert.ok(blackShare(png, [0.6, 0.9], [0.2, 0.8]) < 0.05, 'the PNG’s right half is white');
   assert.ok(blackShare(jpeg, [0.2, 0.8], [0.1, 0.4]) > 0.9, 'the JPEG’s top half is black');
   assert.ok(blackShare(jpeg, [0.2, 0.8], [0.6, 0.9]) < 0.05, 'the JPEG’s bottom half is white');
+  assert.ok(blackShare(tiff, [0.6, 0.9], [0.2, 0.8]) > 0.9, 'the TIFF’s right half is black');
+  assert.ok(blackShare(tiff, [0.1, 0.4], [0.2, 0.8]) < 0.05, 'the TIFF’s left half is white');
   assert.match(await ocrPage(received, 0), /Sketches as discussed/);
 });
 
