@@ -182,7 +182,9 @@ test('pictures mailed to a fax address are faxed as pages, in the order attached
   const top = join(dir, 'top.jpg');
   const right = join(dir, 'right.tif');
   const half = (width: number, height: number) =>
-    sharp({ create: { width, height, channels: 3, background: '#000000' } }).png().toBuffer();
+    sharp({ create: { width, height, channels: 3, background: '#000000' } })
+      .png()
+      .toBuffer();
   await sharp({ create: { width: 850, height: 1200, channels: 3, background: '#ffffff' } })
     .composite([{ input: await half(425, 1200), left: 0, top: 0 }])
     .png()
@@ -283,10 +285,6 @@ test('no open relay: mail to a fax address that is not signed in is refused with
 
   // Give a queued delivery time to dial, were there one.
   await new Promise((r) => setTimeout(r, 2000));
-  assert.equal(
-    (await messageDeliveries()).length,
-    deliveriesBefore,
-    'no delivery was queued',
-  );
+  assert.equal((await messageDeliveries()).length, deliveriesBefore, 'no delivery was queued');
   assert.equal(machine.received.length + machine.refused, callsBefore, 'nothing was dialled');
 });
