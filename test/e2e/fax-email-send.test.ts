@@ -248,6 +248,43 @@ test('pictures mailed to a fax address are faxed as pages, in the order attached
   assert.match(await ocrPage(received, 0), /Sketches as discussed/);
 });
 
+test('a mailed "PDF" that is no PDF fails the delivery without a call, and the sender is told why', async () => {
+  const callsBefore = machine.received.length + machine.refused;
+  const broken = join(dir, 'broken.pdf');
+  writeFileSync(broken, '%PDF-1.4\nthis is where the pages would be, but the file ends here');
+  const seen = await messageDeliveries();
+  const sent = await swaks(server.submissionPort, [
+    ...auth,
+    '--from',
+    'ann@a.test',
+    '--to',
+    '4930555100@fax.a.test',
+    '--header',
+    'Subject: Broken scan',
+    '--attach-type',
+    'application/pdf',
+    '--attach-name',
+    'broken.pdf',
+    '--attach',
+    `@${broken}`,
+  ]);
+  assert.equal(sent.code, 0, sent.out);
+  const delivery = await endedDelivery('tel:+4930555100', seen);
+  assert.equal(delivery.status, 'F', JSON.stringify(delivery));
+  assert.equal(delivery.attempts, 1, 'not tried again: the document will not get better');
+  assert.match(delivery.errorLog[0].error, /the document cannot be made into fax pages/);
+  assert.equal(machine.received.length + machine.refused, callsBefore, 'nothing was dialled');
+  const receipt = await eventually(async () => {
+    const list = (await ann.client.get('/api/v1/messages?folder=inbox')).body.messages as any[];
+    return list.find((m) => m.subject === 'Not delivered: Broken scan');
+  }, 'Ann’s receipt');
+  const text = String((await ann.client.get(`/api/v1/messages/${receipt.id}/parts/1`)).body);
+  assert.match(
+    text,
+    /could not be delivered to tel:\+4930555100[\s\S]*cannot be made into fax pages/,
+  );
+});
+
 test('no open relay: mail to a fax address that is not signed in is refused with 5xx and dials nothing', async () => {
   const callsBefore = machine.received.length + machine.refused;
   const deliveriesBefore = (await messageDeliveries()).length;
