@@ -74,7 +74,7 @@ test('silence to a fax number: T.30 gives up, we hang up, the reason is logged, 
   const log = await logged(/"msg":"fax received no pages"/, since);
   assert.match(
     log,
-    /"pages":0,"remoteId":"","status":"[^"]+","complete":false,"engineFailed":false,"callerHungUp":false[^\n]*"reason":"no fax machine answered our fax tones: [^"]+"[^\n]*"msg":"fax received no pages"/,
+    /"reason":"no fax machine answered our fax tones: [^"]+","pages":0,"remoteId":"","status":"[^"]+","complete":false,"engineFailed":false,"callerHungUp":false[^\n]*"msg":"fax received no pages"/,
   );
   assert.equal(await count('fax'), faxes, 'no fax stored');
   assert.equal(await count('voice'), voices, 'no voicemail either');

@@ -94,6 +94,7 @@ export class FaxReception {
   private async keep(outcome: FaxOutcome): Promise<void> {
     const detail = {
       call: this.dialog.callId,
+      ...(outcome.pages === 0 ? { reason: noFax(outcome, this.callerHungUp) } : {}),
       pages: outcome.pages,
       remoteId: outcome.remoteId,
       status: outcome.status,
@@ -109,7 +110,7 @@ export class FaxReception {
     if (outcome.engineFailed) this.services.log('fax engine failed', detail);
     if (outcome.pages === 0) {
       await rm(this.file, { force: true });
-      this.services.log('fax received no pages', { ...detail, reason: noFax(outcome, detail) });
+      this.services.log('fax received no pages', detail);
       return;
     }
     try {
@@ -142,9 +143,9 @@ export class FaxReception {
  * up; a caller that never named a station never answered our fax tones as a fax machine does
  * (silence, a voice, a modem), the likeliest case of a call with no fax at all.
  */
-function noFax(outcome: FaxOutcome, detail: { callerHungUp: boolean }): string {
+function noFax(outcome: FaxOutcome, callerHungUp: boolean): string {
   if (outcome.engineFailed) return `the fax engine failed: ${outcome.status}`;
-  if (detail.callerHungUp) return 'the caller hung up before a whole page arrived';
+  if (callerHungUp) return 'the caller hung up before a whole page arrived';
   if (!outcome.remoteId) return `no fax machine answered our fax tones: ${outcome.status}`;
   return `no page arrived whole: ${outcome.status}`;
 }
