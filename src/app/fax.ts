@@ -6,7 +6,6 @@ import { PDFDocument } from 'pdf-lib';
 import type { FaxDocument } from '../channels/sip/fax-resource.js';
 import type { Config } from '../config/config.js';
 import type { SendRequest } from '../core/delivery.js';
-import type { Part } from '../core/message.js';
 import type { Directory } from '../directory/directory.js';
 import { withCover } from '../media/cover-page.js';
 import { SpandspFaxEngine } from '../media/fax-engine.js';
@@ -22,14 +21,13 @@ export function faxEngine(config: Config): SpandspFaxEngine {
   return new SpandspFaxEngine({ binary: config.faxEngine ?? BUILT_FAX_ENGINE });
 }
 
-/** Parts that are pages of the fax: documents and pictures (a text file attached too). */
-function isDocument(part: Part): boolean {
-  const type = part.contentType.toLowerCase();
-  return (
-    type.startsWith('application/pdf') ||
-    type.startsWith('image/') ||
-    (type.startsWith('text/plain') && part.filename !== null)
-  );
+/** What can be faxed, best first: a document, a picture, then the text of the message. */
+function faxable(contentType: string): number {
+  if (contentType.startsWith('application/pdf')) return 0;
+  if (contentType.startsWith('image/tiff')) return 1;
+  if (contentType.startsWith('image/')) return 2;
+  if (contentType.startsWith('text/plain')) return 3;
+  return -1;
 }
 
 /** The cover page shows a note of up to 15 lines of 60 characters. */
@@ -64,11 +62,11 @@ async function joined(pdfs: Buffer[]): Promise<Buffer> {
 }
 
 /**
- * A message as the fax resource sends it: its documents in order (PDFs as they are; TIFF,
- * pictures and text files made into PDF by the media converters), a cover page in front in the
- * sender's language with the message's text as its note (an email's body, say), then fax pages
- * (G3 TIFF F) in a file of its own under the data folder. A message with only text sends the
- * text as its page.
+ * A message as the fax resource sends it: its documents and pictures in the order they were
+ * attached (PDF as they are; TIFF and pictures made into PDF by the media converters), or its
+ * text when it has none; the cover page in front in the sender's language, with the message's
+ * text (an email's body) as its note beside documents; then fax pages (G3 TIFF F) in a file of
+ * its own under the data folder.
  */
 export function faxDocuments(deps: {
   config: Config;
@@ -79,19 +77,22 @@ export function faxDocuments(deps: {
   return async (request) => {
     const { message, delivery } = request;
     const originals = message.parts.filter((p) => p.derivedFrom === null);
-    const text = originals.find((p) => p.contentType.startsWith('text/plain') && !p.filename);
-    const documents = originals.filter(isDocument);
-    // Text alone is the page; beside documents it is the cover's note.
-    const pages = documents.length ? documents : text ? [text] : [];
-    if (!pages.length) return { error: `a ${message.type} message with nothing to fax` };
+    const documents = originals.filter((p) => faxable(p.contentType) >= 0);
+    const chosen = documents.some((p) => faxable(p.contentType) < 3)
+      ? documents.filter((p) => faxable(p.contentType) < 3)
+      : documents.slice(0, 1);
+    if (chosen.length === 0) return { error: `a ${message.type} message with nothing to fax` };
+    // Beside documents, the message's own text is the cover's note (not a page of its own).
+    const text = chosen.some((p) => faxable(p.contentType) < 3)
+      ? originals.find((p) => p.contentType.startsWith('text/plain') && !p.filename)
+      : undefined;
     const sender = delivery.subscriberId
       ? await deps.directory.lookup(delivery.subscriberId).catch(() => null)
       : null;
     try {
-      const note =
-        documents.length && text ? (await request.part(text.index)).toString('utf8') : '';
+      const note = text ? (await request.part(text.index)).toString('utf8') : '';
       const pdfs: Buffer[] = [];
-      for (const part of pages)
+      for (const part of chosen)
         pdfs.push(
           part.contentType.startsWith('application/pdf')
             ? await request.part(part.index)
