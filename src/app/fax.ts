@@ -6,7 +6,7 @@ import type { FaxDocument } from '../channels/sip/fax-resource.js';
 import type { Config } from '../config/config.js';
 import type { SendRequest } from '../core/delivery.js';
 import type { Directory } from '../directory/directory.js';
-import { withCover } from '../media/cover-page.js';
+import { FAX_COVER_TYPE, faxDocument, parseCoverChoice } from '../media/cover-page.js';
 import { SpandspFaxEngine } from '../media/fax-engine.js';
 import type { MediaService } from '../media/media-service.js';
 import { documentPages } from '../media/pages.js';
@@ -30,9 +30,11 @@ function faxable(contentType: string): number {
 }
 
 /**
- * A message as the fax resource sends it: its document (a PDF as it is; TIFF, pictures and
- * text made into a PDF by the media converters), a cover page in front in the sender's
- * language, then fax pages (G3 TIFF F) in a file of its own under the data folder.
+ * A message as the fax resource sends it: its documents and pictures in the order they were
+ * attached (PDF as they are; TIFF and pictures made into PDF by the media converters), or its
+ * text when it has none; the cover page in front in the sender's language, unless the sender
+ * chose none (the cover part compose keeps); then fax pages (G3 TIFF F) in a file of its own
+ * under the data folder.
  */
 export function faxDocuments(deps: {
   config: Config;
@@ -42,24 +44,39 @@ export function faxDocuments(deps: {
   const folder = join(deps.config.dataDir, 'fax-out');
   return async (request) => {
     const { message, delivery } = request;
-    const part = message.parts
-      .filter((p) => p.derivedFrom === null && faxable(p.contentType) >= 0)
-      .sort((a, b) => faxable(a.contentType) - faxable(b.contentType))[0];
-    if (!part) return { error: `a ${message.type} message with nothing to fax` };
+    const originals = message.parts.filter((p) => p.derivedFrom === null);
+    const documents = originals.filter((p) => faxable(p.contentType) >= 0);
+    const chosen = documents.some((p) => faxable(p.contentType) < 3)
+      ? documents.filter((p) => faxable(p.contentType) < 3)
+      : documents.slice(0, 1);
+    if (chosen.length === 0) return { error: `a ${message.type} message with nothing to fax` };
+    const coverPart = originals.find((p) => p.contentType.startsWith(FAX_COVER_TYPE));
     const sender = delivery.subscriberId
       ? await deps.directory.lookup(delivery.subscriberId).catch(() => null)
       : null;
     try {
-      const pdf = part.contentType.startsWith('application/pdf')
-        ? await request.part(part.index)
-        : await request.rendition(part.index, 'application/pdf');
-      const covered = await withCover(
-        pdf,
-        {
-          to: delivery.recipient.replace(/^tel:/, ''),
-          from: sender?.name ?? message.from.replace(/^(tel|mailto|sip):/, ''),
-          subject: message.subject,
-        },
+      const choice = coverPart ? parseCoverChoice(await request.part(coverPart.index)) : null;
+      const pdfs: Buffer[] = [];
+      for (const part of chosen)
+        pdfs.push(
+          part.contentType.startsWith('application/pdf')
+            ? await request.part(part.index)
+            : await request.rendition(part.index, 'application/pdf'),
+        );
+      const number = delivery.recipient.replace(/^tel:/, '');
+      const covered = await faxDocument(
+        pdfs,
+        choice?.style === 'none'
+          ? null
+          : {
+              to: choice?.recipientName ? `${choice.recipientName}, ${number}` : number,
+              from:
+                choice?.senderName ??
+                sender?.name ??
+                message.from.replace(/^(tel|mailto|sip):/, ''),
+              subject: message.subject,
+              comments: choice?.note ?? null,
+            },
         sender?.language ?? deps.config.defaultLanguage,
       );
       const tiff = (

@@ -5,6 +5,7 @@ import { normaliseAddress } from '../../../core/address.js';
 import { forbidden, invalid } from '../../../core/errors.js';
 import type { IncomingPart, IngestResult } from '../../../core/ingest.js';
 import type { RestApiDeps } from '../deps.js';
+import { FAX_COVER_TYPE } from '../../../media/cover-page.js';
 import { requirePrincipal } from '../principal.js';
 import { Compose, IngestAnswer, Problem, type ComposeBody } from '../schemas.js';
 
@@ -23,6 +24,9 @@ export function ingestAnswer(result: IngestResult) {
   };
 }
 
+/** What a fax can be made of: the media converters turn each into fax pages. */
+const FAXABLE = /^(application\/pdf|image\/(png|jpeg|tiff))\s*(;|$)/i;
+
 function partsOf(body: ComposeBody): IncomingPart[] {
   const parts: IncomingPart[] = [];
   if (body.text !== undefined)
@@ -36,6 +40,10 @@ function partsOf(body: ComposeBody): IncomingPart[] {
       content: Buffer.from(body.html, 'utf8'),
     });
   for (const [i, a] of (body.attachments ?? []).entries()) {
+    if (body.type === 'fax' && !FAXABLE.test(a.contentType))
+      throw invalid(
+        `attachment ${i + 1} (${a.filename}) is ${a.contentType}: a fax takes PDF, PNG, JPEG or TIFF`,
+      );
     const content = decodeBase64Strict(a.content);
     if (!content) throw invalid(`attachment ${i + 1} (${a.filename}) is not valid base64`);
     parts.push({
@@ -46,6 +54,15 @@ function partsOf(body: ComposeBody): IncomingPart[] {
     });
   }
   if (parts.length === 0) throw invalid('a message needs text, html or at least one attachment');
+  if (body.cover !== undefined) {
+    if (body.type !== 'fax') throw invalid('a cover page is for a fax: send it with type "fax"');
+    // Kept with the message for the fax resource, which makes the cover when it sends.
+    parts.push({
+      contentType: FAX_COVER_TYPE,
+      disposition: 'inline',
+      content: Buffer.from(JSON.stringify(body.cover), 'utf8'),
+    });
+  }
   return parts;
 }
 
