@@ -336,6 +336,8 @@ const en = {
   'fax.totalTooLarge': 'The files are {size} MB together; a fax may have at most {max} MB.',
   'fax.tooManyPages':
     'The documents have {n} pages; a fax may have at most {max}. Remove a file or send two faxes.',
+  'fax.chosen': 'Files to fax',
+  'fax.onePage': '1 page',
   'fax.counting': 'counting pages…',
   'fax.pagesUnknown': 'page count unknown',
   'fax.removeFile': 'Remove {name}',
@@ -708,6 +710,8 @@ const de: Partial<Record<TextKey, string>> = {
   'fax.totalTooLarge': 'Die Dateien haben zusammen {size} MB; ein Fax darf höchstens {max} MB haben.',
   'fax.tooManyPages':
     'Die Dokumente haben {n} Seiten; ein Fax darf höchstens {max} haben. Bitte eine Datei entfernen oder zwei Faxe senden.',
+  'fax.chosen': 'Dateien zum Faxen',
+  'fax.onePage': '1 Seite',
   'fax.counting': 'Seiten werden gezählt…',
   'fax.pagesUnknown': 'Seitenzahl unbekannt',
   'fax.removeFile': '{name} entfernen',

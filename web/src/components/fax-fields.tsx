@@ -133,7 +133,7 @@ export function FaxFields({
         })}
       </p>
       {files.length > 0 && (
-        <ul class="attached fax-files" aria-label={t('fax.files')}>
+        <ul class="attached fax-files" aria-label={t('fax.chosen')}>
           {files.map((f) => (
             <li data-name={f.name}>
               <span class="name">{f.name}</span>{' '}
@@ -142,7 +142,9 @@ export function FaxFields({
                   ? t('fax.counting')
                   : f.pages === null
                     ? t('fax.pagesUnknown')
-                    : t('list.pages', { n: f.pages })}
+                    : f.pages === 1
+                      ? t('fax.onePage')
+                      : t('list.pages', { n: f.pages })}
               </span>{' '}
               <button
                 type="button"
