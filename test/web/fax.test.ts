@@ -60,8 +60,13 @@ function makePdf(ps: string, out: string, count: number, title: string): void {
 
 /** The words on a fax page, read by tesseract (as the server's OCR does). */
 async function ocr(tiff: Buffer, n: number): Promise<string> {
-  const file = join(dir, `page-${n}.png`);
-  await sharp(tiff, { page: n }).png().toFile(file);
+  return ocrPng(await sharp(tiff, { page: n }).png().toBuffer());
+}
+
+let pictures = 0;
+function ocrPng(png: Buffer): string {
+  const file = join(dir, `page-${++pictures}.png`);
+  writeFileSync(file, png);
   return execFileSync('tesseract', [file, 'stdout', '-l', 'eng', '--psm', '3'], {
     stdio: ['ignore', 'pipe', 'ignore'],
   }).toString();
@@ -184,6 +189,26 @@ test('a fax composed in the browser reaches the fax machine with its cover note;
   assert.equal(await page.getByLabel('Sender name').inputValue(), 'Ann');
   await page.getByLabel('Recipient name').fill('Mr Smith');
   await page.getByLabel('Note on the cover page').fill(NOTE);
+  // The preview is the fax as the machine will get it: the cover, then the two pages.
+  await page.getByRole('button', { name: 'Preview the fax' }).click();
+  const rendered = page.locator('.fax-rendered img');
+  await page.locator('.fax-rendered p').waitFor({ timeout: 60_000 });
+  assert.equal(
+    await page.locator('.fax-rendered p').textContent(),
+    'The fax as it will be sent: 3 pages.',
+  );
+  assert.equal(await rendered.count(), 3);
+  const widths = await rendered.evaluateAll((l) =>
+    l.map((img) => (img as HTMLImageElement).naturalWidth),
+  );
+  assert.deepEqual(widths, [1728, 1728, 1728]);
+  // The cover of the preview reads as the one sent will.
+  const coverPng = Buffer.from(
+    ((await rendered.first().getAttribute('src')) ?? '').replace(/^data:image\/png;base64,/, ''),
+    'base64',
+  );
+  const previewText = ocrPng(coverPng);
+  assert.ok(previewText.includes(NOTE), `the note on the previewed cover: ${previewText}`);
   await screenshot(page, 'fax-compose');
   await page.getByRole('button', { name: 'Send fax' }).click();
 
@@ -195,9 +220,7 @@ test('a fax composed in the browser reaches the fax machine with its cover note;
     (await status.first().textContent()) ?? '',
     /\+4930555100 (Queued|Dialling and sending|Delivered)/,
   );
-  await page
-    .locator('.fax-status li[data-state="delivered"]')
-    .waitFor({ timeout: 150_000 });
+  await page.locator('.fax-status li[data-state="delivered"]').waitFor({ timeout: 150_000 });
   assert.match(
     (await status.first().locator('.badge').textContent()) ?? '',
     /^Delivered: 3 pages at /,
@@ -227,7 +250,7 @@ test('a fax composed in the browser reaches the fax machine with its cover note;
   assert.equal(await row.locator('.badge.fax-delivered').textContent(), 'delivered');
 });
 
-test('the compose API refuses a cover page on anything but a fax, and a file a fax cannot take', async () => {
+test('the compose and preview API refuse a cover page on anything but a fax, a file a fax cannot take, a broken PDF', async () => {
   const cover = await ann.client.post('/api/v1/messages', {
     type: 'text',
     to: ['tel:+4930555100'],
@@ -239,12 +262,27 @@ test('the compose API refuses a cover page on anything but a fax, and a file a f
   const word = await ann.client.post('/api/v1/messages', {
     type: 'fax',
     to: ['tel:+4930555100'],
-    attachments: [
-      { filename: 'letter.doc', contentType: 'application/msword', content: 'AAAA' },
-    ],
+    attachments: [{ filename: 'letter.doc', contentType: 'application/msword', content: 'AAAA' }],
   });
   assert.equal(word.status, 400);
   assert.match(word.body.detail, /letter\.doc\) is application\/msword: a fax takes PDF, PNG/);
+  const preview = await ann.client.post('/api/v1/fax/preview', {
+    attachments: [{ filename: 'letter.doc', contentType: 'application/msword', content: 'AAAA' }],
+  });
+  assert.equal(preview.status, 400);
+  assert.match(preview.body.detail, /a fax takes PDF, PNG, JPEG or TIFF/);
+  // A file that claims to be a PDF and is not: a clear problem, and the server carries on.
+  const broken = await ann.client.post('/api/v1/fax/preview', {
+    attachments: [
+      {
+        filename: 'broken.pdf',
+        contentType: 'application/pdf',
+        content: Buffer.from('not a PDF at all').toString('base64'),
+      },
+    ],
+  });
+  assert.ok([400, 422].includes(broken.status), `${broken.status} ${JSON.stringify(broken.body)}`);
+  assert.equal((await ann.client.get('/api/v1/messages')).status, 200);
 });
 
 test('a received fax shows its pages as images, its station id and page count; one cut short says it is incomplete', async () => {

@@ -65,7 +65,10 @@ function tiffPages(b: Uint8Array): number | null {
  * and brackets may separate them.
  */
 export function faxNumber(input: string): string | null {
-  const compact = input.trim().replace(/^tel:/i, '').replace(/[\s().\/-]/g, '');
+  const compact = input
+    .trim()
+    .replace(/^tel:/i, '')
+    .replace(/[\s()./-]/g, '');
   return /^\+[1-9][0-9]{6,14}$/.test(compact) ? `tel:${compact}` : null;
 }
 
@@ -103,7 +106,9 @@ export function faxState(d: Delivery): FaxState {
  * A received fax's sending station id and whether it stopped mid-document, read from the
  * subject the server gives it (`Fax from <station id>`, then `(incomplete: <status>)`).
  */
-export function receivedFax(subject: string | null): { station: string; incomplete: string | null } | null {
+export function receivedFax(
+  subject: string | null,
+): { station: string; incomplete: string | null } | null {
   const m = /^Fax from (.+?)(?: \(incomplete: (.*)\))?$/.exec(subject ?? '');
   return m ? { station: m[1]!, incomplete: m[2] ?? null } : null;
 }

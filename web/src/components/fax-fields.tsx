@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import {
   FAX_MAX_FILE_BYTES,
   FAX_MAX_PAGES,
@@ -37,7 +37,11 @@ export function faxFilesProblem(files: FaxFile[], t: Translate): string | null {
   if (files.length === 0) return t('fax.needFile');
   for (const f of files)
     if (f.blob.size > FAX_MAX_FILE_BYTES)
-      return t('fax.tooLarge', { name: f.name, size: mb(f.blob.size), max: FAX_MAX_FILE_BYTES / MB });
+      return t('fax.tooLarge', {
+        name: f.name,
+        size: mb(f.blob.size),
+        max: FAX_MAX_FILE_BYTES / MB,
+      });
   const total = files.reduce((n, f) => n + f.blob.size, 0);
   if (total > FAX_MAX_TOTAL_BYTES)
     return t('fax.totalTooLarge', { size: mb(total), max: FAX_MAX_TOTAL_BYTES / MB });
@@ -57,14 +61,29 @@ export function FaxFields({
   cover,
   onCover,
   onError,
+  onPreview,
 }: {
   files: FaxFile[];
   onFiles: (update: (files: FaxFile[]) => FaxFile[]) => void;
   cover: FaxCover;
   onCover: (cover: FaxCover) => void;
   onError: (message: string | null) => void;
+  /** The fax rendered on the server as the machine would get it; null when it cannot be. */
+  onPreview: () => Promise<{ pages: number; images: string[] } | null>;
 }) {
   const { t } = useI18n();
+  const [preview, setPreview] = useState<{ pages: number; images: string[] } | null>(null);
+  const [rendering, setRendering] = useState(false);
+  // A preview shows what was chosen when it was made: a change of files or cover drops it.
+  useEffect(() => setPreview(null), [files, cover]);
+  const showPreview = async () => {
+    setRendering(true);
+    try {
+      setPreview(await onPreview());
+    } finally {
+      setRendering(false);
+    }
+  };
   // Object URLs of previews are let go when their file is removed or the form closes.
   const latest = useRef(files);
   latest.current = files;
@@ -235,6 +254,32 @@ export function FaxFields({
           </>
         )}
       </fieldset>
+      <div class="fax-render">
+        <button
+          type="button"
+          onClick={showPreview}
+          disabled={rendering || files.length === 0 || counting}
+        >
+          {t('fax.showPreview')}
+        </button>
+        {rendering && <progress aria-label={t('fax.rendering')} />}
+        {preview && (
+          <section class="fax-rendered" aria-label={t('fax.preview')}>
+            <p>
+              {preview.images.length < preview.pages
+                ? t('fax.previewFirst', { n: preview.images.length, total: preview.pages })
+                : t('fax.previewAll', { total: preview.pages })}
+            </p>
+            <ol>
+              {preview.images.map((src, i) => (
+                <li>
+                  <img src={src} alt={t('fax.page', { n: i + 1, total: preview.pages })} />
+                </li>
+              ))}
+            </ol>
+          </section>
+        )}
+      </div>
     </>
   );
 }

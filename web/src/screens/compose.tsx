@@ -123,33 +123,57 @@ export function Compose({ me, params }: { me: Me; params: URLSearchParams }) {
     }
   };
 
-  const sendFax = async () => {
+  /** The fax as the API takes it, for sending or for the preview; null when it has a problem. */
+  const faxBody = async (needNumber: boolean) => {
     const number = faxNumber(to);
-    if (!number) return setError(t('fax.badNumber', { number: to.trim() }));
+    if (!number && (needNumber || to.trim())) {
+      setError(t('fax.badNumber', { number: to.trim() }));
+      return null;
+    }
     const problem = faxFilesProblem(faxFiles, t);
-    if (problem) return setError(problem);
-    setBusy(true);
+    if (problem) {
+      setError(problem);
+      return null;
+    }
     setError(null);
+    const attachments = [];
+    for (const f of faxFiles)
+      attachments.push({ filename: f.name, contentType: f.type, content: await base64(f.blob) });
+    return {
+      ...(number ? { to: number } : {}),
+      ...(subject ? { subject } : {}),
+      attachments,
+      cover:
+        cover.style === 'none'
+          ? { style: 'none' }
+          : {
+              style: 'standard',
+              ...(cover.note.trim() ? { note: cover.note } : {}),
+              ...(cover.senderName.trim() ? { senderName: cover.senderName.trim() } : {}),
+              ...(cover.recipientName.trim() ? { recipientName: cover.recipientName.trim() } : {}),
+            },
+    };
+  };
+
+  const previewFax = async () => {
     try {
-      const attachments = [];
-      for (const f of faxFiles)
-        attachments.push({ filename: f.name, contentType: f.type, content: await base64(f.blob) });
+      const body = await faxBody(false);
+      return body && (await api<{ pages: number; images: string[] }>('POST', '/fax/preview', body));
+    } catch (err) {
+      setError(t('fax.previewFailed', { detail: (err as Error).message }));
+      return null;
+    }
+  };
+
+  const sendFax = async () => {
+    setBusy(true);
+    try {
+      const body = await faxBody(true);
+      if (!body) return;
       const answer = await api<{ id: string | null }>('POST', '/messages', {
+        ...body,
         type: 'fax',
-        to: [number],
-        ...(subject ? { subject } : {}),
-        attachments,
-        cover:
-          cover.style === 'none'
-            ? { style: 'none' }
-            : {
-                style: 'standard',
-                ...(cover.note.trim() ? { note: cover.note } : {}),
-                ...(cover.senderName.trim() ? { senderName: cover.senderName.trim() } : {}),
-                ...(cover.recipientName.trim()
-                  ? { recipientName: cover.recipientName.trim() }
-                  : {}),
-              },
+        to: [body.to],
       });
       // The sent fax, where its delivery can be watched.
       navigate(answer.id ? `/m/${answer.id}` : '/?folder=sent');
@@ -220,18 +244,19 @@ export function Compose({ me, params }: { me: Me; params: URLSearchParams }) {
           cover={cover}
           onCover={setCover}
           onError={setError}
+          onPreview={previewFax}
         />
       )}
       {!asFax && (
-      <label>
-        {t('compose.text')}
-        <textarea
-          name="text"
-          rows={6}
-          value={text}
-          onInput={(e) => setText((e.target as HTMLTextAreaElement).value)}
-        />
-      </label>
+        <label>
+          {t('compose.text')}
+          <textarea
+            name="text"
+            rows={6}
+            value={text}
+            onInput={(e) => setText((e.target as HTMLTextAreaElement).value)}
+          />
+        </label>
       )}
       {asSms && <SmsCounter text={text} />}
       {!asSms && !asFax && (

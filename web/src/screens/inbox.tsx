@@ -155,9 +155,11 @@ export function Inbox({ route }: { route: Route }) {
                   )}
                   {m.pages !== null && <span class="pages">{t('list.pages', { n: m.pages })}</span>}
                   {m.type === 'fax' && m.folder === 'sent' && <FaxStateBadge messageId={m.id} />}
-                  {m.type === 'fax' && m.folder !== 'sent' && receivedFax(m.subject)?.incomplete && (
-                    <span class="badge fax-incomplete">{t('fax.incompleteBadge')}</span>
-                  )}
+                  {m.type === 'fax' &&
+                    m.folder !== 'sent' &&
+                    receivedFax(m.subject)?.incomplete && (
+                      <span class="badge fax-incomplete">{t('fax.incompleteBadge')}</span>
+                    )}
                   <time dateTime={m.createdAt}>{when.format(new Date(m.createdAt))}</time>
                 </span>
                 {!m.read && <span class="visually-hidden">{t('list.unread')}</span>}
