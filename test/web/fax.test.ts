@@ -209,6 +209,7 @@ test('a fax composed in the browser reaches the fax machine with its cover note;
   );
   const previewText = ocrPng(coverPng);
   assert.ok(previewText.includes(NOTE), `the note on the previewed cover: ${previewText}`);
+  await page.locator('.fax-rendered').scrollIntoViewIfNeeded();
   await screenshot(page, 'fax-compose');
   await page.getByRole('button', { name: 'Send fax' }).click();
 
