@@ -2,12 +2,19 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PDFDocument } from 'pdf-lib';
 import type { FaxDocument } from '../channels/sip/fax-resource.js';
 import type { Config } from '../config/config.js';
 import type { SendRequest } from '../core/delivery.js';
+import { invalid } from '../core/errors.js';
+import type { MediaConverter } from '../core/ports.js';
 import type { Directory } from '../directory/directory.js';
-import { withCover } from '../media/cover-page.js';
+import {
+  FAX_COVER_TYPE,
+  faxDocument,
+  parseCoverChoice,
+  type CoverFields,
+  type FaxCoverChoice,
+} from '../media/cover-page.js';
 import { SpandspFaxEngine } from '../media/fax-engine.js';
 import type { MediaService } from '../media/media-service.js';
 import { documentPages } from '../media/pages.js';
@@ -33,7 +40,10 @@ function faxable(contentType: string): number {
 /** The cover page shows a note of up to 15 lines of 60 characters. */
 const NOTE_LINE_CHARS = 60;
 
-/** A note's paragraphs broken into the cover's lines at spaces, so no word is cut off. */
+/**
+ * A note's paragraphs broken into the cover's lines at spaces, so that a long line (an email's
+ * body is often one line a paragraph) goes on rather than being cut off at the cover's edge.
+ */
 function coverNote(text: string): string | null {
   const lines: string[] = [];
   for (const paragraph of text.trim().split(/\r?\n/)) {
@@ -50,23 +60,30 @@ function coverNote(text: string): string | null {
   return lines.join('\n').trim() || null;
 }
 
-/** Documents one after the other, as one PDF. */
-async function joined(pdfs: Buffer[]): Promise<Buffer> {
-  if (pdfs.length === 1) return pdfs[0]!;
-  const out = await PDFDocument.create();
-  for (const pdf of pdfs) {
-    const doc = await PDFDocument.load(pdf);
-    for (const page of await out.copyPages(doc, doc.getPageIndices())) out.addPage(page);
-  }
-  return Buffer.from(await out.save());
+/** What the cover page says, from the sender's choice; null when they chose none. */
+function coverFields(
+  choice: FaxCoverChoice | null,
+  recipient: string,
+  senderName: string,
+  subject: string | null,
+  note: string | null,
+): Omit<CoverFields, 'pages'> | null {
+  if (choice?.style === 'none') return null;
+  const number = recipient.replace(/^tel:/, '');
+  return {
+    to: choice?.recipientName ? `${choice.recipientName}, ${number}` : number,
+    from: choice?.senderName ?? senderName,
+    subject,
+    comments: note === null ? null : coverNote(note),
+  };
 }
 
 /**
  * A message as the fax resource sends it: its documents and pictures in the order they were
  * attached (PDF as they are; TIFF and pictures made into PDF by the media converters), or its
- * text when it has none; the cover page in front in the sender's language, with the message's
- * text (an email's body) as its note beside documents; then fax pages (G3 TIFF F) in a file of
- * its own under the data folder.
+ * text when it has none; the cover page in front in the sender's language (its note the one
+ * compose keeps in the cover part, else the text beside the documents), unless the sender chose
+ * none; then fax pages (G3 TIFF F) in a file of its own under the data folder.
  */
 export function faxDocuments(deps: {
   config: Config;
@@ -82,15 +99,18 @@ export function faxDocuments(deps: {
       ? documents.filter((p) => faxable(p.contentType) < 3)
       : documents.slice(0, 1);
     if (chosen.length === 0) return { error: `a ${message.type} message with nothing to fax` };
-    // Beside documents, the message's own text is the cover's note (not a page of its own).
-    const text = chosen.some((p) => faxable(p.contentType) < 3)
-      ? originals.find((p) => p.contentType.startsWith('text/plain') && !p.filename)
-      : undefined;
+    const coverPart = originals.find((p) => p.contentType.startsWith(FAX_COVER_TYPE));
     const sender = delivery.subscriberId
       ? await deps.directory.lookup(delivery.subscriberId).catch(() => null)
       : null;
     try {
-      const note = text ? (await request.part(text.index)).toString('utf8') : '';
+      const choice = coverPart ? parseCoverChoice(await request.part(coverPart.index)) : null;
+      // Beside documents, the message's text is the cover note (a mail to fax's body).
+      const text = chosen.every((p) => faxable(p.contentType) < 3)
+        ? documents.find((p) => faxable(p.contentType) === 3)
+        : undefined;
+      const note =
+        choice?.note ?? (text ? (await request.part(text.index)).toString('utf8') : null);
       const pdfs: Buffer[] = [];
       for (const part of chosen)
         pdfs.push(
@@ -98,14 +118,15 @@ export function faxDocuments(deps: {
             ? await request.part(part.index)
             : await request.rendition(part.index, 'application/pdf'),
         );
-      const covered = await withCover(
-        await joined(pdfs),
-        {
-          to: delivery.recipient.replace(/^tel:/, ''),
-          from: sender?.name ?? message.from.replace(/^(tel|mailto|sip):/, ''),
-          subject: message.subject,
-          comments: coverNote(note),
-        },
+      const covered = await faxDocument(
+        pdfs,
+        coverFields(
+          choice,
+          delivery.recipient,
+          sender?.name ?? message.from.replace(/^(tel|mailto|sip):/, ''),
+          message.subject,
+          note,
+        ),
         sender?.language ?? deps.config.defaultLanguage,
       );
       const tiff = (
@@ -122,5 +143,62 @@ export function faxDocuments(deps: {
     } catch (err) {
       return { error: `the document cannot be made into fax pages: ${(err as Error).message}` };
     }
+  };
+}
+
+/** The first pages of a fax not sent yet, as the machine will get them: for the web app's preview. */
+export interface FaxPreview {
+  /** Pages in all, the cover included. */
+  pages: number;
+  /** PNG pictures of the first pages (fax resolution, square pixels). */
+  images: Buffer[];
+}
+
+/**
+ * Renders a fax before it is sent, made exactly as the fax resource makes it (documents to PDF,
+ * the cover in front, fax pages with ghostscript), then its first `maxImages` pages as PNG.
+ */
+export function faxPreview(deps: { media: MediaConverter }) {
+  return async (fax: {
+    documents: Array<{ contentType: string; content: Buffer }>;
+    cover: FaxCoverChoice | null;
+    recipient: string;
+    senderName: string;
+    subject: string | null;
+    language: string;
+    maxImages: number;
+  }): Promise<FaxPreview> => {
+    const pdfs: Buffer[] = [];
+    for (const d of fax.documents)
+      pdfs.push(
+        d.contentType.startsWith('application/pdf')
+          ? d.content
+          : (await deps.media.convert(d.content, d.contentType, 'application/pdf', {})).content,
+      );
+    const covered = await faxDocument(
+      pdfs,
+      coverFields(fax.cover, fax.recipient, fax.senderName, fax.subject, fax.cover?.note ?? null),
+      fax.language,
+    ).catch((err: Error) => {
+      // pdf-lib's word on a file that only claims to be a PDF: the sender's problem, not ours.
+      throw invalid(`the documents cannot be made into fax pages: ${err.message}`);
+    });
+    const tiff = (
+      await deps.media.convert(covered, 'application/pdf', 'image/tiff;application=faxg3', {})
+    ).content;
+    const pages = documentPages('image/tiff', tiff) ?? 1;
+    const images: Buffer[] = [];
+    for (let n = 1; n <= Math.min(pages, fax.maxImages); n++)
+      images.push(
+        (
+          await deps.media.convert(
+            tiff,
+            'image/tiff;application=faxg3',
+            n > 1 ? `image/png;page=${n}` : 'image/png',
+            {},
+          )
+        ).content,
+      );
+    return { pages, images };
   };
 }

@@ -27,7 +27,7 @@ import type { OutboundCalls } from '../channels/sip/calls/outbound-call.js';
 import { wavSamples } from '../channels/sip/media/wav-file.js';
 import { VoiceResource, voiceConfigProblem } from '../channels/sip/voice-resource.js';
 import { FaxResource, faxConfigProblem } from '../channels/sip/fax-resource.js';
-import { faxDocuments, faxEngine } from './fax.js';
+import { faxDocuments, faxEngine, faxPreview } from './fax.js';
 import type { ComposeContext } from '../channels/email/mail-composer.js';
 import { MailAuthenticator, parsePolicy } from '../channels/email/mail-auth.js';
 import { dnsLookup } from '../lib/dns-resolver.js';
@@ -507,6 +507,7 @@ export async function startServer(
       smppAccounts: smppSide.accounts,
       smsWebhooks: smsSide.webhooks,
       formats: () => media.graph(),
+      faxPreview: faxPreview({ media: mediaPort(media) }),
     },
   });
   await http.listen({ host: config.httpHost, port: config.httpPort });

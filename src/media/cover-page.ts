@@ -10,6 +10,37 @@ export interface CoverFields {
   date?: Date;
 }
 
+/**
+ * What the sender chose for a fax's cover page, kept with the message as an inline part of this
+ * type (JSON), so that the fax resource finds it when it sends, attempt after attempt.
+ */
+export const FAX_COVER_TYPE = 'application/vnd.switchboard.fax-cover+json';
+
+export interface FaxCoverChoice {
+  /** `none`: the document alone; `standard`: the cover page in front (the default). */
+  style: 'none' | 'standard';
+  note?: string;
+  senderName?: string;
+  recipientName?: string;
+}
+
+/** The stored choice, or null when the part is unreadable (the standard cover is used then). */
+export function parseCoverChoice(content: Buffer): FaxCoverChoice | null {
+  try {
+    const v = JSON.parse(content.toString('utf8')) as Record<string, unknown>;
+    if (v['style'] !== 'none' && v['style'] !== 'standard') return null;
+    const text = (k: string) => (typeof v[k] === 'string' && v[k] ? { [k]: v[k] } : {});
+    return {
+      style: v['style'],
+      ...text('note'),
+      ...text('senderName'),
+      ...text('recipientName'),
+    } as FaxCoverChoice;
+  } catch {
+    return null;
+  }
+}
+
 const LABELS: Record<string, Record<string, string>> = {
   en: {
     title: 'FAX',
@@ -82,10 +113,24 @@ export async function withCover(
   fields: Omit<CoverFields, 'pages'>,
   language = 'en',
 ): Promise<Buffer> {
-  const body = await PDFDocument.load(document);
-  const out = await PDFDocument.load(
-    await coverPage({ ...fields, pages: body.getPageCount() }, language),
-  );
-  for (const p of await out.copyPages(body, body.getPageIndices())) out.addPage(p);
+  return faxDocument([document], fields, language);
+}
+
+/**
+ * PDF documents as one fax, in order, with a cover page in front unless `cover` is null (the
+ * sender chose none). The cover counts the pages that follow it.
+ */
+export async function faxDocument(
+  documents: Buffer[],
+  cover: Omit<CoverFields, 'pages'> | null,
+  language = 'en',
+): Promise<Buffer> {
+  const bodies = await Promise.all(documents.map((d) => PDFDocument.load(d)));
+  const pages = bodies.reduce((n, b) => n + b.getPageCount(), 0);
+  const out = cover
+    ? await PDFDocument.load(await coverPage({ ...cover, pages }, language))
+    : await PDFDocument.create();
+  for (const body of bodies)
+    for (const p of await out.copyPages(body, body.getPageIndices())) out.addPage(p);
   return Buffer.from(await out.save());
 }

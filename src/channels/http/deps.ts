@@ -8,6 +8,7 @@ import type { Directory } from '../../directory/directory.js';
 import type { Greetings } from '../../directory/greetings.js';
 import type { SmppAccounts } from '../../directory/smpp-accounts.js';
 import type { Intake } from '../../intake/intake.js';
+import type { FaxCoverChoice } from '../../media/cover-page.js';
 import type { Principal, PrincipalResolver } from './principal.js';
 
 /** What the SMS network does with a provider's webhook (the app hands it in). */
@@ -58,6 +59,19 @@ export interface RestApiDeps {
   smppAccounts: Pick<SmppAccounts, 'add' | 'list' | 'remove'>;
   /** What HTTP SMS providers' webhooks reach; absent: no webhook routes. */
   smsWebhooks?: SmsWebhookHandler;
+  /**
+   * A fax not sent yet rendered as the machine would get it (cover, documents), for the web
+   * app's preview: the page count and the first pages as PNG. Absent: no preview route.
+   */
+  faxPreview?(fax: {
+    documents: Array<{ contentType: string; content: Buffer }>;
+    cover: FaxCoverChoice | null;
+    recipient: string;
+    senderName: string;
+    subject: string | null;
+    language: string;
+    maxImages: number;
+  }): Promise<{ pages: number; images: Buffer[] }>;
   /** The conversion graph: formats and converters. */
   formats(): { formats: readonly unknown[]; converters: unknown[] };
 }

@@ -110,6 +110,17 @@ export const Attachment = Type.Object(
   { additionalProperties: false },
 );
 
+/** A fax's cover page (type fax only): none, or the standard one with a note and names. */
+export const FaxCover = Type.Object(
+  {
+    style: Type.Union([Type.Literal('none'), Type.Literal('standard')]),
+    note: Type.Optional(Type.String({ maxLength: 1000 })),
+    senderName: Type.Optional(Type.String({ maxLength: 100 })),
+    recipientName: Type.Optional(Type.String({ maxLength: 100 })),
+  },
+  { additionalProperties: false },
+);
+
 export const Compose = Type.Object(
   {
     to: Type.Array(AddressString, { minItems: 1 }),
@@ -125,6 +136,7 @@ export const Compose = Type.Object(
       Type.Union([Type.Literal('low'), Type.Literal('normal'), Type.Literal('high')]),
     ),
     attachments: Type.Optional(Type.Array(Attachment, { maxItems: 100 })),
+    cover: Type.Optional(FaxCover),
   },
   { additionalProperties: false },
 );

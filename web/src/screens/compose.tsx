@@ -1,8 +1,10 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, conversationHref, ownNumber, partUrl, toUri, type Me, type Message } from '../api';
 import { navigate } from '../app';
+import { FaxFields, faxFilesProblem, type FaxCover, type FaxFile } from '../components/fax-fields';
 import { Recorder, type Recording } from '../components/recorder';
 import { SmsCounter } from '../components/sms-counter';
+import { faxNumber } from '../fax';
 import { useI18n } from '../i18n';
 
 interface Attachment {
@@ -24,6 +26,15 @@ export function Compose({ me, params }: { me: Me; params: URLSearchParams }) {
   const { t } = useI18n();
   // An SMS is text to numbers: no subject, recording or files.
   const [asSms, setAsSms] = useState(params.get('as') === 'sms');
+  // A fax is documents to one number, with or without a cover page.
+  const [asFax, setAsFax] = useState(params.get('as') === 'fax');
+  const [faxFiles, setFaxFiles] = useState<FaxFile[]>([]);
+  const [cover, setCover] = useState<FaxCover>({
+    style: 'standard',
+    note: '',
+    senderName: me.name,
+    recipientName: '',
+  });
   const [to, setTo] = useState(params.get('to') ?? '');
   const [subject, setSubject] = useState(params.get('subject') ?? '');
   const [text, setText] = useState('');
@@ -61,6 +72,7 @@ export function Compose({ me, params }: { me: Me; params: URLSearchParams }) {
       .filter(Boolean);
     if (recipients.length === 0) return setError(t('compose.needRecipient'));
     if (asSms) return sendSms(recipients);
+    if (asFax) return sendFax();
     if (!text.trim() && !recording && files.length === 0) return setError(t('compose.empty'));
     setBusy(true);
     setError(null);
@@ -111,6 +123,67 @@ export function Compose({ me, params }: { me: Me; params: URLSearchParams }) {
     }
   };
 
+  /** The fax as the API takes it, for sending or for the preview; null when it has a problem. */
+  const faxBody = async (needNumber: boolean) => {
+    const number = faxNumber(to);
+    if (!number && (needNumber || to.trim())) {
+      setError(t('fax.badNumber', { number: to.trim() }));
+      return null;
+    }
+    const problem = faxFilesProblem(faxFiles, t);
+    if (problem) {
+      setError(problem);
+      return null;
+    }
+    setError(null);
+    const attachments = [];
+    for (const f of faxFiles)
+      attachments.push({ filename: f.name, contentType: f.type, content: await base64(f.blob) });
+    return {
+      ...(number ? { to: number } : {}),
+      ...(subject ? { subject } : {}),
+      attachments,
+      cover:
+        cover.style === 'none'
+          ? { style: 'none' }
+          : {
+              style: 'standard',
+              ...(cover.note.trim() ? { note: cover.note } : {}),
+              ...(cover.senderName.trim() ? { senderName: cover.senderName.trim() } : {}),
+              ...(cover.recipientName.trim() ? { recipientName: cover.recipientName.trim() } : {}),
+            },
+    };
+  };
+
+  const previewFax = async () => {
+    try {
+      const body = await faxBody(false);
+      return body && (await api<{ pages: number; images: string[] }>('POST', '/fax/preview', body));
+    } catch (err) {
+      setError(t('fax.previewFailed', { detail: (err as Error).message }));
+      return null;
+    }
+  };
+
+  const sendFax = async () => {
+    setBusy(true);
+    try {
+      const body = await faxBody(true);
+      if (!body) return;
+      const answer = await api<{ id: string | null }>('POST', '/messages', {
+        ...body,
+        type: 'fax',
+        to: [body.to],
+      });
+      // The sent fax, where its delivery can be watched.
+      navigate(answer.id ? `/m/${answer.id}` : '/?folder=sent');
+    } catch (err) {
+      setError(t('error.generic', { detail: (err as Error).message }));
+    } finally {
+      setBusy(false);
+    }
+  };
+
   return (
     <form class="compose" onSubmit={send} aria-labelledby="compose-title">
       <h1 id="compose-title">{t('nav.compose')}</h1>
@@ -119,17 +192,36 @@ export function Compose({ me, params }: { me: Me; params: URLSearchParams }) {
           type="checkbox"
           name="sms"
           checked={asSms}
-          onChange={(e) => setAsSms((e.target as HTMLInputElement).checked)}
+          onChange={(e) => {
+            setAsSms((e.target as HTMLInputElement).checked);
+            setAsFax(false);
+          }}
         />
         {t('compose.asSms')}
       </label>
+      <label class="inline">
+        <input
+          type="checkbox"
+          name="fax"
+          checked={asFax}
+          onChange={(e) => {
+            setAsFax((e.target as HTMLInputElement).checked);
+            setAsSms(false);
+            setError(null);
+          }}
+        />
+        {t('compose.asFax')}
+      </label>
       <label>
-        {t('compose.to')}
+        {asFax ? t('fax.number') : t('compose.to')}
         <input
           name="to"
-          type="text"
+          type={asFax ? 'tel' : 'text'}
           required
-          placeholder={asSms ? t('compose.numbersHint') : t('compose.toHint')}
+          aria-invalid={asFax && error !== null && faxNumber(to) === null ? 'true' : undefined}
+          placeholder={
+            asFax ? t('fax.numberHint') : asSms ? t('compose.numbersHint') : t('compose.toHint')
+          }
           value={to}
           onInput={(e) => setTo((e.target as HTMLInputElement).value)}
         />
@@ -145,17 +237,29 @@ export function Compose({ me, params }: { me: Me; params: URLSearchParams }) {
           />
         </label>
       )}
-      <label>
-        {t('compose.text')}
-        <textarea
-          name="text"
-          rows={6}
-          value={text}
-          onInput={(e) => setText((e.target as HTMLTextAreaElement).value)}
+      {asFax && (
+        <FaxFields
+          files={faxFiles}
+          onFiles={setFaxFiles}
+          cover={cover}
+          onCover={setCover}
+          onError={setError}
+          onPreview={previewFax}
         />
-      </label>
+      )}
+      {!asFax && (
+        <label>
+          {t('compose.text')}
+          <textarea
+            name="text"
+            rows={6}
+            value={text}
+            onInput={(e) => setText((e.target as HTMLTextAreaElement).value)}
+          />
+        </label>
+      )}
       {asSms && <SmsCounter text={text} />}
-      {!asSms && (
+      {!asSms && !asFax && (
         <>
           <fieldset>
             <legend>{t('compose.voice')}</legend>
@@ -181,7 +285,7 @@ export function Compose({ me, params }: { me: Me; params: URLSearchParams }) {
           </label>
         </>
       )}
-      {!asSms && files.length > 0 && (
+      {!asSms && !asFax && files.length > 0 && (
         <ul class="attached">
           {files.map((f, i) => (
             <li>
@@ -203,8 +307,9 @@ export function Compose({ me, params }: { me: Me; params: URLSearchParams }) {
         </p>
       )}
       <button type="submit" class="primary" disabled={busy}>
-        {busy ? t('compose.sending') : t('compose.send')}
+        {busy ? t('compose.sending') : asFax ? t('fax.send') : t('compose.send')}
       </button>
+      {busy && asFax && <progress aria-label={t('compose.sending')} />}
     </form>
   );
 }

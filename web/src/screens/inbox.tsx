@@ -2,7 +2,9 @@ import { useCallback, useEffect, useState } from 'preact/hooks';
 import { api, clock, mailboxEvents, shown, type Message } from '../api';
 import type { Route } from '../app';
 import { navigate } from '../app';
+import { FaxStateBadge } from '../components/fax-status';
 import { TypeIcon } from '../components/type-icon';
+import { receivedFax } from '../fax';
 import { useI18n, type TextKey } from '../i18n';
 
 const FOLDERS = ['inbox', 'saved', 'archive', 'sent', 'trash', 'junk'];
@@ -152,6 +154,12 @@ export function Inbox({ route }: { route: Route }) {
                     <span class="duration">{clock(m.durationMs)}</span>
                   )}
                   {m.pages !== null && <span class="pages">{t('list.pages', { n: m.pages })}</span>}
+                  {m.type === 'fax' && m.folder === 'sent' && <FaxStateBadge messageId={m.id} />}
+                  {m.type === 'fax' &&
+                    m.folder !== 'sent' &&
+                    receivedFax(m.subject)?.incomplete && (
+                      <span class="badge fax-incomplete">{t('fax.incompleteBadge')}</span>
+                    )}
                   <time dateTime={m.createdAt}>{when.format(new Date(m.createdAt))}</time>
                 </span>
                 {!m.read && <span class="visually-hidden">{t('list.unread')}</span>}

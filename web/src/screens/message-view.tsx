@@ -3,8 +3,10 @@ import { api, clock, partUrl, shown, type Me, type Message, type Part } from '..
 import { navigate } from '../app';
 import { EmailBody } from '../components/email-body';
 import { FaxPages } from '../components/fax-pages';
+import { FaxDeliveryStatus } from '../components/fax-status';
 import { TypeIcon } from '../components/type-icon';
 import { VoicePlayer } from '../components/voice-player';
+import { receivedFax } from '../fax';
 import { useI18n, type TextKey } from '../i18n';
 
 const MOVE_TARGETS = ['inbox', 'saved', 'archive', 'junk'];
@@ -61,6 +63,8 @@ export function MessageView({ id }: { id: string; me: Me }) {
     (p) => p.disposition === 'attachment' && p !== audio && p !== document,
   );
   const when = new Intl.DateTimeFormat(language, { dateStyle: 'full', timeStyle: 'short' });
+  const sentFax = message.type === 'fax' && message.folder === 'sent';
+  const fax = message.type === 'fax' && !sentFax ? receivedFax(message.subject) : null;
 
   return (
     <article class="message" data-id={message.id} data-type={message.type}>
@@ -81,6 +85,18 @@ export function MessageView({ id }: { id: string; me: Me }) {
             <time dateTime={message.createdAt}>{when.format(new Date(message.createdAt))}</time>
             {message.durationMs ? ` · ${clock(message.durationMs)}` : ''}
           </dd>
+          {fax && (
+            <>
+              <dt>{t('fax.station')}</dt>
+              <dd class="fax-station">{fax.station}</dd>
+            </>
+          )}
+          {message.type === 'fax' && message.pages !== null && (
+            <>
+              <dt>{t('fax.pages')}</dt>
+              <dd class="fax-pages-count">{message.pages}</dd>
+            </>
+          )}
           {message.authResults && (
             <>
               <dt>{t('message.senderCheck')}</dt>
@@ -130,6 +146,12 @@ export function MessageView({ id }: { id: string; me: Me }) {
       {audio && (message.type === 'voice' || message.type === 'ivm') && (
         <VoicePlayer message={message} part={audio} onChanged={load} />
       )}
+      {fax?.incomplete && (
+        <p class="notice fax-incomplete" role="note">
+          {t('fax.incomplete', { reason: fax.incomplete })}
+        </p>
+      )}
+      {sentFax && <FaxDeliveryStatus messageId={message.id} />}
       {document && message.type === 'fax' && <FaxPages message={message} part={document} />}
       {(message.type === 'email' ||
         message.type === 'sms' ||
