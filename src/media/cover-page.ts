@@ -97,11 +97,17 @@ export async function coverPage(fields: CoverFields, language = 'en'): Promise<B
   });
   if (fields.comments) {
     page.drawText(`${l.comments}:`, { x: 56, y: 450, size: 18, font: bold });
-    safe(fields.comments)
-      .split('\n')
+    // Lines first: safe() would make each line break a "?".
+    fields.comments
+      .split(/\r?\n/)
       .slice(0, 15)
       .forEach((line, i) =>
-        page.drawText(line.slice(0, 60), { x: 56, y: 420 - i * 24, size: 16, font: regular }),
+        page.drawText(safe(line).slice(0, 60), {
+          x: 56,
+          y: 420 - i * 24,
+          size: 16,
+          font: regular,
+        }),
       );
   }
   return Buffer.from(await doc.save());

@@ -124,7 +124,8 @@ test('a PDF mailed with AUTH to <number>@fax.<domain> goes out through the fax r
     '--header',
     'Subject: Mailed figures',
     '--body',
-    'Please confirm by Friday.',
+    // One line longer than the cover's 60 characters: broken at a space, not cut off.
+    'Please confirm these figures by Friday, or call me if sheet 2 looks wrong.',
     '--attach-type',
     'application/pdf',
     '--attach-name',
@@ -154,7 +155,8 @@ test('a PDF mailed with AUTH to <number>@fax.<domain> goes out through the fax r
   const cover = await ocrPage(received, 0);
   assert.match(cover, /Mailed figures/, cover);
   assert.match(cover, /3 \(including this cover page\)/, cover);
-  assert.match(cover, /Please confirm by Friday/, cover);
+  assert.match(cover, /Please confirm these figures by Friday, or call me if/, cover);
+  assert.match(cover, /sheet 2 looks wrong\./, cover);
 
   const cdrs = ((await admin.get(`/api/v1/cdrs?subscriberId=${ann.id}`)).body.cdrs as any[]).filter(
     (c) => c.deliveryId === delivery.id && c.result === 'sent',
