@@ -65,6 +65,10 @@ before(async () => {
     SWITCHBOARD_NUMBER_RANGES: '+1555',
     SWITCHBOARD_DIAL_ALLOWED_PREFIXES: '+4930',
     SWITCHBOARD_DELIVERY_POLL_MS: '100',
+    // A fax that did not go through whole (T.30 losing its timing on a loaded machine) is
+    // tried again soon.
+    SWITCHBOARD_DELIVERY_RETRY_BASE_MS: '1000',
+    SWITCHBOARD_DELIVERY_RETRY_MAX_MS: '2000',
     SWITCHBOARD_LOG_LEVEL: 'info',
   });
   admin = new Client(server.url, ADMIN_TOKEN);
@@ -138,8 +142,9 @@ test('a PDF mailed with AUTH to <number>@fax.<domain> goes out through the fax r
   const delivery = await endedDelivery('tel:+4930555100', seen);
   assert.equal(delivery.status, 'S', JSON.stringify(delivery));
 
-  assert.equal(machine.received.length, 1);
-  const [fax] = machine.received;
+  const whole = machine.received.filter((r) => r.outcome.ok);
+  assert.equal(whole.length, 1, 'one fax went through whole');
+  const [fax] = whole;
   assert.equal(fax!.outcome.ok, true, fax!.outcome.status);
   assert.equal(fax!.outcome.pages, 3, 'the cover and both pages');
   assert.equal(fax!.outcome.remoteId, '+1 555 0001');
@@ -233,8 +238,9 @@ test('pictures mailed to a fax address are faxed as pages, in the order attached
   assert.equal(sent.code, 0, sent.out);
   const delivery = await endedDelivery('tel:+4930555100', seen);
   assert.equal(delivery.status, 'S', JSON.stringify(delivery));
-  assert.equal(machine.received.length, before + 1);
-  const fax = machine.received[before]!;
+  const whole = machine.received.slice(before).filter((r) => r.outcome.ok);
+  assert.equal(whole.length, 1, 'one fax went through whole');
+  const fax = whole[0]!;
   assert.equal(fax.outcome.ok, true, fax.outcome.status);
   assert.equal(fax.outcome.pages, 4, 'the cover and one page a picture');
   const received = readFileSync(fax.file);

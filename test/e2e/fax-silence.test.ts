@@ -84,14 +84,14 @@ test('silence to a fax number: T.30 gives up, we hang up, the reason is logged, 
     'no fax file left behind',
   );
 
-  const sent = await caller.send(`sip:+15550009@127.0.0.1:${server.sipPort}`, page, {
+  const sent = await caller.sendWhole(`sip:+15550009@127.0.0.1:${server.sipPort}`, page, {
     ident: '+1 555 000 0004',
     from: 'sip:+15550004@127.0.0.1',
   });
   assert.equal(sent.outcome.ok, true, sent.outcome.status);
   const fax = await eventually(async () => {
-    const list = (await ann.client.get('/api/v1/messages?type=fax')).body.messages;
-    return list.length > faxes ? list[0] : undefined;
+    const list = (await ann.client.get('/api/v1/messages?type=fax')).body.messages as any[];
+    return list.find((m) => m.subject === 'Fax from +1 555 000 0004');
   }, 'the next fax');
   assert.equal(fax.pages, 1);
   assert.equal(fax.subject, 'Fax from +1 555 000 0004');
