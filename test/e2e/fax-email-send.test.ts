@@ -113,7 +113,7 @@ async function endedDelivery(recipient: string, seen: any[]) {
       return ['S', 'F', 'E'].includes(d.status) ? d : undefined;
     },
     'the fax delivery to end',
-    150_000,
+    300_000,
   );
 }
 
