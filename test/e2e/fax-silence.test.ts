@@ -105,11 +105,12 @@ test('silence to the ordinary number: no fax tone, the voicemail hears only sile
     maxMs: 150_000,
   });
   assert.equal(heard.hungUpBy, 'remote', 'the server hung up (BYE)');
-  // Greeting, 10 s of silence ending the recording, the review prompts unanswered, goodbye.
-  assert.ok(heard.ms < 120_000, `the call lasted ${heard.ms} ms`);
-  const log = await logged(/"msg":"voicemail too short, discarded"/, since);
-  assert.match(log, /"state":"recording"[^\n]*"msg":"voicemail call state"/);
-  assert.match(log, /"durationMs":0,[^\n]*"msg":"voicemail too short, discarded"/);
+  // Greeting, silence ending the recording, "I did not hear a message", goodbye: no review menu.
+  assert.ok(heard.ms < 60_000, `the call lasted ${heard.ms} ms`);
+  const log = await logged(/"msg":"voicemail discarded"/, since);
+  assert.match(log, /"state":"nothing-recorded"[^\n]*"msg":"voicemail call state"/);
+  assert.doesNotMatch(log, /"state":"review"/);
+  assert.match(log, /"durationMs":0,[^\n]*"msg":"voicemail discarded"/);
   assert.doesNotMatch(log, /fax tone heard|fax call started/);
   assert.equal(await count('voice'), voices, 'no voicemail stored');
   assert.equal(await count('fax'), faxes, 'no fax stored');

@@ -6,6 +6,7 @@ export type DepositState =
   | 'mailbox-full'
   | 'beep'
   | 'recording'
+  | 'nothing-recorded'
   | 'review'
   | 'listen'
   | 'rerecord'
@@ -31,6 +32,8 @@ export interface DepositStep {
   play?: Sound[];
   /** The caller's audio is kept while in this state. */
   record?: boolean;
+  /** Where a recording that kept too little to be a message goes, instead of `next`. */
+  empty?: DepositState;
   /** Keys this state takes, `other` for any key not listed; a key cuts the sounds short. */
   keys?: Partial<Record<string, DepositState>>;
   /** After the sounds, how long to wait for a key; the sounds and wait repeat `repeats` times. */
@@ -45,7 +48,7 @@ export interface DepositStep {
 /**
  * Leaving a message, as data. The greeting (busy or unavailable) plays; `*` and `0` leave to
  * the configured destinations and any other key skips to the beep. Recording runs until `#`,
- * silence or the length limit, then the review menu: 1 send, 2 listen, 3 record again, 4 urgent
+ * silence or the length limit, then (unless only silence came) the review menu: 1 send, 2 listen, 3 record again, 4 urgent
  * (the keys of Asterisk's voicemail, which callers know). Hanging up once recording has begun
  * keeps the message, as callers expect from an answering machine.
  */
@@ -58,7 +61,21 @@ export const DEPOSIT_FLOW: Record<Exclude<DepositState, 'hang-up'>, DepositStep>
   },
   'mailbox-full': { play: ['mailbox-full', 'goodbye'], next: 'hang-up', hangUp: 'discard' },
   beep: { play: ['beep'], next: 'recording', hangUp: 'discard' },
-  recording: { record: true, keys: { '#': 'review' }, next: 'review', hangUp: 'keep' },
+  recording: {
+    record: true,
+    keys: { '#': 'review' },
+    next: 'review',
+    // Silence alone is nothing to review: a caller who said nothing is told so, not offered
+    // a menu for an empty message three times over.
+    empty: 'nothing-recorded',
+    hangUp: 'keep',
+  },
+  'nothing-recorded': {
+    effect: 'discard-recording',
+    play: ['nothing-heard', 'goodbye'],
+    next: 'hang-up',
+    hangUp: 'discard',
+  },
   review: {
     play: ['review-menu'],
     keys: { '1': 'save', '2': 'listen', '3': 'rerecord', '4': 'urgent' },

@@ -7,7 +7,9 @@ import type { DepositState, Effect, Sound } from './deposit-flow.js';
  * The deposit flow driven by a script of events: each sound "plays" for a few ms, and the
  * test presses keys when a given state is entered or a given sound starts.
  */
-function harness(options: { exits?: boolean; storeOk?: boolean; maxMs?: number } = {}) {
+function harness(
+  options: { exits?: boolean; storeOk?: boolean; maxMs?: number; nothing?: boolean } = {},
+) {
   const log: string[] = [];
   const onSound = new Map<Sound, () => void>();
   const onState = new Map<DepositState, () => void>();
@@ -26,6 +28,7 @@ function harness(options: { exits?: boolean; storeOk?: boolean; maxMs?: number }
       return Promise.resolve(effect === 'store' ? (options.storeOk ?? true) : true);
     },
     recording: (on) => log.push(on ? 'record on' : 'record off'),
+    recordedNothing: () => options.nothing ?? false,
     available: (state) => options.exits === true || !state.startsWith('exit-'),
     entered: (state) => {
       log.push(`enter ${state}`);
@@ -127,6 +130,20 @@ test('silence or the length limit ends the recording like # does', async () => {
   silence.onState.set('recording', () => setTimeout(() => second.endRecording(), 5));
   silence.onState.set('review', () => setTimeout(() => second.hangUp(), 1));
   assert.equal((await second.run()).last, 'review');
+});
+
+test('a recording of silence alone is not offered for review: the caller is told and the call ends', async () => {
+  const h = harness({ nothing: true });
+  const deposit = new Deposit(h.hooks, 'greeting', h.maxMs);
+  h.onState.set('recording', () => setTimeout(() => deposit.endRecording(), 5));
+  const outcome = await deposit.run();
+  assert.deepEqual(outcome, { last: 'hang-up', callerHungUp: false, keep: false });
+  assert.ok(!h.log.includes('enter review'), h.log.join(', '));
+  assert.ok(h.log.includes('effect discard-recording'));
+  assert.deepEqual(h.log.filter((l) => l.startsWith('play')).slice(-2), [
+    'play nothing-heard',
+    'play goodbye',
+  ]);
 });
 
 test('a full mailbox says so and hangs up without recording', async () => {

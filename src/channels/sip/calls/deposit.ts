@@ -9,6 +9,8 @@ export interface DepositHooks {
   effect(effect: Effect): Promise<boolean>;
   /** Whether the caller's audio is being kept now. */
   recording(on: boolean): void;
+  /** Whether the recording so far is too short to be a message (silence alone). */
+  recordedNothing(): boolean;
   /** Whether a state can be entered (an exit with no destination configured cannot). */
   available(state: DepositState): boolean;
   /** Each state entered, for the log. */
@@ -103,7 +105,8 @@ export class Deposit {
       const end: Wake | null = woken ?? (step.record ? await woke : null);
       if (!end) return step.next;
       if (end.kind === 'hang-up') return null;
-      if (end.kind === 'end-recording') return step.next;
+      if (end.kind === 'end-recording')
+        return step.empty && this.hooks.recordedNothing() ? step.empty : step.next;
       return this.target(state, end.digit);
     } finally {
       if (limit) clearTimeout(limit);

@@ -12,6 +12,7 @@ export type PromptId =
   | 'marked-urgent'
   | 'transfer-failed'
   | 'goodbye'
+  | 'nothing-heard'
   | 'enter-mailbox'
   | 'enter-pin'
   | 'login-incorrect'
@@ -66,6 +67,7 @@ const PROMPTS: Record<string, Record<PromptId, string>> = {
     'marked-urgent': 'Your message is marked urgent.',
     'transfer-failed': 'Sorry, that is not possible now. Please leave a message after the tone.',
     goodbye: 'Goodbye.',
+    'nothing-heard': 'I did not hear a message.',
     'enter-mailbox': 'Please enter your mailbox number, then press pound.',
     'enter-pin': 'Please enter your PIN, then press pound.',
     'login-incorrect': 'Login incorrect.',
@@ -127,6 +129,7 @@ const PROMPTS: Record<string, Record<PromptId, string>> = {
     'transfer-failed':
       'Das ist leider gerade nicht möglich. Bitte sprechen Sie nach dem Signalton.',
     goodbye: 'Auf Wiederhören.',
+    'nothing-heard': 'Ich habe keine Nachricht gehört.',
     'enter-mailbox': 'Bitte geben Sie Ihre Postfachnummer ein und drücken Sie die Raute.',
     'enter-pin': 'Bitte geben Sie Ihre PIN ein und drücken Sie die Raute.',
     'login-incorrect': 'Anmeldung fehlgeschlagen.',

@@ -139,6 +139,10 @@ export class VoicemailCall implements DepositHooks {
     this.silence.reset();
   }
 
+  recordedNothing(): boolean {
+    return this.recorder.durationMs < this.services.minRecordingMs;
+  }
+
   available(state: DepositState): boolean {
     if (state === 'exit-star') return this.services.exits.star !== null;
     if (state === 'exit-zero') return this.services.exits.zero !== null;
