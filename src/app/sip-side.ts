@@ -301,6 +301,7 @@ export async function startSipSide(
       dedicated: (address) => faxLines.has(address),
       maxFaxMs: config.faxMaxSeconds * 1000,
       engine: faxEngine(config),
+      ...(config.faxT38 ? { t38: faxEngine(config) } : {}),
       transactions: sip.transactions,
       local: () => sip.local(),
       log: (event, detail) => logger.info(detail, event),

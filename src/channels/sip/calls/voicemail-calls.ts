@@ -7,6 +7,7 @@ import { WavRecorder } from '../media/wav-file.js';
 import type { SipRequest, SipResponse } from '../protocol/message.js';
 import { SipParseError } from '../protocol/message.js';
 import { buildAnswer, chooseFormats, parseAudioOffer } from '../protocol/sdp.js';
+import { describeT38, parseT38Offer, refusalOf, type T38Offer } from '../protocol/sdp-t38.js';
 import { parseNameAddr, parseUri } from '../protocol/uri.js';
 import { newTag, responseTo } from '../responses.js';
 import type { SipPeer } from '../transport.js';
@@ -23,6 +24,8 @@ interface AnsweredCall {
   digit(digit: string): void;
   hangUp(): void;
   run(confirmed: Promise<boolean>): Promise<void>;
+  /** A T.38 offer in the call (fax calls only): true when the call switched to it. */
+  t38?(offer: T38Offer): boolean;
 }
 
 export type { Mailbox } from './voicemail-call.js';
@@ -88,6 +91,9 @@ export class VoicemailCalls {
     {
       call: AnsweredCall;
       acked: boolean;
+      /** The CSeq number of the last ACK (a re-INVITE's 200 is resent until its own comes). */
+      ackedCseq: number;
+      rtpPort: number;
       localTag: string;
       remoteTag: string | null;
       confirm(acked: boolean): void;
@@ -105,8 +111,8 @@ export class VoicemailCalls {
 
   async invite(request: SipRequest, peer: SipPeer): Promise<SipResponse> {
     const callId = request.headers.get('call-id')!;
-    if (this.calls.has(callId) || this.preparing.has(callId))
-      // A re-INVITE (hold, a codec change): the call carries on as it was.
+    if (this.calls.has(callId)) return this.reinvite(request, peer);
+    if (this.preparing.has(callId))
       return responseTo(request, peer, 488, [], { reason: 'Session changes not supported' });
     const preparing = { cancelled: false };
     this.preparing.set(callId, preparing);
@@ -244,7 +250,15 @@ export class VoicemailCalls {
     holder.call = call;
     let confirm: (acked: boolean) => void = () => undefined;
     const confirmed = new Promise<boolean>((resolve) => (confirm = resolve));
-    const entry = { call, acked: false, localTag, remoteTag, confirm };
+    const entry = {
+      call,
+      acked: false,
+      ackedCseq: 0,
+      rtpPort,
+      localTag,
+      remoteTag,
+      confirm,
+    };
     // Timer H: an answer never ACKed ends the call.
     setTimeout(() => confirm(false), ACK_WAIT_MS).unref();
     this.calls.set(callId, entry);
@@ -302,6 +316,66 @@ export class VoicemailCalls {
   }
 
   /**
+   * A re-INVITE in an answered call. A fax's T.38 offer (docs/fax.md) is taken when the call
+   * is a fax, or still may become one, and T.38 is on: 200 with our T.38 answer on the same
+   * port, and the fax goes on over UDPTL. Anything else (hold, a codec change, an offer we
+   * cannot take) gets 488 and the call carries on as it was: a fax then stays on G.711.
+   */
+  private reinvite(request: SipRequest, peer: SipPeer): SipResponse {
+    const entry = this.inDialog(request);
+    if (!entry) return responseTo(request, peer, 481);
+    const callId = request.headers.get('call-id')!;
+    const offer = /application\/sdp/i.test(request.headers.get('content-type') ?? '')
+      ? parseT38Offer(request.body.toString('utf8'))
+      : null;
+    const refusal = !offer
+      ? 'Session changes not supported'
+      : !entry.call.t38 || !this.deps.fax
+        ? 'T.38 is only for fax calls'
+        : !this.deps.fax.t38
+          ? 'T.38 is turned off'
+          : refusalOf(offer);
+    if (refusal || !offer || !entry.call.t38?.(offer)) {
+      const reason = refusal ?? 'T.38 is too late in this call';
+      if (offer) this.deps.log('fax T.38 refused', { call: callId, reason });
+      return responseTo(request, peer, 488, [], { reason });
+    }
+    const local = this.deps.local();
+    const cseq = Number(request.headers.get('cseq')?.split(/\s+/)[0]);
+    const answer = responseTo(
+      request,
+      peer,
+      200,
+      [
+        ['Contact', `<sip:voicemail@${local.host}:${local.port}>`],
+        ['Content-Type', 'application/sdp'],
+        ['Allow', 'INVITE, ACK, BYE, CANCEL, OPTIONS, NOTIFY'],
+      ],
+      {
+        body: Buffer.from(
+          describeT38({
+            address: this.deps.rtpHost(),
+            port: entry.rtpPort,
+            sessionId: randomInt(1e9),
+          }),
+        ),
+      },
+    );
+    if (peer.transport === 'UDP')
+      retransmitUntilAcked(
+        () => entry.ackedCseq >= cseq || !this.calls.has(callId),
+        () => peer.send(answer),
+      );
+    this.deps.log('fax switched to T.38', {
+      call: callId,
+      version: offer.version,
+      remote: `${offer.address}:${offer.port}`,
+      errorCorrection: offer.errorCorrection,
+    });
+    return answer;
+  }
+
+  /**
    * The call an in-dialog request belongs to: its Call-ID and both tags must match (RFC 3261
    * 12.2.2), so that nobody who merely learnt a Call-ID can end someone else's call.
    */
@@ -321,6 +395,10 @@ export class VoicemailCalls {
     const entry = this.inDialog(request);
     if (!entry) return;
     entry.acked = true;
+    entry.ackedCseq = Math.max(
+      entry.ackedCseq,
+      Number(request.headers.get('cseq')?.split(/\s+/)[0]) || 0,
+    );
     entry.confirm(true);
   }
 
