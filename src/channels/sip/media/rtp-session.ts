@@ -123,6 +123,11 @@ export class RtpSession {
     return socket.address().port;
   }
 
+  /** The RTP port (0 before `open`); a switch to T.38 keeps it. */
+  get port(): number {
+    return this.socket?.address().port ?? 0;
+  }
+
   get rtcpPort(): number {
     return this.rtcpSocket?.address().port ?? 0;
   }
