@@ -23,8 +23,9 @@ export interface SenderT38 {
   version?: number;
   /**
    * After this many pages confirmed, what it sends turns to garbage: random datagrams, UDPTL
-   * with IFP packets cut short, UDPTL with random IFP packets. For `garbleForMs` (then it hangs
-   * up, unless the receiver ended the call first).
+   * with IFP packets cut short, UDPTL with random IFP packets, every 20 ms and in place of
+   * what its engine makes. It keeps the call up, sending that, for `garbleForMs` (then it hangs
+   * up), unless the receiver ends the call first.
    */
   garbleAfterPage?: number;
   garbleForMs?: number;
@@ -60,7 +61,7 @@ export class TestFaxSender {
     t38: SenderT38,
     options: { ident: string; onPage?(progress: FaxProgress, session: FaxHelperSession): void },
   ): Promise<
-    | { session: FaxHelperSession; udptl: UdptlSession }
+    | { session: FaxHelperSession; udptl: UdptlSession; garbled: Promise<void> | null }
     | { refused: { status: number | null; reason: string } }
   > {
     const local = this.sip.local();
@@ -73,6 +74,11 @@ export class TestFaxSender {
     const udptl = new UdptlSession(call.rtp, answer.accepted);
     let garbling = false;
     let garbled = 0;
+    let garbageDone: () => void = () => undefined;
+    const garbledFor =
+      t38.garbleAfterPage === undefined
+        ? null
+        : new Promise<void>((resolve) => (garbageDone = resolve));
     const session = new SpandspFaxEngine({ binary: FAX_ENGINE }).sendT38(tiff, {
       ident: options.ident,
       sendIfp: (ifp) => (garbling ? udptl.sendRaw(garbage(garbled++, ifp)) : udptl.send(ifp)),
@@ -80,12 +86,19 @@ export class TestFaxSender {
         options.onPage?.(p, session);
         if (t38.garbleAfterPage !== undefined && p.pages >= t38.garbleAfterPage && !garbling) {
           garbling = true;
-          setTimeout(() => session.stop(), t38.garbleForMs ?? 20_000);
+          const pump = setInterval(() => udptl.sendRaw(garbage(garbled++, randomBytes(20))), 20);
+          const stop = () => {
+            clearInterval(pump);
+            clearTimeout(limit);
+            garbageDone();
+          };
+          const limit = setTimeout(stop, t38.garbleForMs ?? 20_000);
+          void call.ended.then(stop);
         }
       },
     });
     udptl.listen((seq, ifp) => session.ifp(seq, ifp));
-    return { session, udptl };
+    return { session, udptl, garbled: garbledFor };
   }
 
   static async start(): Promise<TestFaxSender> {
@@ -150,6 +163,8 @@ export class TestFaxSender {
           running.stop();
         });
         const outcome = await running.done;
+        // A garbling machine keeps the call up, garbling, whatever its engine thinks.
+        if (t38.garbled && outcome.pages >= (options.t38.garbleAfterPage ?? 0)) await t38.garbled;
         await call.hangUp();
         return { outcome, call, hungUpBy, udptl: t38.udptl.stats };
       }

@@ -7,6 +7,16 @@ import type { T38Offer } from '../protocol/sdp-t38.js';
 import type { CallerId } from './caller-identity.js';
 import { hangUp, type Dialog } from './dialog.js';
 
+/**
+ * A T.38 stream is judged over windows this long: when in two windows running at least
+ * GARBLED_MIN datagrams, and over GARBLED_SHARE of them, were unusable (not UDPTL, or numbered
+ * out of all sequence), the stream is garbled and the fax ends there, keeping the whole pages.
+ * spandsp alone would wait as long as packets keep coming.
+ */
+const GARBLE_WINDOW_MS = 5000;
+const GARBLED_MIN = 20;
+const GARBLED_SHARE = 0.5;
+
 /** What a received fax carries into the mailbox. */
 export interface ReceivedFax {
   from: string;
@@ -52,6 +62,9 @@ export class FaxReception {
   private udptl: UdptlSession | null = null;
   private pages = 0;
   private finished = false;
+  /** Why the T.38 stream was given up as garbled, once it was. */
+  private garbled: string | null = null;
+  private stopWatching: () => void = () => undefined;
 
   constructor(
     private readonly dialog: Dialog,
@@ -110,6 +123,25 @@ export class FaxReception {
     udptl.listen((seq, ifp) => session.ifp(seq, ifp));
     this.audioSession = null;
     this.session = session;
+    this.stopWatching = this.watch(udptl);
+  }
+
+  /** Ends the fax when its T.38 stream turns to garbage (see GARBLE_WINDOW_MS). */
+  private watch(udptl: UdptlSession): () => void {
+    let last = { ...udptl.stats };
+    let badWindows = 0;
+    const timer = setInterval(() => {
+      const now = { ...udptl.stats };
+      const bad = now.malformed - last.malformed + (now.jumps - last.jumps);
+      const all = now.received - last.received + (now.malformed - last.malformed);
+      last = now;
+      badWindows = bad >= GARBLED_MIN && bad > all * GARBLED_SHARE ? badWindows + 1 : 0;
+      if (badWindows < 2 || this.garbled) return;
+      this.garbled = `the T.38 stream was garbled (${bad} of ${all} datagrams unusable in ${GARBLE_WINDOW_MS / 1000} s)`;
+      this.services.log('fax T.38 stream garbled', { call: this.dialog.callId, udptl: now });
+      this.session?.stop();
+    }, GARBLE_WINDOW_MS);
+    return () => clearInterval(timer);
   }
 
   private page(p: { pages: number; remoteId: string; bitRate: number; ecm: boolean }): void {
@@ -146,7 +178,9 @@ export class FaxReception {
       await rm(this.file, { force: true });
     }
     this.finished = true;
+    this.stopWatching();
     clearTimeout(limit);
+    if (this.garbled) outcome = { ...outcome, ok: false, status: this.garbled };
     await this.rtp.close();
     if (!this.callerHungUp) await hangUp(dialog, services.transactions, services.local());
     await this.keep(outcome, this.udptl ? this.t38File : this.file);

@@ -7,13 +7,14 @@ import { WavRecorder } from '../media/wav-file.js';
 import type { SipRequest, SipResponse } from '../protocol/message.js';
 import { SipParseError } from '../protocol/message.js';
 import { buildAnswer, chooseFormats, parseAudioOffer } from '../protocol/sdp.js';
-import { describeT38, parseT38Offer, refusalOf, type T38Offer } from '../protocol/sdp-t38.js';
+import type { T38Offer } from '../protocol/sdp-t38.js';
 import { parseNameAddr, parseUri } from '../protocol/uri.js';
 import { newTag, responseTo } from '../responses.js';
 import type { SipPeer } from '../transport.js';
 import type { CallerId } from './caller-identity.js';
 import { FaxLine, FaxOrVoice } from './fax-detection.js';
 import { FaxReception, type FaxServices } from './fax-reception.js';
+import { answerReinvite, resendUntilAcked } from './fax-t38.js';
 import { forwardingOf } from './forwarding.js';
 import { RetrievalCall, type MailboxOwner, type RetrievalServices } from './retrieval-call.js';
 import { VoicemailCall, type CallServices, type Mailbox } from './voicemail-call.js';
@@ -325,53 +326,22 @@ export class VoicemailCalls {
     const entry = this.inDialog(request);
     if (!entry) return responseTo(request, peer, 481);
     const callId = request.headers.get('call-id')!;
-    const offer = /application\/sdp/i.test(request.headers.get('content-type') ?? '')
-      ? parseT38Offer(request.body.toString('utf8'))
-      : null;
-    const refusal = !offer
-      ? 'Session changes not supported'
-      : !entry.call.t38 || !this.deps.fax
-        ? 'T.38 is only for fax calls'
-        : !this.deps.fax.t38
-          ? 'T.38 is turned off'
-          : refusalOf(offer);
-    if (refusal || !offer || !entry.call.t38?.(offer)) {
-      const reason = refusal ?? 'T.38 is too late in this call';
-      if (offer) this.deps.log('fax T.38 refused', { call: callId, reason });
-      return responseTo(request, peer, 488, [], { reason });
-    }
     const local = this.deps.local();
+    const fax = this.deps.fax;
+    const answer = answerReinvite(request, peer, {
+      take: entry.call.t38 && fax ? (offer) => entry.call.t38!(offer) : null,
+      off: fax?.t38 ? null : 'T.38 is turned off',
+      rtpHost: this.deps.rtpHost(),
+      rtpPort: entry.rtpPort,
+      contact: `<sip:voicemail@${local.host}:${local.port}>`,
+      log: (event, detail) => this.deps.log(event, detail),
+    });
     const cseq = Number(request.headers.get('cseq')?.split(/\s+/)[0]);
-    const answer = responseTo(
-      request,
-      peer,
-      200,
-      [
-        ['Contact', `<sip:voicemail@${local.host}:${local.port}>`],
-        ['Content-Type', 'application/sdp'],
-        ['Allow', 'INVITE, ACK, BYE, CANCEL, OPTIONS, NOTIFY'],
-      ],
-      {
-        body: Buffer.from(
-          describeT38({
-            address: this.deps.rtpHost(),
-            port: entry.rtpPort,
-            sessionId: randomInt(1e9),
-          }),
-        ),
-      },
-    );
-    if (peer.transport === 'UDP')
-      retransmitUntilAcked(
+    if (answer.status === 200 && peer.transport === 'UDP')
+      resendUntilAcked(
         () => entry.ackedCseq >= cseq || !this.calls.has(callId),
         () => peer.send(answer),
       );
-    this.deps.log('fax switched to T.38', {
-      call: callId,
-      version: offer.version,
-      remote: `${offer.address}:${offer.port}`,
-      errorCorrection: offer.errorCorrection,
-    });
     return answer;
   }
 

@@ -92,3 +92,17 @@ test('sequence numbers wrap at 65536', () => {
   );
   assert.equal(at(65534).length, 0, 'a late one from before the wrap');
 });
+
+test('a sequence number that jumps far is a new numbering, not lost packets; the engine sees no gap', () => {
+  const receiver = new UdptlReceiver();
+  const at = (seq: number) =>
+    receiver.datagram(serializeUdptl({ seq, primary: ifp(1), secondary: [] })).map((p) => p.seq);
+  assert.deepEqual(at(10), [10]);
+  assert.deepEqual(at(30_000), [11]);
+  assert.deepEqual(at(30_001), [12]);
+  assert.deepEqual(at(5), [13], 'far back: a new numbering too');
+  assert.deepEqual(at(4), [], 'just behind: late');
+  assert.equal(receiver.stats.jumps, 2);
+  assert.equal(receiver.stats.lost, 0);
+  assert.equal(receiver.stats.late, 1);
+});

@@ -129,18 +129,38 @@ export interface UdptlStats {
   lost: number;
   /** Datagrams that came after their sequence number had passed (late or repeated). */
   late: number;
+  /** Datagrams whose sequence number jumped too far to be loss (the numbering started over). */
+  jumps: number;
   /** Datagrams that were not UDPTL (dropped). */
   malformed: number;
 }
 
 /**
+ * How far the sequence may move, ahead or back, and still be the same numbering: past this a
+ * datagram is taken as the start of a new numbering (a far end that restarted it, or a garbled
+ * number) rather than as thousands of lost packets, or as late forever after.
+ */
+const MAX_GAP = 100;
+
+/**
  * The far end's datagrams as IFP packets in sequence order: repeats and late ones dropped,
  * gaps filled from the redundancy of the datagram that follows them where it reaches, and
- * what stays missing left as a gap in the sequence numbers (spandsp sees it as lost).
+ * what stays missing left as a gap in the sequence numbers (spandsp sees it as lost). The
+ * numbers given out are our own count, equal to the far end's until its numbering jumps: a
+ * jump is followed, but the engine sees the stream carry on without a gap.
  */
 export class UdptlReceiver {
+  /** The far end's next sequence number, and ours for it. */
   private expected: number | null = null;
-  readonly stats: UdptlStats = { received: 0, recovered: 0, lost: 0, late: 0, malformed: 0 };
+  private ours = 0;
+  readonly stats: UdptlStats = {
+    received: 0,
+    recovered: 0,
+    lost: 0,
+    late: 0,
+    jumps: 0,
+    malformed: 0,
+  };
 
   /** The packets a datagram brings, oldest first; none for a malformed, late or repeated one. */
   datagram(data: Buffer): Array<{ seq: number; ifp: Buffer }> {
@@ -149,9 +169,15 @@ export class UdptlReceiver {
       this.stats.malformed++;
       return [];
     }
-    const expected = this.expected ?? packet.seq;
-    const ahead = (packet.seq - expected) & 0xffff;
-    if (ahead >= 0x8000) {
+    if (this.expected === null) {
+      this.expected = packet.seq;
+      this.ours = packet.seq;
+    }
+    let ahead = (packet.seq - this.expected) & 0xffff;
+    if (ahead > MAX_GAP && 0x10000 - ahead > MAX_GAP) {
+      this.stats.jumps++;
+      ahead = 0;
+    } else if (ahead >= 0x8000) {
       this.stats.late++;
       return [];
     }
@@ -159,15 +185,14 @@ export class UdptlReceiver {
     const out: Array<{ seq: number; ifp: Buffer }> = [];
     for (let missing = ahead; missing > 0; missing--) {
       const copy = packet.secondary[missing - 1];
-      if (!copy?.length) {
-        this.stats.lost++;
-        continue;
-      }
-      out.push({ seq: (packet.seq - missing) & 0xffff, ifp: copy });
-      this.stats.recovered++;
+      if (copy?.length) {
+        out.push({ seq: (this.ours + ahead - missing) & 0xffff, ifp: copy });
+        this.stats.recovered++;
+      } else this.stats.lost++;
     }
-    out.push({ seq: packet.seq, ifp: packet.primary });
+    out.push({ seq: (this.ours + ahead) & 0xffff, ifp: packet.primary });
     this.expected = (packet.seq + 1) & 0xffff;
+    this.ours = (this.ours + ahead + 1) & 0xffff;
     return out;
   }
 }
