@@ -485,7 +485,7 @@ export const OPTIONS = [
     type: 'boolean',
     default: true,
     description:
-      'Whether a fax call may switch to T.38 when the caller offers it (re-INVITE); off, the offer is refused (488) and the fax stays on G.711.',
+      'Whether a fax call, received or sent, may switch to T.38 when the other side offers it (re-INVITE); off, the offer is refused (488) and the fax stays on G.711.',
   },
   {
     key: 'faxEngine',

@@ -1,7 +1,12 @@
 import { randomInt } from 'node:crypto';
 import { join } from 'node:path';
+import { offerT38 } from '../../src/channels/sip/calls/fax-t38.js';
 import { g711 } from '../../src/channels/sip/media/g711.js';
 import { RtpSession } from '../../src/channels/sip/media/rtp-session.js';
+import { UdptlSession } from '../../src/channels/sip/media/udptl-session.js';
+import { describeT38 } from '../../src/channels/sip/protocol/sdp-t38.js';
+import type { UdptlStats } from '../../src/channels/sip/protocol/udptl.js';
+import { parseNameAddr } from '../../src/channels/sip/protocol/uri.js';
 import {
   buildAnswer,
   chooseFormats,
@@ -21,19 +26,27 @@ export interface ReceivedFaxCall {
   /** The INVITE's Request-URI and From. */
   uri: string;
   from: string;
+  /** With `t38`: how its offer went (taken, or the status it got) and UDPTL's figures. */
+  t38?: { taken: boolean; status: number | null; udptl: UdptlStats | null };
 }
 
 /**
  * A test fax machine that answers: a SIP leg of its own on loopback that takes INVITEs (G.711),
  * and spandsp receiving (the same helper the server runs) into a TIFF per call. It answers
  * `busy` calls in a row with 486 first, as a line in use does; it never hangs up itself (the
- * sending side does, after its phase E).
+ * sending side does, after its phase E). With `t38` on, it re-INVITEs to T.38 once answered,
+ * as a fax gateway does, and receives over UDPTL when that is taken.
  */
 export class TestFaxReceiver {
   readonly received: ReceivedFaxCall[] = [];
   busy = 0;
   refused = 0;
-  private calls = new Map<string, { session: FaxProcessSession; rtp: RtpSession }>();
+  /** Offer T.38 (re-INVITE) on the calls it answers from now on. */
+  t38 = false;
+  private calls = new Map<
+    string,
+    { session: { stop(): void; readonly done: Promise<FaxOutcome> }; rtp: RtpSession }
+  >();
   private count = 0;
 
   private constructor(
@@ -91,16 +104,30 @@ export class TestFaxReceiver {
     });
     session = started;
     const callId = request.headers.get('call-id')!;
-    this.calls.set(callId, { session: started, rtp });
-    void started.done.then(async (outcome) => {
+    const entry = { session: started as { stop(): void; done: Promise<FaxOutcome> }, rtp };
+    this.calls.set(callId, entry);
+    const toTag = newTag();
+    const t38 = this.t38
+      ? this.offerT38(request, peer, toTag, rtp, `${file}.t38.tif`, (t38Session) => {
+          session = null;
+          entry.session = t38Session;
+          started.stop();
+        })
+      : null;
+    void (async () => {
+      // The audio session gives way when T.38 is taken; the one running last is the fax.
+      let outcome = await started.done;
+      const offer = t38 ? await t38 : null;
+      if (offer?.taken) outcome = await entry.session.done;
       await rtp.close();
       this.received.push({
-        file,
+        file: offer?.taken ? `${file}.t38.tif` : file,
         outcome,
         uri: request.uri,
         from: request.headers.get('from') ?? '',
+        ...(offer ? { t38: offer } : {}),
       });
-    });
+    })();
     const local = this.sip.local();
     return responseTo(
       request,
@@ -111,7 +138,7 @@ export class TestFaxReceiver {
         ['Content-Type', 'application/sdp'],
       ],
       {
-        toTag: newTag(),
+        toTag,
         body: Buffer.from(
           buildAnswer({
             address: '127.0.0.1',
@@ -123,6 +150,42 @@ export class TestFaxReceiver {
         ),
       },
     );
+  }
+
+  /**
+   * Half a second after answering (the ACK has come on loopback), offers T.38 in the call as
+   * the called side, and receives into `file` over UDPTL when it is taken.
+   */
+  private async offerT38(
+    request: Parameters<Parameters<SipServer['handle']>[1]>[0],
+    peer: Parameters<Parameters<SipServer['handle']>[1]>[1],
+    toTag: string,
+    rtp: RtpSession,
+    file: string,
+    switched: (session: { stop(): void; done: Promise<FaxOutcome> }) => void,
+  ): Promise<{ taken: boolean; status: number | null; udptl: UdptlStats | null }> {
+    await new Promise((r) => setTimeout(r, 500));
+    const contact = request.headers.get('contact');
+    const dialog = {
+      callId: request.headers.get('call-id')!,
+      localTag: toTag,
+      remote: request.headers.get('from')!,
+      local: `${request.headers.get('to')!};tag=${toTag}`,
+      remoteTarget: contact ? parseNameAddr(contact).uri : `sip:${peer.address}:${peer.port}`,
+      target: { transport: 'UDP' as const, address: peer.address, port: peer.port },
+      cseq: randomInt(1, 10_000),
+    };
+    const sdp = describeT38({ address: '127.0.0.1', port: rtp.port, sessionId: 2 });
+    const answer = await offerT38(dialog, this.sip.transactions, this.sip.local(), sdp);
+    if ('refused' in answer) return { taken: false, status: answer.refused, udptl: null };
+    const udptl = new UdptlSession(rtp, answer.accepted);
+    const session = new SpandspFaxEngine({ binary: FAX_ENGINE }).receiveT38(file, {
+      ident: this.ident,
+      sendIfp: (ifp) => udptl.send(ifp),
+    });
+    udptl.listen((seq, ifp) => session.ifp(seq, ifp));
+    switched(session);
+    return { taken: true, status: 200, udptl: udptl.stats };
   }
 
   async close(): Promise<void> {

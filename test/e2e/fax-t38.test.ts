@@ -5,8 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { faxPagesOf, pixelDifference, tiffPage } from './fax-fixtures.js';
+import { TestFaxReceiver } from './fax-receiver.js';
 import { TestFaxSender } from './fax-sender.js';
-import { Client, ServerProcess, subscriberClient } from './harness.js';
+import { ADMIN_TOKEN, Client, ServerProcess, subscriberClient } from './harness.js';
 import { eventually } from './receiver.js';
 
 /**
@@ -14,7 +15,8 @@ import { eventually } from './receiver.js';
  * calls Ann's number, re-INVITEs to T.38 once answered and sends over UDPTL. The server takes
  * the offer, receives with its T.38 engine and stores what arrived whole; a garbled stream ends
  * cleanly with the whole pages kept; an offer it cannot take is refused (488) and the fax
- * still arrives over G.711, as it does when T.38 is turned off.
+ * still arrives over G.711, as it does when T.38 is turned off. Sending, the fax resource
+ * follows a receiving machine that re-INVITEs to T.38.
  */
 let server: ServerProcess;
 let ann: { client: Client; id: string };
@@ -38,6 +40,7 @@ before(async () => {
   );
   faxPagesOf(ps, document);
   execFileSync('tiffcp', [`${document},1`, onePage]);
+  execFileSync('tiffcp', [`${document},1`, join(dir, 'page-2.tif')]);
   server = await ServerProcess.start({
     SWITCHBOARD_DOMAINS: 'a.test',
     SWITCHBOARD_FAX_NUMBERS: '+15550009',
@@ -206,5 +209,76 @@ test('with SWITCHBOARD_FAX_T38=false the offer is refused (488) and the fax come
     assert.match(log, /"reason":"T\.38 is turned off"[^\n]*"msg":"fax T\.38 refused"/);
   } finally {
     await off.dispose();
+  }
+});
+
+test('the fax resource sends to a machine that re-INVITEs to T.38: the pages go over UDPTL', async () => {
+  const sending = await ServerProcess.start({
+    SWITCHBOARD_DOMAINS: 'c.test',
+    SWITCHBOARD_NUMBER_RANGES: '+1555',
+    SWITCHBOARD_DIAL_ALLOWED_PREFIXES: '+4930',
+    SWITCHBOARD_DELIVERY_POLL_MS: '100',
+    SWITCHBOARD_LOG_LEVEL: 'info',
+  });
+  const machine = await TestFaxReceiver.start(dir, '+49 30 5550 200');
+  machine.t38 = true;
+  try {
+    const admin = new Client(sending.url, ADMIN_TOKEN);
+    const carol = await subscriberClient(sending, {
+      name: 'Carol',
+      addresses: ['tel:+15550005'],
+      language: 'en',
+    });
+    const added = await admin.post('/api/v1/resources', {
+      name: 'fax-line',
+      type: 'fax',
+      messageTypes: ['fax'],
+      config: { trunk: `sip:127.0.0.1:${machine.port}`, ringSeconds: 20, ident: '+1 555 0005' },
+      channels: 1,
+      rates: [{ prefix: '+4930', price: 0.05 }],
+      currency: 'EUR',
+    });
+    assert.equal(added.status, 201, JSON.stringify(added.body));
+    const pdf = join(dir, 'page-2.pdf');
+    execFileSync('tiff2pdf', ['-o', pdf, join(dir, 'page-2.tif')]);
+    const sent = await carol.client.post('/api/v1/messages', {
+      type: 'fax',
+      to: ['tel:+4930555200'],
+      subject: 'Over T.38',
+      attachments: [
+        { contentType: 'application/pdf', filename: 'p.pdf', content: readFileSync(pdf).toString('base64') },
+      ],
+    });
+    assert.equal(sent.status, 201, JSON.stringify(sent.body));
+    const messageId = sent.body.copies[0].messageId;
+    const delivery = await eventually(
+      async () => {
+        const [d] = (await admin.get(`/api/v1/deliveries?messageId=${messageId}`)).body.deliveries;
+        return d && ['S', 'F', 'E'].includes(d.status) ? d : undefined;
+      },
+      'the fax delivery to end',
+      150_000,
+    );
+    assert.equal(delivery.status, 'S', JSON.stringify(delivery));
+    const fax = await eventually(async () => machine.received[0], 'the machine’s fax');
+    assert.deepEqual(fax.t38 && [fax.t38.taken, fax.t38.status], [true, 200]);
+    assert.ok(fax.t38!.udptl!.received > 0, 'IFP packets came over UDPTL');
+    assert.equal(fax.outcome.ok, true, fax.outcome.status);
+    assert.equal(fax.outcome.pages, 2, 'the cover and the page');
+    assert.equal(fax.outcome.remoteId, '+1 555 0005');
+    // The page after the cover is the document's, as the server's converter makes fax pages.
+    const expected = join(dir, 'page-2-expected.tif');
+    faxPagesOf(pdf, expected);
+    const d = pixelDifference(
+      await tiffPage(readFileSync(expected), 0),
+      await tiffPage(readFileSync(fax.file), 1),
+    );
+    assert.ok(d < 0.005, `the page differs from the document in ${(d * 100).toFixed(2)}%`);
+    const log = await logged(sending, /"pages":2,"of":2,[^\n]*"msg":"fax sent"/);
+    assert.match(log, /"version":0,[^\n]*"msg":"fax switched to T\.38"/);
+    assert.match(log, /"pages":2,[^\n]*"t38":true[^\n]*"msg":"fax page sent"/);
+  } finally {
+    await machine.close();
+    await sending.dispose();
   }
 });
