@@ -14,7 +14,6 @@ import { wavSamples } from '../channels/sip/media/wav-file.js';
 import { MessageWaiting } from '../channels/sip/message-waiting.js';
 import { NonceIssuer, type DigestAlgorithm } from '../channels/sip/protocol/digest.js';
 import { Registrar } from '../channels/sip/registrar.js';
-import { responseTo } from '../channels/sip/responses.js';
 import { SipServer } from '../channels/sip/sip-server.js';
 import type { Config } from '../config/config.js';
 import type { NoticeCodeStore } from '../core/delivery-ports.js';

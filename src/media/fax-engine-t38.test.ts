@@ -67,7 +67,10 @@ test('a T.38 receiver fed garbage IFP packets keeps running and ends with its st
     sendIfp: () => undefined,
   });
   for (let i = 0; i < 200; i++)
-    receiver.ifp(i, Buffer.from(Array.from({ length: 1 + (i % 30) }, (_, k) => (i * 31 + k) & 0xff)));
+    receiver.ifp(
+      i,
+      Buffer.from(Array.from({ length: 1 + (i % 30) }, (_, k) => (i * 31 + k) & 0xff)),
+    );
   await new Promise((r) => setTimeout(r, 1500));
   receiver.stop();
   const outcome = await receiver.done;

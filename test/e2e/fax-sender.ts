@@ -36,7 +36,11 @@ function garbage(n: number, ifp: Buffer): Buffer {
   const seq = randomInt(65536);
   if (n % 3 === 0) return randomBytes(randomInt(1, 60));
   if (n % 3 === 1)
-    return serializeUdptl({ seq, primary: ifp.subarray(0, Math.ceil(ifp.length / 2)), secondary: [] });
+    return serializeUdptl({
+      seq,
+      primary: ifp.subarray(0, Math.ceil(ifp.length / 2)),
+      secondary: [],
+    });
   return serializeUdptl({ seq, primary: randomBytes(randomInt(1, 40)), secondary: [] });
 }
 

@@ -246,7 +246,11 @@ test('the fax resource sends to a machine that re-INVITEs to T.38: the pages go 
       to: ['tel:+4930555200'],
       subject: 'Over T.38',
       attachments: [
-        { contentType: 'application/pdf', filename: 'p.pdf', content: readFileSync(pdf).toString('base64') },
+        {
+          contentType: 'application/pdf',
+          filename: 'p.pdf',
+          content: readFileSync(pdf).toString('base64'),
+        },
       ],
     });
     assert.equal(sent.status, 201, JSON.stringify(sent.body));

@@ -7,10 +7,7 @@ const ifp = (n: number) => Buffer.from([0x06, n, n + 1]);
 
 test('a datagram with redundancy is laid out as T.38 9.1 says and reads back', () => {
   const datagram = serializeUdptl({ seq: 0x1234, primary: ifp(3), secondary: [ifp(2), ifp(1)] });
-  assert.deepEqual(
-    [...datagram],
-    [0x12, 0x34, 3, 6, 3, 4, 0x00, 2, 3, 6, 2, 3, 3, 6, 1, 2],
-  );
+  assert.deepEqual([...datagram], [0x12, 0x34, 3, 6, 3, 4, 0x00, 2, 3, 6, 2, 3, 3, 6, 1, 2]);
   assert.deepEqual(parseUdptl(datagram), {
     seq: 0x1234,
     primary: ifp(3),
