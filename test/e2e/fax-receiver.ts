@@ -4,7 +4,7 @@ import { offerT38 } from '../../src/channels/sip/calls/fax-t38.js';
 import { g711 } from '../../src/channels/sip/media/g711.js';
 import { RtpSession } from '../../src/channels/sip/media/rtp-session.js';
 import { UdptlSession } from '../../src/channels/sip/media/udptl-session.js';
-import { describeT38 } from '../../src/channels/sip/protocol/sdp-t38.js';
+import { describeT38, parseT38Offer } from '../../src/channels/sip/protocol/sdp-t38.js';
 import type { UdptlStats } from '../../src/channels/sip/protocol/udptl.js';
 import { parseNameAddr } from '../../src/channels/sip/protocol/uri.js';
 import {
@@ -19,6 +19,13 @@ import { SpandspFaxEngine, type FaxProcessSession } from '../../src/media/fax-en
 import { FAX_ENGINE } from './fax-sender.js';
 
 const quiet = { info: () => undefined, warn: () => undefined };
+
+interface CallState {
+  session: { stop(): void; readonly done: Promise<FaxOutcome> };
+  rtp: RtpSession;
+  file: string;
+  t38: { taken: boolean; status: number | null; udptl: UdptlStats | null } | null;
+}
 
 export interface ReceivedFaxCall {
   file: string;
@@ -43,10 +50,9 @@ export class TestFaxReceiver {
   refused = 0;
   /** Offer T.38 (re-INVITE) on the calls it answers from now on. */
   t38 = false;
-  private calls = new Map<
-    string,
-    { session: { stop(): void; readonly done: Promise<FaxOutcome> }; rtp: RtpSession }
-  >();
+  /** Take a T.38 offer (re-INVITE) in a call; off, it is refused with 488. */
+  takeT38 = false;
+  private calls = new Map<string, CallState>();
   private count = 0;
 
   private constructor(
@@ -82,6 +88,8 @@ export class TestFaxReceiver {
     request: Parameters<Parameters<SipServer['handle']>[1]>[0],
     peer: Parameters<Parameters<SipServer['handle']>[1]>[1],
   ) {
+    const existing = this.calls.get(request.headers.get('call-id') ?? '');
+    if (existing) return this.reinvited(existing, request, peer);
     if (this.busy > 0) {
       this.busy--;
       this.refused++;
@@ -104,28 +112,33 @@ export class TestFaxReceiver {
     });
     session = started;
     const callId = request.headers.get('call-id')!;
-    const entry = { session: started as { stop(): void; done: Promise<FaxOutcome> }, rtp };
+    const entry: CallState = { session: started, rtp, file, t38: null };
     this.calls.set(callId, entry);
     const toTag = newTag();
-    const t38 = this.t38
+    const offered = this.t38
       ? this.offerT38(request, peer, toTag, rtp, `${file}.t38.tif`, (t38Session) => {
           session = null;
           entry.session = t38Session;
+          entry.file = `${file}.t38.tif`;
           started.stop();
         })
       : null;
     void (async () => {
-      // The audio session gives way when T.38 is taken; the one running last is the fax.
-      let outcome = await started.done;
-      const offer = t38 ? await t38 : null;
-      if (offer?.taken) outcome = await entry.session.done;
+      // A session that gives way to T.38 is followed by the next; the one running last is the fax.
+      let current = entry.session;
+      let outcome = await current.done;
+      if (offered) entry.t38 = await offered;
+      while (entry.session !== current) {
+        current = entry.session;
+        outcome = await current.done;
+      }
       await rtp.close();
       this.received.push({
-        file: offer?.taken ? `${file}.t38.tif` : file,
+        file: entry.file,
         outcome,
         uri: request.uri,
         from: request.headers.get('from') ?? '',
-        ...(offer ? { t38: offer } : {}),
+        ...(entry.t38 ? { t38: entry.t38 } : {}),
       });
     })();
     const local = this.sip.local();
@@ -147,6 +160,46 @@ export class TestFaxReceiver {
             codec,
             dtmf: null,
           }),
+        ),
+      },
+    );
+  }
+
+  /** A re-INVITE in a call: a T.38 offer is taken when `takeT38` is on, else refused (488). */
+  private reinvited(
+    entry: CallState,
+    request: Parameters<Parameters<SipServer['handle']>[1]>[0],
+    peer: Parameters<Parameters<SipServer['handle']>[1]>[1],
+  ) {
+    const offer = parseT38Offer(request.body.toString('utf8'));
+    if (!offer || !this.takeT38) {
+      entry.t38 = { taken: false, status: 488, udptl: null };
+      return responseTo(request, peer, 488);
+    }
+    const udptl = new UdptlSession(entry.rtp, offer);
+    const file = `${entry.file}.t38.tif`;
+    const session = new SpandspFaxEngine({ binary: FAX_ENGINE }).receiveT38(file, {
+      ident: this.ident,
+      sendIfp: (ifp) => udptl.send(ifp),
+    });
+    udptl.listen((seq, ifp) => session.ifp(seq, ifp));
+    const audio = entry.session;
+    entry.session = session;
+    entry.file = file;
+    entry.t38 = { taken: true, status: 200, udptl: udptl.stats };
+    audio.stop();
+    const local = this.sip.local();
+    return responseTo(
+      request,
+      peer,
+      200,
+      [
+        ['Contact', `<sip:fax@${local.host}:${local.port}>`],
+        ['Content-Type', 'application/sdp'],
+      ],
+      {
+        body: Buffer.from(
+          describeT38({ address: '127.0.0.1', port: entry.rtp.port, sessionId: 3 }),
         ),
       },
     );

@@ -41,6 +41,7 @@ before(async () => {
   faxPagesOf(ps, document);
   execFileSync('tiffcp', [`${document},1`, onePage]);
   execFileSync('tiffcp', [`${document},1`, join(dir, 'page-2.tif')]);
+  execFileSync('tiff2pdf', ['-o', join(dir, 'page-2.pdf'), join(dir, 'page-2.tif')]);
   server = await ServerProcess.start({
     SWITCHBOARD_DOMAINS: 'a.test',
     SWITCHBOARD_FAX_NUMBERS: '+15550009',
@@ -240,7 +241,6 @@ test('the fax resource sends to a machine that re-INVITEs to T.38: the pages go 
     });
     assert.equal(added.status, 201, JSON.stringify(added.body));
     const pdf = join(dir, 'page-2.pdf');
-    execFileSync('tiff2pdf', ['-o', pdf, join(dir, 'page-2.tif')]);
     const sent = await carol.client.post('/api/v1/messages', {
       type: 'fax',
       to: ['tel:+4930555200'],
@@ -281,6 +281,93 @@ test('the fax resource sends to a machine that re-INVITEs to T.38: the pages go 
     const log = await logged(sending, /"pages":2,"of":2,[^\n]*"msg":"fax sent"/);
     assert.match(log, /"version":0,[^\n]*"msg":"fax switched to T\.38"/);
     assert.match(log, /"pages":2,[^\n]*"t38":true[^\n]*"msg":"fax page sent"/);
+  } finally {
+    await machine.close();
+    await sending.dispose();
+  }
+});
+
+test('a fax resource with t38: true offers T.38 itself: a machine that refuses (488) gets the fax over G.711, one that takes it over UDPTL', async () => {
+  const sending = await ServerProcess.start({
+    SWITCHBOARD_DOMAINS: 'd.test',
+    SWITCHBOARD_NUMBER_RANGES: '+1555',
+    SWITCHBOARD_DIAL_ALLOWED_PREFIXES: '+4930',
+    SWITCHBOARD_DELIVERY_POLL_MS: '100',
+    SWITCHBOARD_LOG_LEVEL: 'info',
+  });
+  const machine = await TestFaxReceiver.start(dir, '+49 30 5550 300');
+  try {
+    const admin = new Client(sending.url, ADMIN_TOKEN);
+    const dave = await subscriberClient(sending, {
+      name: 'Dave',
+      addresses: ['tel:+15550006'],
+      language: 'en',
+    });
+    const added = await admin.post('/api/v1/resources', {
+      name: 'fax-t38',
+      type: 'fax',
+      messageTypes: ['fax'],
+      config: { trunk: `sip:127.0.0.1:${machine.port}`, ident: '+1 555 0006', t38: true },
+      channels: 1,
+      rates: [{ prefix: '+4930', price: 0.05 }],
+      currency: 'EUR',
+    });
+    assert.equal(added.status, 201, JSON.stringify(added.body));
+    const refused = await admin.post('/api/v1/resources', {
+      name: 'fax-bad-t38',
+      type: 'fax',
+      config: { t38: 'yes' },
+    });
+    assert.equal(refused.status, 400);
+    assert.match(refused.body.detail, /config\.t38/);
+    const send = async (subject: string) => {
+      const sent = await dave.client.post('/api/v1/messages', {
+        type: 'fax',
+        to: ['tel:+4930555300'],
+        subject,
+        attachments: [
+          {
+            contentType: 'application/pdf',
+            filename: 'p.pdf',
+            content: readFileSync(join(dir, 'page-2.pdf')).toString('base64'),
+          },
+        ],
+      });
+      assert.equal(sent.status, 201, JSON.stringify(sent.body));
+      const messageId = sent.body.copies[0].messageId;
+      return eventually(
+        async () => {
+          const [d] = (await admin.get(`/api/v1/deliveries?messageId=${messageId}`)).body
+            .deliveries;
+          return d && ['S', 'F', 'E'].includes(d.status) ? d : undefined;
+        },
+        `the delivery of ${subject}`,
+        150_000,
+      );
+    };
+
+    // A G.711 attempt that fails on a loaded machine is tried again: the last call counts.
+    machine.takeT38 = false;
+    assert.equal((await send('first')).status, 'S');
+    const firsts = machine.received.slice();
+    assert.ok(firsts.length >= 1);
+    for (const call of firsts)
+      assert.deepEqual(call.t38 && [call.t38.taken, call.t38.status], [false, 488]);
+    const first = firsts.at(-1)!;
+    assert.equal(first.outcome.ok, true, first.outcome.status);
+    assert.equal(first.outcome.pages, 2);
+    await logged(sending, /"status":488,[^\n]*"msg":"fax T\.38 not taken"/);
+
+    machine.takeT38 = true;
+    assert.equal((await send('second')).status, 'S');
+    const second = await eventually(async () => machine.received[firsts.length], 'the second fax');
+    assert.deepEqual(second.t38 && [second.t38.taken, second.t38.status], [true, 200]);
+    assert.ok(second.t38!.udptl!.received > 0, 'IFP packets came over UDPTL');
+    assert.equal(second.outcome.ok, true, second.outcome.status);
+    assert.equal(second.outcome.pages, 2);
+    assert.equal(second.outcome.remoteId, '+1 555 0006');
+    assert.match(second.file, /\.t38\.tif$/);
+    await logged(sending, /"pages":2,[^\n]*"t38":true[^\n]*"msg":"fax page sent"/);
   } finally {
     await machine.close();
     await sending.dispose();

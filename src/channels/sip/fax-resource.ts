@@ -3,6 +3,7 @@ import type { FaxEngine, FaxOutcome, FaxProgress, T38FaxEngine } from '../../cor
 import type { DialRequest } from '../../router/dial-policy.js';
 import { rateFor } from '../../router/rates.js';
 import type { OutboundCalls, PlacedCall } from './calls/outbound-call.js';
+import type { T38Offer } from './protocol/sdp-t38.js';
 import { UdptlSession } from './media/udptl-session.js';
 import {
   callOutcome,
@@ -17,6 +18,8 @@ import {
 export interface FaxConfig extends VoiceConfig {
   /** Our station id (TSI) on faxes sent: up to 20 digits, + and spaces; default the caller id's number. */
   ident?: string;
+  /** Offer T.38 ourselves once answered (re-INVITE); a 488 keeps the fax on G.711. */
+  t38?: boolean;
 }
 
 /** What a resource config says wrong, for the API to refuse it with (null when it is usable). */
@@ -24,6 +27,8 @@ export function faxConfigProblem(config: Record<string, unknown> | undefined): s
   const ident = config?.['ident'];
   if (ident !== undefined && (typeof ident !== 'string' || !/^[0-9+ ]{0,20}$/.test(ident)))
     return 'config.ident is a station id: up to 20 digits, + and spaces';
+  if (config?.['t38'] !== undefined && typeof config['t38'] !== 'boolean')
+    return 'config.t38 is true or false';
   return voiceConfigProblem(config)?.replace('a voice resource’s', 'a fax resource’s') ?? null;
 }
 
@@ -146,20 +151,34 @@ export class FaxResource implements OutboundResource {
       const t38Engine = this.deps.t38;
       // The receiving machine (or its gateway) asks for T.38: before the first page, the fax
       // starts over on it; the audio session stops.
-      if (t38Engine)
-        call.acceptT38((offer) => {
-          if (finished || pagesSent > 0 || running !== started) return false;
-          const udptl = new UdptlSession(call.rtp, offer);
-          const t38 = t38Engine.sendT38(document.file, {
-            ident,
-            sendIfp: (ifp) => udptl.send(ifp),
-            page: (p) => page(p, true),
-          });
-          udptl.listen((seq, ifp) => t38.ifp(seq, ifp));
-          session = null;
-          running = t38;
-          started.stop();
-          return true;
+      const toT38 = (offer: T38Offer): boolean => {
+        if (!t38Engine || finished || pagesSent > 0 || running !== started) return false;
+        const udptl = new UdptlSession(call.rtp, offer);
+        const t38 = t38Engine.sendT38(document.file, {
+          ident,
+          sendIfp: (ifp) => udptl.send(ifp),
+          page: (p) => page(p, true),
+        });
+        udptl.listen((seq, ifp) => t38.ifp(seq, ifp));
+        session = null;
+        running = t38;
+        started.stop();
+        return true;
+      };
+      // The receiving machine (or its gateway) asks for T.38: before the first page, the fax
+      // starts over on it; the audio session stops.
+      if (t38Engine) call.acceptT38(toT38);
+      // Or we ask, when the resource says so; meanwhile the audio session runs (CNG), and it
+      // carries on when the far end refuses.
+      if (t38Engine && config.t38 === true)
+        void call.offerT38().then((answer) => {
+          if ('accepted' in answer) toT38(answer.accepted);
+          else
+            this.deps.log('fax T.38 not taken', {
+              call: call.callId,
+              status: answer.refused,
+              reason: answer.reason,
+            });
         });
       for (const pcm of early) started.hear(pcm);
       void call.ended.then(() => running.stop());

@@ -7,13 +7,13 @@ import { answerChallenge } from '../protocol/digest.js';
 import { SipHeaders } from '../protocol/headers.js';
 import type { SipRequest, SipResponse } from '../protocol/message.js';
 import { answeredFormats, buildOffer, parseAudioOffer } from '../protocol/sdp.js';
-import type { T38Offer } from '../protocol/sdp-t38.js';
+import { describeT38, type T38Offer } from '../protocol/sdp-t38.js';
 import { parseNameAddr, parseUri } from '../protocol/uri.js';
 import { newTag, responseTo } from '../responses.js';
 import type { SipPeer } from '../transport.js';
 import { callTarget, type HostResolver } from './call-target.js';
 import { hangUp, type Dialog } from './dialog.js';
-import { answerReinvite, resendUntilAcked } from './fax-t38.js';
+import { answerReinvite, offerT38, resendUntilAcked } from './fax-t38.js';
 
 /** A SIP trunk (or proxy) calls go through, and the credentials it challenges for. */
 export interface Trunk {
@@ -71,6 +71,11 @@ export interface PlacedCall {
    * offer is answered 200 with our T.38 stream on the RTP port). Other calls refuse it (488).
    */
   acceptT38(take: (offer: T38Offer) => boolean): void;
+  /**
+   * Offers T.38 ourselves (re-INVITE with our T.38 stream on the RTP port): the far end's
+   * stream when it took it, or how it refused (488: stay on G.711).
+   */
+  offerT38(): Promise<{ accepted: T38Offer } | { refused: number | null; reason: string }>;
 }
 
 export interface OutboundCallDeps {
@@ -453,6 +458,17 @@ export class OutboundCalls {
       signal: ending.signal,
       ended,
       acceptT38: (take) => (live.t38 = take),
+      offerT38: () =>
+        offerT38(
+          dialog,
+          this.deps.transactions,
+          local,
+          describeT38({
+            address: this.deps.rtpHost(),
+            port: c.rtp.port,
+            sessionId: randomInt(1e9),
+          }),
+        ),
       hangUp: async () => {
         if (ending.signal.aborted) return;
         end('local');
