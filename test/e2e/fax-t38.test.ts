@@ -264,7 +264,8 @@ test('the fax resource sends to a machine that re-INVITEs to T.38: the pages go 
       150_000,
     );
     assert.equal(delivery.status, 'S', JSON.stringify(delivery));
-    const fax = await eventually(async () => machine.received[0], 'the machine’s fax');
+    // The last call is the one that went through (a failed attempt is tried again).
+    const fax = await eventually(async () => machine.received.at(-1), 'the machine’s fax');
     assert.deepEqual(fax.t38 && [fax.t38.taken, fax.t38.status], [true, 200]);
     assert.ok(fax.t38!.udptl!.received > 0, 'IFP packets came over UDPTL');
     assert.equal(fax.outcome.ok, true, fax.outcome.status);
@@ -360,7 +361,11 @@ test('a fax resource with t38: true offers T.38 itself: a machine that refuses (
 
     machine.takeT38 = true;
     assert.equal((await send('second')).status, 'S');
-    const second = await eventually(async () => machine.received[firsts.length], 'the second fax');
+    const seconds = machine.received.slice(firsts.length);
+    assert.ok(seconds.length >= 1);
+    for (const call of seconds)
+      assert.deepEqual(call.t38 && [call.t38.taken, call.t38.status], [true, 200]);
+    const second = seconds.at(-1)!;
     assert.deepEqual(second.t38 && [second.t38.taken, second.t38.status], [true, 200]);
     assert.ok(second.t38!.udptl!.received > 0, 'IFP packets came over UDPTL');
     assert.equal(second.outcome.ok, true, second.outcome.status);
