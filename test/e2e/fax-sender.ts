@@ -57,7 +57,7 @@ export class TestFaxSender {
 
   /**
    * Offers T.38 in the answered call; when taken, sends `tiff` over UDPTL (garbled as `t38`
-   * asks); null when refused (the caller then sends over G.711).
+   * asks); how it was refused otherwise (the caller then sends over G.711).
    */
   private async overT38(
     call: PlacedCall,
