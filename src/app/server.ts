@@ -362,6 +362,7 @@ export async function startServer(
     calls: () => outboundCalls,
     policy: dialPolicy,
     engine: faxEngine(config),
+    ...(config.faxT38 ? { t38: faxEngine(config) } : {}),
     document: faxDocuments({ config, media, directory }),
     sender: (id) => directory.lookup(id),
     domain: config.domains[0] ?? 'localhost',

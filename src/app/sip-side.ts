@@ -14,7 +14,6 @@ import { wavSamples } from '../channels/sip/media/wav-file.js';
 import { MessageWaiting } from '../channels/sip/message-waiting.js';
 import { NonceIssuer, type DigestAlgorithm } from '../channels/sip/protocol/digest.js';
 import { Registrar } from '../channels/sip/registrar.js';
-import { responseTo } from '../channels/sip/responses.js';
 import { SipServer } from '../channels/sip/sip-server.js';
 import type { Config } from '../config/config.js';
 import type { NoticeCodeStore } from '../core/delivery-ports.js';
@@ -301,6 +300,7 @@ export async function startSipSide(
       dedicated: (address) => faxLines.has(address),
       maxFaxMs: config.faxMaxSeconds * 1000,
       engine: faxEngine(config),
+      ...(config.faxT38 ? { t38: faxEngine(config) } : {}),
       transactions: sip.transactions,
       local: () => sip.local(),
       log: (event, detail) => logger.info(detail, event),
@@ -355,10 +355,8 @@ export async function startSipSide(
   });
   metrics.sources.activeCalls = () => voicemail.active + outbound.active;
   sip.handle('INVITE', (request, peer) =>
-    // A re-INVITE in a call we placed: it carries on as it was (as voicemail calls do).
-    outbound.owns(request)
-      ? responseTo(request, peer, 488, [], { reason: 'Session changes not supported' })
-      : voicemail.invite(request, peer),
+    // A re-INVITE in a call we placed: 488 and it carries on as it was, unless a fax takes T.38.
+    Promise.resolve(outbound.reinvite(request, peer) ?? voicemail.invite(request, peer)),
   );
   sip.handle('CANCEL', (request, peer) => voicemail.cancel(request, peer));
   sip.handle('NOTIFY', (request, peer) => voicemail.notify(request, peer));
@@ -367,7 +365,10 @@ export async function startSipSide(
     void prompt(id, config.defaultLanguage).catch((err: unknown) =>
       logger.warn({ err, prompt: id }, 'a spoken prompt could not be made'),
     );
-  sip.onAck((request) => voicemail.ack(request));
+  sip.onAck((request) => {
+    outbound.ack(request);
+    voicemail.ack(request);
+  });
   sip.handle('BYE', (request, peer) => outbound.bye(request, peer) ?? voicemail.bye(request, peer));
   const sipPort = await sip.listen();
   return {

@@ -61,6 +61,7 @@ export interface Config {
   faxDetectSeconds: number;
   faxNumbers: string[];
   faxMaxSeconds: number;
+  faxT38: boolean;
   faxEngine: string | null;
   messageLinkSeconds: number;
   messageLinkNumber: string | null;

@@ -480,6 +480,14 @@ export const OPTIONS = [
     description: 'Longest fax call; the pages that arrived whole by then are kept.',
   },
   {
+    key: 'faxT38',
+    env: 'SWITCHBOARD_FAX_T38',
+    type: 'boolean',
+    default: true,
+    description:
+      'Whether a fax call, received or sent, may switch to T.38 when the other side offers it (re-INVITE); off, the offer is refused (488) and the fax stays on G.711.',
+  },
+  {
     key: 'faxEngine',
     env: 'SWITCHBOARD_FAX_ENGINE',
     type: 'string',

@@ -52,3 +52,34 @@ export interface FaxEngine {
   /** Sends the TIFF F at `file`. */
   send(file: string, options: FaxSessionOptions): FaxSession;
 }
+
+/**
+ * T.38 (fax over IP): the same T.30 session, carried as IFP packets instead of audio. The
+ * caller frames them in UDPTL; the engine sees only packets and their sequence numbers.
+ */
+export interface T38SessionOptions {
+  /** Our station id (up to 20 characters: digits, +, space). */
+  ident: string;
+  /** Each IFP packet to send to the far end, as it is made (paced by the engine's clock). */
+  sendIfp(packet: Buffer): void;
+  /** After each whole page. */
+  page?(progress: FaxProgress): void;
+  /** Error correction mode (T.30 Annex A); on unless turned off. */
+  ecm?: boolean;
+}
+
+export interface T38Session {
+  /** An IFP packet from the far end, in sequence order, with its UDPTL sequence number. */
+  ifp(seq: number, packet: Buffer): void;
+  /** The call is over: T.30 is ended where it stands and the file closed. */
+  stop(): void;
+  /** Resolves once the engine is done and the file is complete (never rejects). */
+  readonly done: Promise<FaxOutcome>;
+}
+
+export interface T38FaxEngine {
+  /** Receives into a multi-page TIFF F at `file`. */
+  receiveT38(file: string, options: T38SessionOptions): T38Session;
+  /** Sends the TIFF F at `file`. */
+  sendT38(file: string, options: T38SessionOptions): T38Session;
+}

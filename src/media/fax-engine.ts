@@ -1,15 +1,13 @@
-import { spawn } from 'node:child_process';
-import { readFile, rename, rm } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import type {
   FaxEngine,
-  FaxOutcome,
-  FaxProgress,
   FaxSession,
   FaxSessionOptions,
+  T38FaxEngine,
+  T38SessionOptions,
 } from '../core/fax.js';
-import { documentPages } from './pages.js';
-import { runTool } from './run-tool.js';
+import { T38ProcessSession } from './fax-engine-t38.js';
+import { FaxHelperSession } from './fax-helper.js';
 
 const FRAME = 160; // 20 ms at 8 kHz
 const FRAME_MS = 20;
@@ -25,10 +23,6 @@ const MAX_FILL_FRAMES = 25;
 const MAX_OUT_FRAMES = 50;
 /** Frames written but not answered: past this the engine is taken to have hung (3 s). */
 const MAX_UNANSWERED_FRAMES = 150;
-/** After phase E, the last audio (DCN's tail) still goes out for this long before we stop. */
-const AFTER_END_MS = 300;
-/** How long the engine may take to close its file once told to stop. */
-const STOP_GRACE_MS = 5000;
 
 export interface SpandspFaxEngineOptions {
   /** The helper binary (native/fax/build/switchboard-fax). */
@@ -37,11 +31,12 @@ export interface SpandspFaxEngineOptions {
 
 /**
  * The fax engine as a helper process per session (native/fax/fax-engine.c): a fault in spandsp
- * or libtiff ends one fax, never the server. The helper turns each 20 ms frame of the far end's
- * audio into one frame to send; this side keeps the clock (a frame every 20 ms, the far end's
- * audio when it has come, silence when it has not) and watches the helper.
+ * or libtiff ends one fax, never the server. Over audio, the helper turns each 20 ms frame of
+ * the far end's audio into one frame to send; this side keeps the clock (a frame every 20 ms,
+ * the far end's audio when it has come, silence when it has not) and watches the helper. Over
+ * T.38 it turns IFP packets and clock ticks into IFP packets (fax-engine-t38.ts).
  */
-export class SpandspFaxEngine implements FaxEngine {
+export class SpandspFaxEngine implements FaxEngine, T38FaxEngine {
   constructor(private readonly options: SpandspFaxEngineOptions) {}
 
   receive(file: string, options: FaxSessionOptions): FaxProcessSession {
@@ -51,14 +46,17 @@ export class SpandspFaxEngine implements FaxEngine {
   send(file: string, options: FaxSessionOptions): FaxProcessSession {
     return new FaxProcessSession(this.options, 'send', file, options);
   }
+
+  receiveT38(file: string, options: T38SessionOptions): T38ProcessSession {
+    return new T38ProcessSession(this.options.binary, 'receive', file, options);
+  }
+
+  sendT38(file: string, options: T38SessionOptions): T38ProcessSession {
+    return new T38ProcessSession(this.options.binary, 'send', file, options);
+  }
 }
 
-export class FaxProcessSession implements FaxSession {
-  readonly done: Promise<FaxOutcome>;
-  private readonly child;
-  private progress: FaxProgress = { pages: 0, remoteId: '', bitRate: 0, ecm: false };
-  private end: (FaxProgress & { ok: boolean; status: string }) | null = null;
-  private failure: string | null = null;
+export class FaxProcessSession extends FaxHelperSession implements FaxSession {
   private partial = new Int16Array(FRAME);
   private partialLength = 0;
   /** When the far end's last frame came, and the time slot of the last frame fed. */
@@ -69,40 +67,22 @@ export class FaxProcessSession implements FaxSession {
   private readonly out: Int16Array[] = [];
   private readonly outStarted = performance.now();
   private sent = 0;
-  private clock: NodeJS.Timeout | null;
-  private stopping = false;
-  private stderrTail = '';
 
   constructor(
     engine: SpandspFaxEngineOptions,
-    private readonly mode: 'receive' | 'send',
-    private readonly file: string,
+    mode: 'receive' | 'send',
+    file: string,
     private readonly options: FaxSessionOptions,
   ) {
-    const args = [mode, file, '--ident', options.ident.slice(0, 20)];
-    if (options.ecm === false) args.push('--no-ecm');
-    this.child = spawn(engine.binary, args, { stdio: ['pipe', 'pipe', 'pipe', 'pipe'] });
-    this.child.stdin.on('error', () => undefined);
-    this.readAudio(this.child.stdout);
-    this.readEvents(this.child.stdio[3] as Readable);
-    this.child.stderr.on('data', (d: Buffer) => {
-      this.stderrTail = (this.stderrTail + d.toString('utf8')).slice(-2000);
+    super({
+      binary: engine.binary,
+      mode,
+      file,
+      ident: options.ident,
+      ecm: options.ecm,
+      page: options.page,
+      tickMs: FRAME_MS / 2,
     });
-    this.clock = setInterval(() => this.tick(), FRAME_MS / 2);
-    this.done = new Promise<FaxOutcome>((resolve) => {
-      this.child.on('error', (err) => {
-        this.failure ??= `the fax engine could not start: ${err.message}`;
-      });
-      this.child.on('close', (code, signal) => {
-        this.halt();
-        void this.finish(code, signal).then(resolve);
-      });
-    });
-  }
-
-  /** The helper's process id (tests stop it to play a sender that dies mid-document). */
-  get pid(): number | undefined {
-    return this.child.pid;
   }
 
   hear(pcm: Int16Array): void {
@@ -121,20 +101,9 @@ export class FaxProcessSession implements FaxSession {
     }
   }
 
-  stop(): void {
-    if (this.stopping) return;
-    this.stopping = true;
-    this.halt();
-    this.child.stdin.end();
-    setTimeout(
-      () => this.kill('the fax engine did not finish when the call ended'),
-      STOP_GRACE_MS,
-    ).unref();
-  }
-
   private feed(frame: Int16Array): void {
     if (this.stopping) return;
-    this.child.stdin.write(Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength));
+    this.write(Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength));
     this.fed++;
     if (this.fed - this.answered > MAX_UNANSWERED_FRAMES)
       this.kill('the fax engine stopped responding');
@@ -145,7 +114,7 @@ export class FaxProcessSession implements FaxSession {
    * keeps its pace). When it sends nothing, silence is fed on our clock instead. Decided after
    * the event loop's I/O phase, so that packets that waited out a stall of ours come first.
    */
-  private tick(): void {
+  protected tick(): void {
     this.pace();
     setImmediate(() => {
       const now = performance.now();
@@ -177,7 +146,7 @@ export class FaxProcessSession implements FaxSession {
     }
   }
 
-  private readAudio(stdout: Readable): void {
+  protected readOutput(stdout: Readable): void {
     let held: Buffer = Buffer.alloc(0);
     stdout.on('data', (chunk: Buffer) => {
       held = held.length ? Buffer.concat([held, chunk]) : chunk;
@@ -191,97 +160,5 @@ export class FaxProcessSession implements FaxSession {
       }
       held = held.subarray(at);
     });
-  }
-
-  private readEvents(events: Readable): void {
-    let text = '';
-    events.on('data', (chunk: Buffer) => {
-      text += chunk.toString('utf8');
-      let newline;
-      while ((newline = text.indexOf('\n')) >= 0) {
-        const line = text.slice(0, newline);
-        text = text.slice(newline + 1);
-        this.event(line);
-      }
-      if (text.length > 8192) text = '';
-    });
-  }
-
-  private event(line: string): void {
-    let e: Record<string, unknown>;
-    try {
-      e = JSON.parse(line) as Record<string, unknown>;
-    } catch {
-      return;
-    }
-    this.progress = {
-      pages: typeof e['pages'] === 'number' ? e['pages'] : this.progress.pages,
-      remoteId: typeof e['remoteId'] === 'string' ? e['remoteId'].trim() : this.progress.remoteId,
-      bitRate: typeof e['bitRate'] === 'number' ? e['bitRate'] : this.progress.bitRate,
-      ecm: e['ecm'] === true,
-    };
-    if (e['event'] === 'page') this.options.page?.(this.progress);
-    if (e['event'] === 'end' && !this.end) {
-      this.end = {
-        ...this.progress,
-        ok: e['ok'] === true,
-        status: typeof e['status'] === 'string' ? e['status'] : 'unknown',
-      };
-      setTimeout(() => this.stop(), AFTER_END_MS).unref();
-    }
-  }
-
-  private halt(): void {
-    if (this.clock) clearInterval(this.clock);
-    this.clock = null;
-  }
-
-  private kill(why: string): void {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    this.failure ??= why;
-    this.halt();
-    this.child.kill('SIGKILL');
-  }
-
-  private async finish(code: number | null, signal: NodeJS.Signals | null): Promise<FaxOutcome> {
-    if (this.end && !this.failure && code === 0) return { ...this.end, engineFailed: false };
-    const last = this.stderrTail.trim().split('\n').slice(-2).join(' | ');
-    const status =
-      this.failure ??
-      `the fax engine crashed (${signal ? `signal ${signal}` : `exit ${code}`})${last ? `: ${last}` : ''}`;
-    const outcome = {
-      ...this.progress,
-      ...(this.end ?? {}),
-      ok: false,
-      status,
-      engineFailed: true,
-    };
-    if (this.mode === 'receive') outcome.pages = await wholePages(this.file, outcome.pages);
-    return outcome;
-  }
-}
-
-/**
- * After the engine failed, the received file holds the pages it confirmed, and possibly the
- * start of one more that libtiff never finished: keep only the confirmed ones. Gives how many
- * whole pages the file now holds (0: the file is removed).
- */
-async function wholePages(file: string, confirmed: number): Promise<number> {
-  const content = await readFile(file).catch(() => null);
-  const inFile = content ? (documentPages('image/tiff', content) ?? 0) : 0;
-  if (confirmed === 0 || inFile === 0) {
-    await rm(file, { force: true });
-    return 0;
-  }
-  if (inFile === confirmed) return confirmed;
-  const pages = Array.from({ length: Math.min(confirmed, inFile) }, (_, i) => i).join(',');
-  try {
-    await runTool('tiffcp', [`${file},${pages}`, `${file}.whole`], { timeoutMs: 30_000 });
-    await rename(`${file}.whole`, file);
-    return Math.min(confirmed, inFile);
-  } catch {
-    await rm(`${file}.whole`, { force: true });
-    await rm(file, { force: true });
-    return 0;
   }
 }

@@ -1,8 +1,10 @@
 import type { OutboundResource, SendOutcome, SendRequest } from '../../core/delivery.js';
-import type { FaxEngine, FaxOutcome } from '../../core/fax.js';
+import type { FaxEngine, FaxOutcome, FaxProgress, T38FaxEngine } from '../../core/fax.js';
 import type { DialRequest } from '../../router/dial-policy.js';
 import { rateFor } from '../../router/rates.js';
 import type { OutboundCalls, PlacedCall } from './calls/outbound-call.js';
+import type { T38Offer } from './protocol/sdp-t38.js';
+import { UdptlSession } from './media/udptl-session.js';
 import {
   callOutcome,
   voiceCallerId,
@@ -16,6 +18,8 @@ import {
 export interface FaxConfig extends VoiceConfig {
   /** Our station id (TSI) on faxes sent: up to 20 digits, + and spaces; default the caller id's number. */
   ident?: string;
+  /** Offer T.38 ourselves once answered (re-INVITE); a 488 keeps the fax on G.711. */
+  t38?: boolean;
 }
 
 /** What a resource config says wrong, for the API to refuse it with (null when it is usable). */
@@ -23,6 +27,8 @@ export function faxConfigProblem(config: Record<string, unknown> | undefined): s
   const ident = config?.['ident'];
   if (ident !== undefined && (typeof ident !== 'string' || !/^[0-9+ ]{0,20}$/.test(ident)))
     return 'config.ident is a station id: up to 20 digits, + and spaces';
+  if (config?.['t38'] !== undefined && typeof config['t38'] !== 'boolean')
+    return 'config.t38 is true or false';
   return voiceConfigProblem(config)?.replace('a voice resource’s', 'a fax resource’s') ?? null;
 }
 
@@ -40,6 +46,8 @@ export interface FaxResourceDeps {
   calls(): Pick<OutboundCalls, 'place'> | null;
   policy: { refusal(call: DialRequest): Promise<string | null> };
   engine: FaxEngine;
+  /** When the receiving machine re-INVITEs to T.38, the fax moves to it; absent, it is refused. */
+  t38?: T38FaxEngine;
   /**
    * The message as fax pages with a cover page in front (to, from, subject, page count), in the
    * sender's language; an error for a message with nothing to fax.
@@ -58,7 +66,8 @@ const SECONDS_PER_PAGE = 30;
  * The outbound fax resource (seed 001): delivers a message as a fax. The document gets a cover
  * page and becomes fax pages; the call passes the dial policy, goes out through the resource's
  * trunk like a voice resource's, and once answered the fax engine sends the pages with error
- * correction (T.30 over G.711). Busy and no answer are tried again later, and so is a fax that
+ * correction (T.30 over G.711, or T.38 when the receiving side re-INVITEs to it before the
+ * first page). Busy and no answer are tried again later, and so is a fax that
  * did not go through whole (every page is sent again); the CDR counts the pages the receiving
  * machine confirmed, and the receipt says how many, to which station, on how long a call.
  */
@@ -118,27 +127,72 @@ export class FaxResource implements OutboundResource {
       if ('failed' in placed) return callOutcome(destination, placed, trunk !== null);
       const call = placed;
       const ident = config.ident ?? /^sips?:(\+?[0-9]{1,20})@/.exec(from)?.[1] ?? '';
+      let pagesSent = 0;
+      const page = (p: FaxProgress, t38: boolean) => {
+        pagesSent = p.pages;
+        this.deps.log('fax page sent', {
+          call: call.callId,
+          delivery: delivery.id,
+          pages: p.pages,
+          remoteId: p.remoteId,
+          bitRate: p.bitRate,
+          ecm: p.ecm,
+          t38,
+        });
+      };
       const started = this.deps.engine.send(document.file, {
         ident,
         send: (pcm) => call.rtp.send(pcm),
-        page: (p) =>
-          this.deps.log('fax page sent', {
-            call: call.callId,
-            delivery: delivery.id,
-            pages: p.pages,
-            remoteId: p.remoteId,
-            bitRate: p.bitRate,
-            ecm: p.ecm,
-          }),
+        page: (p) => page(p, false),
       });
       session = started;
+      let running: { stop(): void; readonly done: Promise<FaxOutcome> } = started;
+      let finished = false;
+      const t38Engine = this.deps.t38;
+      // The receiving machine (or its gateway) asks for T.38: before the first page, the fax
+      // starts over on it; the audio session stops.
+      const toT38 = (offer: T38Offer): boolean => {
+        if (!t38Engine || finished || pagesSent > 0 || running !== started) return false;
+        const udptl = new UdptlSession(call.rtp, offer);
+        const t38 = t38Engine.sendT38(document.file, {
+          ident,
+          sendIfp: (ifp) => udptl.send(ifp),
+          page: (p) => page(p, true),
+        });
+        udptl.listen((seq, ifp) => t38.ifp(seq, ifp));
+        session = null;
+        running = t38;
+        started.stop();
+        return true;
+      };
+      // The receiving machine (or its gateway) asks for T.38: before the first page, the fax
+      // starts over on it; the audio session stops.
+      if (t38Engine) call.acceptT38(toT38);
+      // Or we ask, when the resource says so; meanwhile the audio session runs (CNG), and it
+      // carries on when the far end refuses.
+      if (t38Engine && config.t38 === true)
+        void call.offerT38().then((answer) => {
+          if ('accepted' in answer) toT38(answer.accepted);
+          else
+            this.deps.log('fax T.38 not taken', {
+              call: call.callId,
+              status: answer.refused,
+              reason: answer.reason,
+            });
+        });
       for (const pcm of early) started.hear(pcm);
-      void call.ended.then(() => started.stop());
+      void call.ended.then(() => running.stop());
       const limit = setTimeout(
-        () => started.stop(),
+        () => running.stop(),
         (SECONDS_PER_PAGE * 4 * document.pages + 120) * 1000,
       );
-      const outcome = await started.done;
+      let outcome: FaxOutcome;
+      for (;;) {
+        const current = running;
+        outcome = await current.done;
+        if (current === running) break;
+      }
+      finished = true;
       clearTimeout(limit);
       await call.hangUp();
       return this.outcome(call, outcome, document.pages, destination, delivery.id);

@@ -1,6 +1,7 @@
 import type { ClientTransactions } from '../client-transactions.js';
 import { CngDetector } from '../media/cng-detector.js';
 import type { RtpSession } from '../media/rtp-session.js';
+import type { T38Offer } from '../protocol/sdp-t38.js';
 import { hangUp, type Dialog } from './dialog.js';
 import type { FaxReception } from './fax-reception.js';
 import type { VoicemailCall } from './voicemail-call.js';
@@ -37,6 +38,20 @@ export class FaxOrVoice {
 
   digit(digit: string): void {
     if (!this.fax) this.voicemail.digit(digit);
+  }
+
+  /**
+   * The caller offers T.38 (a fax gateway's re-INVITE): as good as the tone, the voicemail flow
+   * stops and the fax is received over T.38. True when the call takes it.
+   */
+  t38(offer: T38Offer): boolean {
+    if (!this.fax) {
+      if (this.over || !this.voicemail.handOver()) return false;
+      this.detector = null;
+      this.log('fax T.38 offered', { call: this.voicemail.dialog.callId });
+      this.fax = this.takeOver();
+    }
+    return this.fax.t38(offer);
   }
 
   hangUp(): void {
@@ -80,6 +95,10 @@ export class FaxLine {
   }
 
   digit(): void {}
+
+  t38(offer: T38Offer): boolean {
+    return this.fax.t38(offer);
+  }
 
   hangUp(): void {
     this.fax.hangUp();

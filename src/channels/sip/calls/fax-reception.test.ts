@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import type { FaxEngine, FaxOutcome, FaxSessionOptions } from '../../../core/fax.js';
+import type { FaxEngine, FaxOutcome, FaxSessionOptions, T38FaxEngine } from '../../../core/fax.js';
 import { ClientTransactions, type Target } from '../client-transactions.js';
 import { g711 } from '../media/g711.js';
 import { RtpSession } from '../media/rtp-session.js';
@@ -37,7 +37,7 @@ function scriptedEngine(outcome: FaxOutcome) {
   return { engine, seen, end: () => finish(outcome) };
 }
 
-function reception(engine: FaxEngine, file: string) {
+function reception(engine: FaxEngine, file: string, t38?: T38FaxEngine) {
   const sent: SipMessage[] = [];
   const stored: ReceivedFax[] = [];
   const logs: Array<[string, Record<string, unknown>]> = [];
@@ -77,6 +77,7 @@ function reception(engine: FaxEngine, file: string) {
     Date.now() - 1000,
     {
       engine,
+      ...(t38 ? { t38 } : {}),
       storeFax: async (f) => {
         stored.push(f);
       },
@@ -144,4 +145,88 @@ test('the caller hanging up stops the engine; with no page, nothing is stored an
   assert.equal(stored.length, 0);
   assert.equal(logs.at(-1)![0], 'fax received no pages');
   assert.equal(logs.at(-1)![1]['callerHungUp'], true);
+});
+
+/** A T.38 engine whose session ends as told; it records the file and the packets it got. */
+function scriptedT38(outcome: FaxOutcome) {
+  const seen = { file: '', packets: 0, stopped: false };
+  let finish: (o: FaxOutcome) => void = () => undefined;
+  const engine: T38FaxEngine = {
+    receiveT38: (file) => {
+      seen.file = file;
+      return {
+        ifp: () => seen.packets++,
+        stop: () => {
+          seen.stopped = true;
+          finish(outcome);
+        },
+        done: new Promise<FaxOutcome>((r) => (finish = r)),
+      };
+    },
+    sendT38: () => {
+      throw new Error('not used');
+    },
+  };
+  return { engine, seen, end: () => finish(outcome) };
+}
+
+const offer = {
+  address: '127.0.0.1',
+  port: 5098,
+  version: 0,
+  maxBitRate: 14400,
+  rateManagement: 'transferredTCF',
+  maxDatagram: 400,
+  errorCorrection: 't38UDPRedundancy',
+};
+
+test('a T.38 offer before the first page: the audio session stops, its file goes, the T.38 one is stored', async () => {
+  const file = join(dir, 'switch.tif');
+  writeFileSync(file, 'audio so far');
+  const audio = scriptedEngine({
+    ...progress,
+    pages: 0,
+    ok: false,
+    status: 'stopped',
+    engineFailed: false,
+  });
+  const t38 = scriptedT38({ ...progress, pages: 1, ok: true, status: 'OK', engineFailed: false });
+  const { call, stored, logs } = reception(audio.engine, file, t38.engine);
+  const running = call.run();
+  assert.equal(call.t38(offer), true);
+  assert.equal(audio.seen.stopped, true, 'the audio session is stopped');
+  assert.equal(t38.seen.file, join(dir, 'switch-t38.tif'));
+  writeFileSync(t38.seen.file, 'one page');
+  assert.equal(call.t38(offer), false, 'a second offer is not taken');
+  t38.end();
+  await running;
+  assert.equal(existsSync(file), false, "the audio session's file is removed");
+  assert.equal(stored.length, 1);
+  assert.equal(stored[0]!.file, t38.seen.file);
+  assert.equal(stored[0]!.complete, true);
+  assert.equal(logs.at(-1)![0], 'fax stored');
+  assert.equal(logs.at(-1)![1]['t38'], true);
+});
+
+test('a T.38 offer after a page came over audio, or with no T.38 engine, is not taken', async () => {
+  const audio = scriptedEngine({
+    ...progress,
+    pages: 1,
+    ok: true,
+    status: 'OK',
+    engineFailed: false,
+  });
+  const t38 = scriptedT38({ ...progress, pages: 0, ok: false, status: '', engineFailed: false });
+  const late = reception(audio.engine, join(dir, 'late.tif'), t38.engine);
+  const running = late.call.run();
+  audio.seen.options!.page!({ ...progress, pages: 1 });
+  assert.equal(late.call.t38(offer), false);
+  assert.equal(audio.seen.stopped, false);
+  audio.end();
+  await running;
+  const without = reception(
+    scriptedEngine({ ...progress, pages: 0, ok: false, status: '', engineFailed: false }).engine,
+    join(dir, 'no.tif'),
+  );
+  assert.equal(without.call.t38(offer), false);
 });

@@ -7,11 +7,13 @@ import { answerChallenge } from '../protocol/digest.js';
 import { SipHeaders } from '../protocol/headers.js';
 import type { SipRequest, SipResponse } from '../protocol/message.js';
 import { answeredFormats, buildOffer, parseAudioOffer } from '../protocol/sdp.js';
+import { describeT38, type T38Offer } from '../protocol/sdp-t38.js';
 import { parseNameAddr, parseUri } from '../protocol/uri.js';
 import { newTag, responseTo } from '../responses.js';
 import type { SipPeer } from '../transport.js';
 import { callTarget, type HostResolver } from './call-target.js';
 import { hangUp, type Dialog } from './dialog.js';
+import { answerReinvite, offerT38, resendUntilAcked } from './fax-t38.js';
 
 /** A SIP trunk (or proxy) calls go through, and the credentials it challenges for. */
 export interface Trunk {
@@ -64,6 +66,16 @@ export interface PlacedCall {
   readonly ended: Promise<CallEnd>;
   /** Ends the call (BYE); resolves when the far end confirmed or gave up waiting. */
   hangUp(): Promise<void>;
+  /**
+   * A fax call: the far end's T.38 re-INVITE goes to `take` (true: the call switched, and the
+   * offer is answered 200 with our T.38 stream on the RTP port). Other calls refuse it (488).
+   */
+  acceptT38(take: (offer: T38Offer) => boolean): void;
+  /**
+   * Offers T.38 ourselves (re-INVITE with our T.38 stream on the RTP port): the far end's
+   * stream when it took it, or how it refused (488: stay on G.711).
+   */
+  offerT38(): Promise<{ accepted: T38Offer } | { refused: number | null; reason: string }>;
 }
 
 export interface OutboundCallDeps {
@@ -93,6 +105,11 @@ interface LiveCall {
   localTag: string;
   remoteTag: string | null;
   end(by: CallEnd['by']): void;
+  /** Takes a T.38 offer (fax calls only). */
+  t38: ((offer: T38Offer) => boolean) | null;
+  rtpPort: number;
+  /** The CSeq number of the far end's last ACK (a re-INVITE's 200 is resent until it comes). */
+  ackedCseq: number;
 }
 
 const branch = () => `z9hG4bK${randomBytes(8).toString('hex')}`;
@@ -103,7 +120,7 @@ const branch = () => `z9hG4bK${randomBytes(8).toString('hex')}`;
  * ACK, RTP connected to the answer), or not (busy, no answer after the ring time and a CANCEL,
  * refused with a status). A trunk's digest challenge (401/407) is answered once with its
  * credentials. While a call is up, the far end's BYE ends it; a re-INVITE is refused (488) and
- * the call carries on as it was.
+ * the call carries on as it was, except a T.38 offer in a fax call (fax-t38.ts).
  */
 export class OutboundCalls {
   private readonly calls = new Map<string, LiveCall>();
@@ -415,7 +432,15 @@ export class OutboundCalls {
       });
       resolveEnded({ by, at });
     };
-    this.calls.set(callId, { localTag: c.localTag, remoteTag, end });
+    const live: LiveCall = {
+      localTag: c.localTag,
+      remoteTag,
+      end,
+      t38: null,
+      rtpPort: c.rtp.port,
+      ackedCseq: 0,
+    };
+    this.calls.set(callId, live);
     this.deps.log('outbound call answered', {
       call: callId,
       to: c.invite.uri,
@@ -432,6 +457,18 @@ export class OutboundCalls {
       ringMs: answeredAt - c.started,
       signal: ending.signal,
       ended,
+      acceptT38: (take) => (live.t38 = take),
+      offerT38: () =>
+        offerT38(
+          dialog,
+          this.deps.transactions,
+          local,
+          describeT38({
+            address: this.deps.rtpHost(),
+            port: c.rtp.port,
+            sessionId: randomInt(1e9),
+          }),
+        ),
       hangUp: async () => {
         if (ending.signal.aborted) return;
         end('local');
@@ -473,6 +510,53 @@ export class OutboundCalls {
   /** Whether a request belongs to one of our placed calls (a re-INVITE in it gets 488). */
   owns(request: SipRequest): boolean {
     return this.calls.has(request.headers.get('call-id') ?? '');
+  }
+
+  /** One of our placed calls, when the request carries its Call-ID and both tags (RFC 3261 12.2.2). */
+  private inDialog(request: SipRequest): LiveCall | null {
+    const call = this.calls.get(request.headers.get('call-id') ?? '');
+    if (!call) return null;
+    try {
+      const fromTag = parseNameAddr(request.headers.get('from')!).params.tag ?? null;
+      const toTag = parseNameAddr(request.headers.get('to')!).params.tag ?? null;
+      return fromTag === call.remoteTag && toTag === call.localTag ? call : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /**
+   * A re-INVITE in a call we placed: a T.38 offer in a fax call is taken (fax-t38.ts), anything
+   * else gets 488 and the call carries on. Null when the request is not one of our calls'.
+   */
+  reinvite(request: SipRequest, peer: SipPeer): SipResponse | null {
+    if (!this.owns(request)) return null;
+    const call = this.inDialog(request);
+    if (!call) return responseTo(request, peer, 481);
+    const local = this.deps.local();
+    const answer = answerReinvite(request, peer, {
+      take: call.t38,
+      off: null,
+      rtpHost: this.deps.rtpHost(),
+      rtpPort: call.rtpPort,
+      contact: `<sip:switchboard@${local.host}:${local.port}>`,
+      log: (event, detail) => this.deps.log(event, detail),
+    });
+    const cseq = Number(request.headers.get('cseq')?.split(/\s+/)[0]);
+    if (answer.status === 200 && peer.transport === 'UDP')
+      resendUntilAcked(
+        () => call.ackedCseq >= cseq || !this.calls.has(request.headers.get('call-id')!),
+        () => peer.send(answer),
+      );
+    return answer;
+  }
+
+  /** An ACK in one of our calls: for a re-INVITE's 200 (the INVITE's own 2xx we ACK, not they). */
+  ack(request: SipRequest): void {
+    const call = this.inDialog(request);
+    if (!call) return;
+    const cseq = Number(request.headers.get('cseq')?.split(/\s+/)[0]) || 0;
+    call.ackedCseq = Math.max(call.ackedCseq, cseq);
   }
 
   /**

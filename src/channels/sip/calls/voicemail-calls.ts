@@ -7,12 +7,14 @@ import { WavRecorder } from '../media/wav-file.js';
 import type { SipRequest, SipResponse } from '../protocol/message.js';
 import { SipParseError } from '../protocol/message.js';
 import { buildAnswer, chooseFormats, parseAudioOffer } from '../protocol/sdp.js';
+import type { T38Offer } from '../protocol/sdp-t38.js';
 import { parseNameAddr, parseUri } from '../protocol/uri.js';
 import { newTag, responseTo } from '../responses.js';
 import type { SipPeer } from '../transport.js';
 import type { CallerId } from './caller-identity.js';
 import { FaxLine, FaxOrVoice } from './fax-detection.js';
 import { FaxReception, type FaxServices } from './fax-reception.js';
+import { answerReinvite, resendUntilAcked } from './fax-t38.js';
 import { forwardingOf } from './forwarding.js';
 import { RetrievalCall, type MailboxOwner, type RetrievalServices } from './retrieval-call.js';
 import { VoicemailCall, type CallServices, type Mailbox } from './voicemail-call.js';
@@ -23,6 +25,8 @@ interface AnsweredCall {
   digit(digit: string): void;
   hangUp(): void;
   run(confirmed: Promise<boolean>): Promise<void>;
+  /** A T.38 offer in the call (fax calls only): true when the call switched to it. */
+  t38?(offer: T38Offer): boolean;
 }
 
 export type { Mailbox } from './voicemail-call.js';
@@ -88,6 +92,9 @@ export class VoicemailCalls {
     {
       call: AnsweredCall;
       acked: boolean;
+      /** The CSeq number of the last ACK (a re-INVITE's 200 is resent until its own comes). */
+      ackedCseq: number;
+      rtpPort: number;
       localTag: string;
       remoteTag: string | null;
       confirm(acked: boolean): void;
@@ -105,8 +112,8 @@ export class VoicemailCalls {
 
   async invite(request: SipRequest, peer: SipPeer): Promise<SipResponse> {
     const callId = request.headers.get('call-id')!;
-    if (this.calls.has(callId) || this.preparing.has(callId))
-      // A re-INVITE (hold, a codec change): the call carries on as it was.
+    if (this.calls.has(callId)) return this.reinvite(request, peer);
+    if (this.preparing.has(callId))
       return responseTo(request, peer, 488, [], { reason: 'Session changes not supported' });
     const preparing = { cancelled: false };
     this.preparing.set(callId, preparing);
@@ -244,7 +251,15 @@ export class VoicemailCalls {
     holder.call = call;
     let confirm: (acked: boolean) => void = () => undefined;
     const confirmed = new Promise<boolean>((resolve) => (confirm = resolve));
-    const entry = { call, acked: false, localTag, remoteTag, confirm };
+    const entry = {
+      call,
+      acked: false,
+      ackedCseq: 0,
+      rtpPort,
+      localTag,
+      remoteTag,
+      confirm,
+    };
     // Timer H: an answer never ACKed ends the call.
     setTimeout(() => confirm(false), ACK_WAIT_MS).unref();
     this.calls.set(callId, entry);
@@ -302,6 +317,35 @@ export class VoicemailCalls {
   }
 
   /**
+   * A re-INVITE in an answered call. A fax's T.38 offer (docs/fax.md) is taken when the call
+   * is a fax, or still may become one, and T.38 is on: 200 with our T.38 answer on the same
+   * port, and the fax goes on over UDPTL. Anything else (hold, a codec change, an offer we
+   * cannot take) gets 488 and the call carries on as it was: a fax then stays on G.711.
+   */
+  private reinvite(request: SipRequest, peer: SipPeer): SipResponse {
+    const entry = this.inDialog(request);
+    if (!entry) return responseTo(request, peer, 481);
+    const callId = request.headers.get('call-id')!;
+    const local = this.deps.local();
+    const fax = this.deps.fax;
+    const answer = answerReinvite(request, peer, {
+      take: entry.call.t38 && fax ? (offer) => entry.call.t38!(offer) : null,
+      off: fax?.t38 ? null : 'T.38 is turned off',
+      rtpHost: this.deps.rtpHost(),
+      rtpPort: entry.rtpPort,
+      contact: `<sip:voicemail@${local.host}:${local.port}>`,
+      log: (event, detail) => this.deps.log(event, detail),
+    });
+    const cseq = Number(request.headers.get('cseq')?.split(/\s+/)[0]);
+    if (answer.status === 200 && peer.transport === 'UDP')
+      resendUntilAcked(
+        () => entry.ackedCseq >= cseq || !this.calls.has(callId),
+        () => peer.send(answer),
+      );
+    return answer;
+  }
+
+  /**
    * The call an in-dialog request belongs to: its Call-ID and both tags must match (RFC 3261
    * 12.2.2), so that nobody who merely learnt a Call-ID can end someone else's call.
    */
@@ -321,6 +365,10 @@ export class VoicemailCalls {
     const entry = this.inDialog(request);
     if (!entry) return;
     entry.acked = true;
+    entry.ackedCseq = Math.max(
+      entry.ackedCseq,
+      Number(request.headers.get('cseq')?.split(/\s+/)[0]) || 0,
+    );
     entry.confirm(true);
   }
 

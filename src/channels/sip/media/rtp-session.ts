@@ -56,6 +56,8 @@ export class RtpSession {
   private readonly listeners = new Set<(pcm: Int16Array) => void>();
   /** The next packet sent starts a talk spurt (RFC 3551 4.1: the marker bit). */
   private spurt = true;
+  /** After a switch to T.38: who takes the port's datagrams instead of RTP (`divert`). */
+  private diverted: ((datagram: Buffer) => boolean) | null = null;
 
   constructor(
     private codec: G711,
@@ -96,6 +98,7 @@ export class RtpSession {
   async open(host: string): Promise<number> {
     const socket = await bindUdp(host);
     socket.on('message', (data, rinfo) => {
+      if (this.diverted) return this.divertedDatagram(data, rinfo.address, rinfo.port);
       const packet = parseRtp(data);
       if (!packet) return;
       if (!this.accept(rinfo.address, rinfo.port)) return;
@@ -118,6 +121,11 @@ export class RtpSession {
     this.socket = socket;
     this.rtcpSocket = await bindUdp(host);
     return socket.address().port;
+  }
+
+  /** The RTP port (0 before `open`); a switch to T.38 keeps it. */
+  get port(): number {
+    return this.socket?.address().port ?? 0;
   }
 
   get rtcpPort(): number {
@@ -157,12 +165,41 @@ export class RtpSession {
     return true;
   }
 
+  /**
+   * The call switched to T.38 (a re-INVITE): the port stays, RTP and RTCP stop, and datagrams
+   * go to `listener` (true: it was one of the new stream's, whose source is then latched as
+   * for RTP). Gives the function that sends a datagram to the far end's new address.
+   */
+  divert(
+    remote: { address: string; port: number },
+    listener: (datagram: Buffer) => boolean,
+  ): (datagram: Buffer) => void {
+    this.diverted = listener;
+    this.remote = remote;
+    this.latched = false;
+    this.listeners.clear();
+    void this.reporter?.stop().catch(() => undefined);
+    this.reporter = null;
+    return (datagram) => {
+      if (this.socket && this.remote)
+        this.socket.send(datagram, this.remote.port, this.remote.address);
+    };
+  }
+
+  private divertedDatagram(data: Buffer, address: string, port: number): void {
+    if (this.latched && (address !== this.remote?.address || port !== this.remote.port)) return;
+    if (this.diverted!(data) && !this.latched) {
+      this.latched = true;
+      this.remote = { address, port };
+    }
+  }
+
   /** Plays samples to the caller in 20 ms packets; resolves when played or `signal` aborts. */
   async play(pcm: Int16Array, signal?: AbortSignal): Promise<void> {
     const started = Date.now();
     this.spurt = true;
     for (let frame = 0; frame * FRAME < pcm.length; frame++) {
-      if (signal?.aborted || !this.socket || !this.remote) return;
+      if (signal?.aborted || !this.socket || !this.remote || this.diverted) return;
       const chunk = new Int16Array(FRAME);
       chunk.set(pcm.subarray(frame * FRAME, (frame + 1) * FRAME));
       this.send(chunk);
@@ -177,7 +214,7 @@ export class RtpSession {
    * Not to be mixed with a `play` running at the same time.
    */
   send(pcm: Int16Array): void {
-    if (!this.socket || !this.remote || pcm.length === 0) return;
+    if (!this.socket || !this.remote || pcm.length === 0 || this.diverted) return;
     const payload = this.codec.encode(pcm);
     const timestamp = (this.timestamp += pcm.length) >>> 0;
     this.socket.send(
