@@ -112,14 +112,26 @@ test('bad binary frames: oversized, short, unknown stream, out of order', async 
   for (let i = 20; i < 40; i++) a.sendRaw(audioFrame(3, i, packets[i]!));
   const endAt = a.frames.length;
   a.send({ action: 'control', object: { command: 'end', stream: 3 } });
-  const stored = await a.waitFor((f) => f.id === 'ooo' && f.object.state === 'stored', 'stored', 60_000, endAt);
-  assert.ok(Math.abs(stored.object.durationMs - 800) < 150, `${stored.object.durationMs} ms: frames out of order were dropped`);
+  const stored = await a.waitFor(
+    (f) => f.id === 'ooo' && f.object.state === 'stored',
+    'stored',
+    60_000,
+    endAt,
+  );
+  assert.ok(
+    Math.abs(stored.object.durationMs - 800) < 150,
+    `${stored.object.durationMs} ms: frames out of order were dropped`,
+  );
   await b.waitUntil(() => b.audio.length === 40, 'the 40 frames in order');
   assert.deepEqual(
     b.audio.map((f) => f.sequence),
     Array.from({ length: 40 }, (_, i) => i),
   );
-  assert.equal(a.frames.filter((f) => f.object?.code === 'out-of-order').length, 1, 'told once a second at most');
+  assert.equal(
+    a.frames.filter((f) => f.object?.code === 'out-of-order').length,
+    1,
+    'told once a second at most',
+  );
   a.close();
   b.close();
 });
@@ -140,7 +152,10 @@ test('a control flood is rate-limited, then closed 4429; too many errors close 4
   } finally {
     clearInterval(timer);
   }
-  assert.ok(flood.frames.some((f) => f.object?.code === 'rate-limited'), 'rate-limited first');
+  assert.ok(
+    flood.frames.some((f) => f.object?.code === 'rate-limited'),
+    'rate-limited first',
+  );
   const limited = flood.frames.filter((f) => f.object?.code === 'rate-limited').length;
   assert.ok(limited <= 8, `rate-limited told at most once a second (${limited})`);
 

@@ -56,7 +56,7 @@ export function speechPackets(dir: string, text: string, name = 'speech'): Buffe
   return oggPackets(readFileSync(ogg)).slice(2);
 }
 
-/** Loud noise as 20 ms Opus packets of the largest size (a slow listener fills up fast). */
+/** Loud noise as 20 ms Opus packets at the highest mono bit rate (640 bytes) (a slow listener fills up fast). */
 export function noisePackets(dir: string, seconds: number): Buffer[] {
   const ogg = join(dir, 'noise.ogg');
   execFileSync('ffmpeg', [
@@ -75,7 +75,7 @@ export function noisePackets(dir: string, seconds: number): Buffer[] {
     '-c:a',
     'libopus',
     '-b:a',
-    '510k',
+    '256k',
     '-frame_duration',
     '20',
     ogg,
