@@ -51,6 +51,8 @@ export class IvmConnection {
   private readonly outOfOrderTold = new Map<number, number>();
   /** Streams the server ended at their time limit: the talker's late frames are let go quietly. */
   private readonly truncated = new Set<number>();
+  private receiptCursor: string | null = null;
+  private receiptFlush: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly socket: WebSocket,
@@ -198,13 +200,18 @@ export class IvmConnection {
     const receiptCursor = known
       ? known.receiptCursor
       : await this.deps.store.latestReceiptId(this.me.id);
-    await this.deps.store.advanceDevice(
-      this.me.id,
-      device,
-      { cursor: after, receiptCursor },
-      isoNow(),
-    );
-    const cursor = (await this.deps.store.device(this.me.id, device))?.cursor ?? null;
+    // A commit waits for the disk: a device seen before with nothing new to record costs none.
+    const moves = !known || (after !== null && (known.cursor === null || after > known.cursor));
+    if (moves)
+      await this.deps.store.advanceDevice(
+        this.me.id,
+        device,
+        { cursor: after, receiptCursor },
+        isoNow(),
+      );
+    const cursor = moves
+      ? ((await this.deps.store.device(this.me.id, device))?.cursor ?? null)
+      : known.cursor;
     this.device = device;
     this.state.connected = true;
     this.held = [];
@@ -283,6 +290,8 @@ export class IvmConnection {
   }
 
   private sendReceipt(r: IvmReceipt): void {
+    // A closing socket takes nothing: the receipt waits for the device's next connection.
+    if (this.socket.readyState !== this.socket.OPEN) return;
     this.sendText(
       serverFrame('control', {
         source: r.recipient,
@@ -290,9 +299,20 @@ export class IvmConnection {
         object: { command: 'receipt', message: r.clientId, state: r.state, at: r.at },
       }),
     );
+    // The device's receipt cursor is written at most once a second (and when it goes): a receipt
+    // sent twice after a crash is harmless, a commit per receipt is not.
+    this.receiptCursor = r.id;
+    this.receiptFlush ??= setTimeout(() => this.flushReceiptCursor(), 1000);
+  }
+
+  private flushReceiptCursor(): void {
+    this.receiptFlush = null;
+    if (this.receiptCursor === null) return;
+    const receiptCursor = this.receiptCursor;
+    this.receiptCursor = null;
     void this.deps.store
-      .advanceDevice(this.me.id, this.device!, { receiptCursor: r.id }, isoNow())
-      .catch(() => {});
+      .advanceDevice(this.me.id, this.device!, { receiptCursor }, isoNow())
+      .catch((err: unknown) => this.deps.log.warn({ err }, 'receipt cursor not saved'));
   }
 
   /** A bus event for this subscriber, as frames to this device. */
@@ -505,6 +525,8 @@ export class IvmConnection {
     if (this.closed) return;
     this.closed = true;
     for (const t of this.timers) clearTimeout(t);
+    if (this.receiptFlush) clearTimeout(this.receiptFlush);
+    this.flushReceiptCursor();
     this.unsubscribe?.();
     if (this.state.connected) this.messenger.presence.leave(this.me.id, this.id);
     this.deps.observer.connections(-1);
