@@ -85,6 +85,14 @@ export class IvmConnection {
       }, period),
     );
     messenger.deps.observer.connections(1);
+    messenger.track(this, true);
+  }
+
+  /** The server is stopping: the socket is closed (1001) and open posts finished now. */
+  async shutdown(): Promise<void> {
+    this.close(CLOSE.goingAway, 'server shutting down');
+    this.gone();
+    await this.chain;
   }
 
   private get deps() {
@@ -530,6 +538,7 @@ export class IvmConnection {
     this.unsubscribe?.();
     if (this.state.connected) this.messenger.presence.leave(this.me.id, this.id);
     this.deps.observer.connections(-1);
+    this.messenger.track(this, false);
     const posts = [...this.posts.values()];
     this.posts.clear();
     // After the frames already read: an intercom post keeps every frame that arrived.
