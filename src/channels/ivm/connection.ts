@@ -137,9 +137,18 @@ export class IvmConnection {
     }
     // One after another: a post is open before the audio frames that follow it are read.
     const job = isBinary ? () => this.audio(data) : () => this.text(data.toString('utf8'));
-    this.chain = this.chain.then(job).catch((err: unknown) => {
-      this.deps.log.error({ err, connection: this.id }, 'voice messenger frame failed');
-    });
+    this.enqueue(job);
+  }
+
+  /** Work for this connection, after what is queued; a failure is logged, never thrown. */
+  private enqueue(job: () => unknown): void {
+    this.chain = this.chain
+      .then(async () => {
+        await job();
+      })
+      .catch((err: unknown) => {
+        this.deps.log.error({ err, connection: this.id }, 'voice messenger frame failed');
+      });
   }
 
   private async text(text: string): Promise<void> {
@@ -470,7 +479,7 @@ export class IvmConnection {
       post.truncated = true;
       this.posts.delete(frame.stream);
       this.truncated.add(frame.stream);
-      this.chain = this.chain.then(() => this.end(post, null, frame.stream));
+      this.enqueue(() => this.end(post, null, frame.stream));
       return;
     }
     if (post.mode === 'intercom') {
@@ -542,7 +551,7 @@ export class IvmConnection {
     const posts = [...this.posts.values()];
     this.posts.clear();
     // After the frames already read: an intercom post keeps every frame that arrived.
-    this.chain = this.chain.then(async () => {
+    this.enqueue(async () => {
       for (const post of posts) {
         if (post.mode === 'intercom')
           await this.messenger
@@ -550,7 +559,12 @@ export class IvmConnection {
             .catch((err: unknown) =>
               this.deps.log.warn({ err, post: post.clientId }, 'cut-off voice message not stored'),
             );
-        else await this.messenger.cancel(post);
+        else
+          await this.messenger
+            .cancel(post)
+            .catch((err: unknown) =>
+              this.deps.log.warn({ err, post: post.clientId }, 'cut-off recording not removed'),
+            );
       }
     });
   }
