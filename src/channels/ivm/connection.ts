@@ -93,6 +93,18 @@ export class IvmConnection {
     this.close(CLOSE.goingAway, 'server shutting down');
     this.gone();
     await this.chain;
+    // A peer that does not answer the close within a second is cut: the stop does not wait for it.
+    if (this.socket.readyState !== this.socket.CLOSED)
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          this.socket.terminate();
+          resolve();
+        }, 1000);
+        this.socket.once('close', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
   }
 
   private get deps() {
