@@ -222,7 +222,7 @@ describe('never a throw on hostile input', () => {
     true,
     0,
     -1,
-    1e309,
+    Number.POSITIVE_INFINITY,
     2 ** 33,
     '',
     'x'.repeat(70),
