@@ -387,6 +387,9 @@ export class IvmConnection {
   private async post(frame: ClientFrame): Promise<void> {
     const object = postObject(frame);
     const clientId = frame.id!;
+    if ([...this.posts.values()].some((p) => p.clientId === clientId))
+      throw new Refusal('invalid', `a post with id ${clientId} is already open`);
+    await this.messenger.settled(this.me.id, clientId);
     const before = await this.messenger.storedBefore(this.me, clientId);
     if (before) return this.ack(clientId, before);
     if (this.posts.has(object.stream))
