@@ -1,0 +1,171 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { Client, ServerProcess, subscriberClient } from '../e2e/harness.js';
+import { eventually } from '../e2e/receiver.js';
+import { launchBrowser, screenshot, signIn, spokenWav } from './browser.js';
+
+/**
+ * The voice messenger in Chromium, three people, each in a browser context of their own with a
+ * fake microphone that speaks an espeak-ng sentence. Ann talks live (intercom) to Bob, who is
+ * online, and to Cid, who is not: Bob hears it while Ann still holds the button, then has the
+ * stored message; Cid gets it once when he opens the app; Bob's page closing turns him offline.
+ */
+let server: ServerProcess;
+let browser: Browser;
+let bob: { client: Client; id: string };
+const pages: Record<string, { context: BrowserContext; page: Page }> = {};
+const dir = mkdtempSync(join(tmpdir(), 'switchboard-ivm-web-'));
+const WAIT = { timeout: 30_000 };
+
+const ANN = 'ivm:ann@a.test';
+const BOB = 'ivm:bob@a.test';
+const CID = 'ivm:cid@a.test';
+
+async function open(name: string): Promise<Page> {
+  const context = await browser.newContext({ permissions: ['microphone'] });
+  const page = await context.newPage();
+  await signIn(page, server.url, `${name.toLowerCase()}@a.test`, `${name} long password`);
+  await page.getByRole('link', { name: 'Messenger' }).click();
+  await page.locator('.ivm[data-link="online"]').waitFor(WAIT);
+  pages[name] = { context, page };
+  return page;
+}
+
+/** A number attribute of the first element matching `selector`, once it is at least `min`. */
+async function atLeast(page: Page, selector: string, name: string, min: number) {
+  const handle = await page.waitForFunction(
+    ([s, n, m]) => {
+      const value = Number(document.querySelector(s)?.getAttribute(n));
+      return value >= m ? value : false;
+    },
+    [selector, name, min] as const,
+    WAIT,
+  );
+  return (await handle.jsonValue()) as number;
+}
+
+before(async () => {
+  const wav = spokenWav(
+    dir,
+    'Hello Bob, hello Cid. This is Ann on the voice messenger, talking to you live.',
+  );
+  server = await ServerProcess.start({ SWITCHBOARD_DOMAINS: 'a.test' });
+  await subscriberClient(server, { name: 'Ann', addresses: ['mailto:ann@a.test'] });
+  bob = await subscriberClient(server, { name: 'Bob', addresses: ['mailto:bob@a.test'] });
+  await subscriberClient(server, { name: 'Cid', addresses: ['mailto:cid@a.test'] });
+  browser = await launchBrowser({ fakeAudio: wav });
+});
+after(async () => {
+  await browser?.close();
+  await server?.dispose();
+});
+
+test('contacts are added and accepted in the app, with presence', async () => {
+  const ann = await open('Ann');
+  const bobPage = await open('Bob');
+  const cid = await open('Cid');
+  for (const who of ['bob@a.test', 'cid@a.test']) {
+    await ann.getByLabel('Add a contact by address').fill(who);
+    await ann.getByRole('button', { name: 'Add', exact: true }).click();
+  }
+  await ann.locator(`.contact[data-state="requested"][data-address="${BOB}"]`).waitFor(WAIT);
+  for (const page of [bobPage, cid]) {
+    const request = page.locator(`.ivm-requests .contact[data-address="${ANN}"]`);
+    await request.waitFor(WAIT);
+    assert.match(
+      (await page.locator('.ivm-notice').innerText()).trim(),
+      /Ann wants to be your contact/,
+    );
+    await request.getByRole('button', { name: 'Accept' }).click();
+    await page.locator(`.contact[data-state="accepted"][data-address="${ANN}"]`).waitFor(WAIT);
+  }
+  await ann.locator(`.contact[data-address="${BOB}"][data-status="available"]`).waitFor(WAIT);
+  await ann.locator(`.contact[data-address="${CID}"][data-status="available"]`).waitFor(WAIT);
+  // Cid closes the app: offline for Ann, so the message must wait for him.
+  await pages.Cid!.context.close();
+  await ann.locator(`.contact[data-address="${CID}"][data-status="offline"]`).waitFor(WAIT);
+});
+
+test('Ann talks live to Bob (online) and Cid (offline); Bob hears it before she lets go', async () => {
+  const ann = pages.Ann!.page;
+  const bobPage = pages.Bob!.page;
+  await ann.locator(`.contact[data-address="${BOB}"] input[type="checkbox"]`).check();
+  await ann.locator(`.contact[data-address="${CID}"] input[type="checkbox"]`).check();
+  // Bob is online, so the mode is intercom without anyone choosing it.
+  assert.equal(await ann.locator('.ivm-talk').getAttribute('data-mode'), 'intercom');
+
+  const talk = ann.getByRole('button', { name: 'Hold to talk' });
+  await talk.hover();
+  await ann.mouse.down();
+  const frames = await atLeast(bobPage, '.live', 'data-live-frames', 1);
+  assert.ok(frames > 0);
+  // Bob got audio while Ann was still holding the button down.
+  assert.equal(await ann.locator('button.talk').getAttribute('aria-pressed'), 'true');
+  await atLeast(bobPage, '.live', 'data-live-frames', 50);
+  await screenshot(bobPage, 'ivm-live');
+  await ann.waitForTimeout(1000);
+  await ann.mouse.up();
+  assert.equal(await ann.locator('button.talk').getAttribute('aria-pressed'), 'false');
+
+  // The stored message: Bob's list, with a waveform and a length; Ann's list shows it sent.
+  const message = bobPage.locator(`.ivm-message[data-from="${ANN}"]`);
+  await message.waitFor(WAIT);
+  assert.equal(await message.getAttribute('data-state'), 'new');
+  await atLeast(bobPage, '.ivm-message canvas.waveform', 'data-peaks', 1);
+  const length = await message.locator('.duration').innerText();
+  assert.match(length, /^0:0[1-9]$/, length);
+  const sent = ann.locator('.ivm-sent').first();
+  await ann.locator('.ivm-sent[data-state="stored"]').waitFor(WAIT);
+  await sent.locator(`.tick[data-recipient="${BOB}"][data-receipt="delivered"]`).waitFor(WAIT);
+  assert.equal(
+    await sent.locator(`.tick[data-recipient="${CID}"]`).getAttribute('data-receipt'),
+    'none',
+  );
+
+  // Bob plays it: the audio (Ogg Opus) plays in <audio>, and Ann sees it played.
+  await message.locator('audio').evaluate((a: HTMLAudioElement) => a.play());
+  await bobPage.waitForFunction(
+    () => document.querySelector<HTMLAudioElement>('.ivm-message audio')!.currentTime > 0.5,
+    undefined,
+    WAIT,
+  );
+  await bobPage.locator('.ivm-message[data-state="played"]').waitFor(WAIT);
+  await sent.locator(`.tick[data-recipient="${BOB}"][data-receipt="played"]`).waitFor(WAIT);
+  await screenshot(ann, 'ivm-sender');
+
+  // It is an ordinary message in Bob's mailbox too.
+  const list = await eventually(async () => {
+    const r = await bob.client.get('/api/v1/messages?type=ivm');
+    return r.body.messages.length ? r.body.messages : undefined;
+  }, 'the ivm message in Bob’s mailbox');
+  assert.equal(list.length, 1);
+  assert.equal(list[0].from, ANN);
+});
+
+test('Cid opens the app later and has the message once, also after a reload', async () => {
+  const cid = await open('Cid');
+  const messages = cid.locator(`.ivm-message[data-from="${ANN}"]`);
+  await messages.first().waitFor(WAIT);
+  await atLeast(cid, '.ivm-message canvas.waveform', 'data-peaks', 1);
+  await pages
+    .Ann!.page.locator(`.ivm-sent .tick[data-recipient="${CID}"][data-receipt="delivered"]`)
+    .waitFor(WAIT);
+  // Anything still on its way would have arrived by the time the receipt went round.
+  assert.equal(await messages.count(), 1);
+  await cid.reload();
+  await cid.locator('.ivm[data-link="online"]').waitFor(WAIT);
+  await messages.first().waitFor(WAIT);
+  await cid.waitForTimeout(2000);
+  assert.equal(await messages.count(), 1);
+});
+
+test('Bob closing his page turns him offline for Ann', async () => {
+  const ann = pages.Ann!.page;
+  await ann.locator(`.contact[data-address="${BOB}"][data-status="available"]`).waitFor(WAIT);
+  await pages.Bob!.page.close();
+  await ann.locator(`.contact[data-address="${BOB}"][data-status="offline"]`).waitFor(WAIT);
+});
