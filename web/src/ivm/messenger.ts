@@ -296,7 +296,10 @@ export class Messenger {
       id: crypto.randomUUID(),
       object: { command: 'delivered', message: m.id },
     });
-    const live = this.state.live.filter((l) => l.messageId !== frame.id && l.messageId !== m.id);
+    // The live stream it came from (same id, or ended by the same sender) makes way for it.
+    const live = this.state.live.filter(
+      (l) => l.messageId !== frame.id && l.messageId !== m.id && !(l.ended && l.from === from),
+    );
     if (this.state.received.some((r) => r.id === m.id)) {
       this.set({ live });
       return;
@@ -466,7 +469,7 @@ export class Messenger {
           receivedAt: m.createdAt,
           durationMs: m.durationMs,
           waveform: null,
-          audio: `/api/v1/messages/${encodeURIComponent(m.id)}/parts/0`,
+          audio: `/api/v1/messages/${encodeURIComponent(m.id)}/parts/${audioPart(m)}`,
           played: m.read,
           subject: m.subject,
         }));
@@ -496,6 +499,12 @@ export class Messenger {
       for (const l of this.listeners) l();
     }, 50);
   }
+}
+
+/** The recording's part: the first original audio part (renditions are derived from it). */
+function audioPart(m: Message): number {
+  const part = m.parts.find((p) => p.contentType.startsWith('audio/') && p.derivedFrom === null);
+  return part?.index ?? 0;
 }
 
 function sortNewest(list: Received[]): Received[] {

@@ -6,7 +6,7 @@ const HOLD_MS = 350;
 
 /**
  * Press and hold to talk, or click once to start and again to stop; the space bar works like
- * holding (anywhere on the screen but in a text field).
+ * holding (anywhere on the screen but on another control or in a field).
  */
 export function TalkButton(props: {
   talking: boolean;
@@ -22,10 +22,11 @@ export function TalkButton(props: {
   handlers.current = props;
 
   useEffect(() => {
+    // Space keeps its own meaning in fields and on other controls (ticking a contact, a button).
     const typing = (e: KeyboardEvent) =>
-      e.target instanceof HTMLInputElement ||
-      e.target instanceof HTMLTextAreaElement ||
-      e.target instanceof HTMLSelectElement;
+      e.target instanceof HTMLElement &&
+      !e.target.classList.contains('talk') &&
+      !!e.target.closest('input, textarea, select, button, a, summary, audio, [contenteditable]');
     const down = (e: KeyboardEvent) => {
       if (e.code !== 'Space' || typing(e)) return;
       e.preventDefault();
