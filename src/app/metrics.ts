@@ -109,6 +109,22 @@ export function createMetrics() {
       labelNames: ['kind'],
       registers: [registry],
     }),
+    ivmConnections: new Gauge({
+      name: 'switchboard_ivm_connections',
+      help: 'Open voice messenger WebSockets',
+      registers: [registry],
+    }),
+    ivmFrames: new Counter({
+      name: 'switchboard_ivm_live_frames_total',
+      help: 'Live audio frames: relayed to a listener, or dropped (slow-listener, rate-limited, out-of-order)',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
+    ivmMessagesStored: new Counter({
+      name: 'switchboard_ivm_messages_stored_total',
+      help: 'Voice messages stored by the messenger, one per recipient mailbox',
+      registers: [registry],
+    }),
     eventClients: new Gauge({
       name: 'switchboard_event_stream_clients',
       help: 'Open /api/v1/events streams',

@@ -62,6 +62,7 @@ import { createSmppSide } from './smpp-side.js';
 import { createNoticesSide } from './notices-side.js';
 import { createMediaService, mediaPort } from './media.js';
 import { createMetrics } from './metrics.js';
+import { startIvmSide } from './ivm-side.js';
 
 export interface RunningServer {
   ports: { http: number; smtp: number; submission: number; sip: number; smpp: number };
@@ -509,6 +510,11 @@ export async function startServer(
       formats: () => media.graph(),
     },
   });
+  // The voice messenger's WebSocket joins the one HTTP server before it listens.
+  await startIvmSide(
+    { config, logger, metrics, database, directory, intake, messages, mailbox, bus },
+    http,
+  );
   await http.listen({ host: config.httpHost, port: config.httpPort });
   const port = (http.server.address() as AddressInfo).port;
   const scheme = config.tlsCert ? 'https' : 'http';

@@ -38,6 +38,13 @@ export interface Config {
   mediaConcurrency: number;
   transcribeVoice: boolean;
   greetingMaxBytes: number;
+  ivmMaxFrameBytes: number;
+  ivmMaxSeconds: number;
+  ivmControlRate: number;
+  ivmAudioRate: number;
+  ivmHeartbeatSeconds: number;
+  ivmSlowListenerBytes: number;
+  ivmEnhance: boolean;
   greetingMaxSeconds: number;
   smtpPort: number;
   submissionPort: number;

@@ -758,6 +758,62 @@ export const OPTIONS = [
     secret: true,
   },
   {
+    key: 'ivmMaxFrameBytes',
+    env: 'SWITCHBOARD_IVM_MAX_FRAME_BYTES',
+    type: 'size',
+    default: 1048576,
+    description:
+      'Largest WebSocket frame of the voice messenger (a text frame with its attachments); a larger one closes the connection with 1009.',
+  },
+  {
+    key: 'ivmMaxSeconds',
+    env: 'SWITCHBOARD_IVM_MAX_SECONDS',
+    type: 'integer',
+    default: 300,
+    description:
+      'Longest voice message; the server ends a longer stream there and stores it as far as it went.',
+  },
+  {
+    key: 'ivmControlRate',
+    env: 'SWITCHBOARD_IVM_CONTROL_RATE',
+    type: 'integer',
+    default: 20,
+    description:
+      'Text frames a voice messenger connection may send a second (bursts of twice that); more are refused with rate-limited, twice the rate for 5 s closes it (4429).',
+  },
+  {
+    key: 'ivmAudioRate',
+    env: 'SWITCHBOARD_IVM_AUDIO_RATE',
+    type: 'integer',
+    default: 100,
+    description:
+      'Audio frames a voice messenger connection may send a second (live talk is 50); more are dropped, twice the rate for 5 s closes it (4429).',
+  },
+  {
+    key: 'ivmHeartbeatSeconds',
+    env: 'SWITCHBOARD_IVM_HEARTBEAT_SECONDS',
+    type: 'integer',
+    default: 25,
+    description:
+      'Seconds between WebSocket pings to voice messenger clients; one silent for two periods is closed (4408) and goes offline.',
+  },
+  {
+    key: 'ivmSlowListenerBytes',
+    env: 'SWITCHBOARD_IVM_SLOW_LISTENER_BYTES',
+    type: 'size',
+    default: 65536,
+    description:
+      'Unsent bytes queued for a listener past which it misses live frames (for itself alone); its stored copy stays whole.',
+  },
+  {
+    key: 'ivmEnhance',
+    env: 'SWITCHBOARD_IVM_ENHANCE',
+    type: 'boolean',
+    default: true,
+    description:
+      'Noise reduction and loudness normalisation (ffmpeg) of each voice message before it is stored, re-encoded as Ogg Opus; false stores the packets as sent.',
+  },
+  {
     key: 'logLevel',
     env: 'SWITCHBOARD_LOG_LEVEL',
     type: 'string',

@@ -1,4 +1,5 @@
 import type { Generated } from 'kysely';
+import type { IvmTables } from './ivm-schema.js';
 
 /**
  * Table shapes shared by SQLite and PostgreSQL. Portable column types only: timestamps are UTC ISO
@@ -244,7 +245,7 @@ export interface NoticeLeasesTable {
   lease_until: string;
 }
 
-export interface Database {
+export interface Database extends IvmTables {
   subscribers: SubscribersTable;
   addresses: AddressesTable;
   sessions: SessionsTable;

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { deliveryContract } from './delivery.contract.js';
 import { greetingContract } from './greeting.contract.js';
+import { ivmContract } from './ivm.contract.js';
 import { noticeContract } from './notice.contract.js';
 import { smppAccountContract } from './smpp-account.contract.js';
 import { storeContract } from './store.contract.js';
@@ -28,3 +29,4 @@ deliveryContract('PostgreSQL', emptyDatabase);
 greetingContract('PostgreSQL', emptyDatabase);
 smppAccountContract('PostgreSQL', emptyDatabase);
 noticeContract('PostgreSQL', emptyDatabase);
+ivmContract('PostgreSQL', emptyDatabase);

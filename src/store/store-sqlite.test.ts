@@ -1,5 +1,6 @@
 import { deliveryContract } from './delivery.contract.js';
 import { greetingContract } from './greeting.contract.js';
+import { ivmContract } from './ivm.contract.js';
 import { noticeContract } from './notice.contract.js';
 import { smppAccountContract } from './smpp-account.contract.js';
 import { storeContract } from './store.contract.js';
@@ -10,3 +11,4 @@ deliveryContract('SQLite', async () => null);
 greetingContract('SQLite', async () => null);
 smppAccountContract('SQLite', async () => null);
 noticeContract('SQLite', async () => null);
+ivmContract('SQLite', async () => null);

@@ -9,6 +9,7 @@ import { sms } from './006-sms.js';
 import { smppAccounts } from './007-smpp-accounts.js';
 import { notices } from './008-notices.js';
 import { serviceWelcomes } from './009-service-welcomes.js';
+import { ivm } from './010-ivm.js';
 
 /** One ordered set of migrations for both databases; a migration branches on dialect where SQL differs. */
 export function migrationProvider(dialect: Dialect): MigrationProvider {
@@ -24,6 +25,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '007-smpp-accounts': smppAccounts(dialect),
         '008-notices': notices(dialect),
         '009-service-welcomes': serviceWelcomes(dialect),
+        '010-ivm': ivm(dialect),
       };
     },
   };

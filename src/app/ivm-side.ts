@@ -1,0 +1,160 @@
+import { mkdirSync } from 'node:fs';
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { TreatedRecording } from '../channels/ivm/ivm-deps.js';
+import { Messenger } from '../channels/ivm/messenger.js';
+import { registerIvmRoute } from '../channels/ivm/route.js';
+import type { Config } from '../config/config.js';
+import type { MailboxService } from '../core/mailbox.js';
+import type { Bus, MessageStore } from '../core/ports.js';
+import type { Directory } from '../directory/directory.js';
+import type { Intake } from '../intake/intake.js';
+import { safeEqual } from '../lib/hash.js';
+import { Semaphore } from '../lib/semaphore.js';
+import { peaksOf } from '../media/converters/waveform.js';
+import { runTool } from '../media/run-tool.js';
+import { readWav, samplesOf } from '../media/wav.js';
+import type { DatabaseHandle } from '../store/database.js';
+import { IvmRepository } from '../store/ivm-repository.js';
+import type { Metrics } from './metrics.js';
+
+const STORED_TYPE = 'audio/ogg;codecs=opus';
+/** Seed 002's voice treatment (as enhanceVoice): FFT denoiser, then EBU R128 loudness to -16 LUFS. */
+const VOICE_FILTER = 'afftdn=nf=-25,loudnorm=I=-16:TP=-1.5:LRA=11';
+/** The waveform is drawn from 8 kHz mono: plenty for 200 bars, cheap to read. */
+const WAVE_RATE = 8000;
+
+/**
+ * The finished spool file made ready to store: denoised, loudness-normalised and re-encoded as
+ * Ogg Opus by ffmpeg when `enhance` is on (else the packets as sent); its duration and waveform
+ * measured from the decoded audio. If the treatment fails, the packets as sent are kept: a
+ * message is never lost to its polish.
+ */
+function recordingTreatment(
+  enhance: boolean,
+  timeoutMs: number,
+  pool: Semaphore,
+  logger: Logger,
+): (file: string) => Promise<TreatedRecording> {
+  const ffmpeg = (args: string[]) =>
+    pool.run(() =>
+      runTool('ffmpeg', ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y', ...args], {
+        timeoutMs,
+      }),
+    );
+  const waveOut = (wav: string) => ['-ar', String(WAVE_RATE), '-ac', '1', '-c:a', 'pcm_s16le', wav];
+  return async (file) => {
+    const wav = `${file}.wav`;
+    const treated = `${file}.treated.ogg`;
+    try {
+      let audio: Buffer | null = null;
+      if (enhance)
+        try {
+          await ffmpeg([
+            '-i',
+            file,
+            '-filter_complex',
+            `[0:a]${VOICE_FILTER},asplit=2[store][wave]`,
+            '-map',
+            '[store]',
+            '-ar',
+            '48000',
+            '-ac',
+            '1',
+            '-c:a',
+            'libopus',
+            '-b:a',
+            '32k',
+            '-application',
+            'voip',
+            '-f',
+            'ogg',
+            treated,
+            '-map',
+            '[wave]',
+            ...waveOut(wav),
+          ]);
+          audio = await readFile(treated);
+        } catch (err) {
+          logger.warn({ err, file }, 'voice treatment failed; the packets are stored as sent');
+        }
+      if (!audio) {
+        audio = await readFile(file);
+        await ffmpeg(['-i', file, ...waveOut(wav)]).catch(() => {});
+      }
+      const decoded = readWav(await readFile(wav).catch(() => Buffer.alloc(0)));
+      const samples = decoded ? samplesOf(decoded.data) : new Int16Array(0);
+      return {
+        audio,
+        contentType: STORED_TYPE,
+        durationMs: Math.round((samples.length / WAVE_RATE) * 1000),
+        waveform: samples.length > 0 ? peaksOf(samples) : [],
+      };
+    } finally {
+      await rm(wav, { force: true });
+      await rm(treated, { force: true });
+    }
+  };
+}
+
+export interface IvmSideDeps {
+  config: Config;
+  logger: Logger;
+  metrics: Metrics;
+  database: DatabaseHandle;
+  directory: Directory;
+  intake: Intake;
+  messages: MessageStore;
+  mailbox: MailboxService;
+  bus: Bus;
+}
+
+/** The voice messenger wired: its store, media treatment, metrics, and its WebSocket route. */
+export async function startIvmSide(deps: IvmSideDeps, http: FastifyInstance): Promise<Messenger> {
+  const { config, logger, metrics } = deps;
+  const spoolDir = join(config.dataDir, 'ivm-spool');
+  // Spool files left by a crash are half-recorded streams nobody was told were stored.
+  await rm(spoolDir, { recursive: true, force: true });
+  mkdirSync(spoolDir, { recursive: true });
+  const messenger = new Messenger({
+    store: new IvmRepository(deps.database.db, deps.database.reader),
+    directory: deps.directory,
+    intake: deps.intake,
+    messages: deps.messages,
+    mailbox: deps.mailbox,
+    bus: deps.bus,
+    treat: recordingTreatment(
+      config.ivmEnhance,
+      config.mediaTimeoutMs,
+      new Semaphore(Math.max(1, config.mediaConcurrency)),
+      logger,
+    ),
+    spoolDir,
+    domain: config.domains[0] ?? 'localhost',
+    isAdminToken: (token) => config.adminToken !== null && safeEqual(token, config.adminToken),
+    limits: {
+      maxFrameBytes: config.ivmMaxFrameBytes,
+      maxSeconds: config.ivmMaxSeconds,
+      controlPerSecond: config.ivmControlRate,
+      audioFramesPerSecond: config.ivmAudioRate,
+      heartbeatSeconds: config.ivmHeartbeatSeconds,
+      slowListenerBytes: config.ivmSlowListenerBytes,
+      connectTimeoutMs: 10_000,
+    },
+    observer: {
+      connections: (delta) => metrics.ivmConnections.inc(delta),
+      framesRelayed: (count) => metrics.ivmFrames.inc({ outcome: 'relayed' }, count),
+      framesDropped: (reason, count) => metrics.ivmFrames.inc({ outcome: reason }, count),
+      messagesStored: (count) => metrics.ivmMessagesStored.inc(count),
+    },
+    log: {
+      info: (detail, msg) => logger.info(detail, msg),
+      warn: (detail, msg) => logger.warn(detail, msg),
+      error: (detail, msg) => logger.error(detail, msg),
+    },
+  });
+  await registerIvmRoute(http, messenger);
+  return messenger;
+}

@@ -1,0 +1,416 @@
+import { join } from 'node:path';
+import type { IvmCopy } from '../../core/ivm.js';
+import type { Subscriber } from '../../core/subscriber.js';
+import { SwitchboardError } from '../../core/errors.js';
+import { newId } from '../../lib/ids.js';
+import { isoNow } from '../../lib/time.js';
+import { mailboxAddress, subscriberAt } from './addresses.js';
+import { Contacts } from './contacts.js';
+import type { IvmDeps } from './ivm-deps.js';
+import { Presence } from './presence.js';
+import type { PostObject, PresenceStatus } from './protocol/message-object.js';
+import { Recording } from './recording.js';
+import { Refusal } from './refusal.js';
+import { topicOf } from './topics.js';
+
+export interface Recipient {
+  subscriber: Subscriber;
+  /** Its messenger address. */
+  address: string;
+}
+
+/** A post being recorded: who sent it to whom, and its spool. */
+export interface OpenPost {
+  /** The server's stream id, which listeners see. */
+  stream: number;
+  clientId: string;
+  sender: Subscriber;
+  senderAddress: string;
+  mode: 'intercom' | 'record';
+  recipients: Recipient[];
+  /** Recipients played to live (online when the post opened). */
+  listeners: string[];
+  subject: string | null;
+  attachments: Array<{ filename: string; contentType: string; content: Buffer }>;
+  recording: Recording;
+  truncated: boolean;
+}
+
+export interface StoredAck {
+  state: 'stored';
+  messages: Record<string, string>;
+  durationMs: number;
+  truncated?: boolean;
+}
+
+/** What a recipient's device is shown for a stored voice message. */
+export interface StoredView {
+  id: string;
+  type: 'ivm';
+  receivedAt: string;
+  durationMs: number | null;
+  waveform: number[];
+  subject: string | null;
+  played: boolean;
+  audio: string;
+  attachments: Array<{
+    index: number;
+    filename: string | null;
+    contentType: string;
+    size: number;
+    url: string;
+  }>;
+  clientId: string;
+}
+
+/**
+ * The voice messenger of one node: presence, contacts, posts from open to stored, receipts and
+ * played marks. Everything that must reach another subscriber's devices goes over the bus
+ * (topic per subscriber), so that the scale-out bus can carry it between nodes.
+ */
+export class Messenger {
+  readonly presence: Presence;
+  readonly contacts: Contacts;
+  private nextStream = 1;
+  /** Posts open on this node, by sender id and client id: a post sent twice at once is refused. */
+  private readonly open = new Set<string>();
+
+  /** Mailboxes of subscribers online here, watched so that a read elsewhere counts as played. */
+  private readonly watching = new Map<string, () => void>();
+
+  constructor(readonly deps: IvmDeps) {
+    this.presence = new Presence((id, status, since) => {
+      this.watchMailbox(id, status !== 'offline');
+      void this.announce(id, status, since);
+    });
+    this.contacts = new Contacts(deps, this.presence);
+  }
+
+  private watchMailbox(subscriberId: string, on: boolean): void {
+    if (!on) {
+      this.watching.get(subscriberId)?.();
+      this.watching.delete(subscriberId);
+      return;
+    }
+    if (this.watching.has(subscriberId)) return;
+    this.watching.set(
+      subscriberId,
+      this.deps.bus.subscribe(`mailbox.${subscriberId}`, (event) => {
+        if (event.type === 'message.updated' && event.read === true)
+          this.readElsewhere(subscriberId, event.messageId as string).catch((err: unknown) =>
+            this.deps.log.warn({ err, message: event.messageId }, 'played mark not passed on'),
+          );
+      }),
+    );
+  }
+
+  /** Tells a subscriber's accepted contacts its new presence. */
+  private async announce(subscriberId: string, status: PresenceStatus, since: string) {
+    try {
+      const me = await this.deps.directory.lookup(subscriberId);
+      if (!me) return;
+      const source = this.contacts.address(me);
+      for (const id of await this.contacts.accepted(subscriberId))
+        this.deps.bus.publish(topicOf(id), { type: 'status', source, status, since });
+    } catch (err) {
+      this.deps.log.warn({ err, subscriber: subscriberId }, 'presence not announced');
+    }
+  }
+
+  /** Destinations to recipients who may receive from `me`, and the refused ones with why. */
+  async recipients(
+    me: Subscriber,
+    destinations: string[],
+  ): Promise<{ recipients: Recipient[]; refused: Array<{ address: string; reason: string }> }> {
+    const recipients = new Map<string, Recipient>();
+    const refused: Array<{ address: string; reason: string }> = [];
+    const groups = destinations.some((d) => d.startsWith('group:'))
+      ? await this.deps.store.groups(me.id)
+      : [];
+    const candidates: Array<{ named: string; subscriber: Subscriber | null }> = [];
+    for (const d of destinations) {
+      if (d.startsWith('group:')) {
+        const group = groups.find((g) => g.name === d.slice('group:'.length));
+        if (!group) {
+          refused.push({ address: d, reason: 'unknown' });
+          continue;
+        }
+        for (const id of group.members)
+          candidates.push({ named: d, subscriber: await this.deps.directory.lookup(id) });
+      } else candidates.push({ named: d, subscriber: await subscriberAt(this.deps.directory, d) });
+    }
+    for (const { named, subscriber } of candidates) {
+      if (!subscriber || subscriber.status !== 'active' || subscriber.id === me.id) {
+        refused.push({ address: named, reason: 'unknown' });
+        continue;
+      }
+      const address = this.contacts.address(subscriber);
+      if (recipients.has(subscriber.id)) continue;
+      if (!(await this.contacts.mayReach(me.id, subscriber.id))) {
+        refused.push({ address, reason: 'not-a-contact' });
+        continue;
+      }
+      recipients.set(subscriber.id, { subscriber, address });
+    }
+    return { recipients: [...recipients.values()], refused };
+  }
+
+  /** The stored ack of a post already stored with this id, if any. */
+  async storedBefore(me: Subscriber, clientId: string): Promise<StoredAck | null> {
+    const post = await this.deps.store.post(me.id, clientId);
+    return post ? { state: 'stored', messages: post.messages, durationMs: post.durationMs } : null;
+  }
+
+  /** Opens a post: its spool file, and a live announce to the recipients online now. */
+  async openPost(me: Subscriber, clientId: string, object: PostObject, destinations: string[]) {
+    const key = `${me.id}/${clientId}`;
+    if (this.open.has(key))
+      throw new Refusal('invalid', `a post with id ${clientId} is already open`);
+    const { recipients, refused } = await this.recipients(me, destinations);
+    if (recipients.length === 0) {
+      const code = refused.some((r) => r.reason === 'not-a-contact') ? 'not-a-contact' : 'unknown';
+      throw new Refusal(
+        code,
+        code === 'not-a-contact'
+          ? 'none of the recipients accepts messages from you'
+          : 'no destination names anybody here',
+      );
+    }
+    const attachments = object.attachments.map((a) => ({
+      filename: a.filename,
+      contentType: a.contentType,
+      content: Buffer.from(a.content, 'base64'),
+    }));
+    const online = recipients.filter((r) => this.presence.isOnline(r.subscriber.id));
+    const mode = object.mode ?? (online.length > 0 ? 'intercom' : 'record');
+    const stream = this.nextStream++;
+    if (this.nextStream > 0xffff_fff0) this.nextStream = 1;
+    const recording = new Recording(
+      join(this.deps.spoolDir, `${newId()}.ogg`),
+      stream,
+      Math.ceil((this.deps.limits.maxSeconds * 1000) / 20),
+    );
+    this.open.add(key);
+    const post: OpenPost = {
+      stream,
+      clientId,
+      sender: me,
+      senderAddress: this.contacts.address(me),
+      mode,
+      recipients,
+      listeners: mode === 'intercom' ? online.map((r) => r.subscriber.id) : [],
+      subject: object.subject,
+      attachments,
+      recording,
+      truncated: false,
+    };
+    for (const r of online)
+      if (mode === 'intercom')
+        this.deps.bus.publish(topicOf(r.subscriber.id), {
+          type: 'live',
+          id: clientId,
+          source: post.senderAddress,
+          destination: r.address,
+          stream,
+          name: me.name,
+          subject: object.subject,
+        });
+    return {
+      post,
+      ack: {
+        state: 'open',
+        stream: object.stream,
+        mode,
+        recipients: recipients.map((r) => r.address),
+        refused,
+      },
+    };
+  }
+
+  /** One live frame to every listener of the post (each device decides whether it can take it). */
+  relay(post: OpenPost, frame: Buffer): void {
+    for (const id of post.listeners)
+      this.deps.bus.publish(topicOf(id), { type: 'frame', stream: post.stream, frame });
+  }
+
+  private endLive(post: OpenPost): void {
+    for (const id of post.listeners)
+      this.deps.bus.publish(topicOf(id), { type: 'end', stream: post.stream });
+  }
+
+  /** Drops a post: nothing is stored. */
+  async cancel(post: OpenPost): Promise<void> {
+    this.open.delete(`${post.sender.id}/${post.clientId}`);
+    this.endLive(post);
+    await post.recording.discard();
+  }
+
+  /**
+   * Finalises a post: treatment, one message per recipient through intake (committed before
+   * anyone is told), the post's record, then the stored message to every recipient's devices.
+   */
+  async finish(post: OpenPost): Promise<StoredAck> {
+    this.endLive(post);
+    try {
+      await post.recording.finish();
+      if (post.recording.packets === 0) throw new Refusal('invalid', 'the stream has no audio');
+      const treated = await this.deps.treat(post.recording.file);
+      const result = await this.deps.intake.ingest(
+        {
+          type: 'ivm',
+          from: post.senderAddress,
+          to: post.recipients.map((r) => mailboxAddress(r.subscriber)),
+          subject: post.subject,
+          senderId: post.sender.id,
+          idempotencyKey: `ivm:${post.clientId}`,
+          durationMs: treated.durationMs,
+        },
+        [
+          { contentType: treated.contentType, content: treated.audio, disposition: 'inline' },
+          ...post.attachments.map((a) => ({ ...a, disposition: 'attachment' as const })),
+        ],
+      );
+      const messages: Record<string, string> = {};
+      const copies: Array<Omit<IvmCopy, 'deliveredAt' | 'playedAt'>> = [];
+      for (const r of post.recipients) {
+        const copy = result.copies.find(
+          (c) => c.mailboxId === r.subscriber.id && c.folder !== 'sent',
+        );
+        if (!copy) continue;
+        messages[r.address] = copy.messageId;
+        copies.push({
+          messageId: copy.messageId,
+          mailboxId: r.subscriber.id,
+          senderId: post.sender.id,
+          clientId: post.clientId,
+          recipient: r.address,
+          waveform: treated.waveform,
+        });
+      }
+      await this.deps.store.recordPost(
+        post.sender.id,
+        post.clientId,
+        { messages, durationMs: treated.durationMs },
+        copies,
+        isoNow(),
+      );
+      this.deps.observer.messagesStored(copies.length);
+      for (const r of post.recipients) {
+        const id = messages[r.address];
+        if (!id) continue;
+        const view = await this.view(r.subscriber.id, id);
+        if (view)
+          this.deps.bus.publish(topicOf(r.subscriber.id), {
+            type: 'stored',
+            source: post.senderAddress,
+            destination: r.address,
+            view,
+          });
+      }
+      this.deps.log.info(
+        {
+          post: post.clientId,
+          sender: post.sender.id,
+          recipients: copies.length,
+          durationMs: treated.durationMs,
+          packets: post.recording.packets,
+        },
+        'voice message stored',
+      );
+      return {
+        state: 'stored',
+        messages,
+        durationMs: treated.durationMs,
+        ...(post.truncated ? { truncated: true } : {}),
+      };
+    } catch (err) {
+      if (err instanceof Refusal) throw err;
+      if (err instanceof SwitchboardError)
+        throw new Refusal(err.kind === 'too-large' ? 'too-large' : 'invalid', err.message);
+      this.deps.log.error({ err, post: post.clientId }, 'voice message not stored');
+      throw new Refusal('unavailable', 'the message could not be stored; send it again');
+    } finally {
+      this.open.delete(`${post.sender.id}/${post.clientId}`);
+      await post.recording.discard().catch(() => {});
+    }
+  }
+
+  /** The stored message as a recipient's device sees it; null when it is gone. */
+  async view(mailboxId: string, messageId: string, known?: IvmCopy): Promise<StoredView | null> {
+    const [message, copy] = await Promise.all([
+      this.deps.messages.get(mailboxId, messageId),
+      known ? Promise.resolve(known) : this.deps.store.copy(messageId),
+    ]);
+    if (!message || !copy) return null;
+    const audio = message.parts.find(
+      (p) => p.contentType.startsWith('audio/') && p.derivedFrom === null,
+    );
+    return {
+      id: message.id,
+      type: 'ivm',
+      receivedAt: message.createdAt,
+      durationMs: message.durationMs,
+      waveform: copy.waveform,
+      subject: message.subject,
+      played: copy.playedAt !== null || message.read,
+      audio: `/api/v1/messages/${message.id}/parts/${audio?.index ?? 1}`,
+      attachments: message.parts
+        .filter((p) => p.disposition === 'attachment' && p.derivedFrom === null)
+        .map((p) => ({
+          index: p.index,
+          filename: p.filename,
+          contentType: p.contentType,
+          size: p.size,
+          url: `/api/v1/messages/${message.id}/parts/${p.index}`,
+        })),
+      clientId: copy.clientId,
+    };
+  }
+
+  /** A device has it: its cursor moves on; the first device of the recipient sends the receipt. */
+  async delivered(me: Subscriber, device: string, messageId: string): Promise<void> {
+    const copy = await this.ownCopy(me, messageId);
+    await this.deps.store.advanceDevice(me.id, device, { cursor: messageId }, isoNow());
+    if (await this.deps.store.markDelivered(messageId, isoNow()))
+      await this.receipt(copy, 'delivered');
+  }
+
+  /** Played on one device: the inbox shows it read, the other devices and the sender learn it. */
+  async played(me: Subscriber, messageId: string, origin: string | null): Promise<void> {
+    const copy = await this.ownCopy(me, messageId);
+    const first = await this.deps.store.markPlayed(messageId, isoNow());
+    if (!first) return;
+    await this.deps.mailbox.update(me.id, messageId, { read: true }).catch(() => {});
+    this.deps.bus.publish(topicOf(me.id), { type: 'played', message: messageId, origin });
+    await this.receipt(copy, 'played');
+  }
+
+  private async ownCopy(me: Subscriber, messageId: string): Promise<IvmCopy> {
+    const copy = await this.deps.store.copy(messageId);
+    if (!copy || copy.mailboxId !== me.id)
+      throw new Refusal('unknown', `no voice message ${messageId} in your mailbox`);
+    return copy;
+  }
+
+  private async receipt(copy: IvmCopy, state: 'delivered' | 'played'): Promise<void> {
+    const receipt = {
+      id: newId(),
+      senderId: copy.senderId,
+      clientId: copy.clientId,
+      recipient: copy.recipient,
+      state,
+      at: isoNow(),
+    };
+    await this.deps.store.addReceipt(receipt);
+    this.deps.bus.publish(topicOf(copy.senderId), { type: 'receipt', receipt });
+  }
+
+  /** REST marked an ivm message read: that counts as played (when it was not yet). */
+  async readElsewhere(mailboxId: string, messageId: string): Promise<void> {
+    const copy = await this.deps.store.copy(messageId);
+    if (!copy || copy.mailboxId !== mailboxId || copy.playedAt) return;
+    if (!(await this.deps.store.markPlayed(messageId, isoNow()))) return;
+    this.deps.bus.publish(topicOf(mailboxId), { type: 'played', message: messageId, origin: null });
+    await this.receipt(copy, 'played');
+  }
+}
