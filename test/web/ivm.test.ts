@@ -25,10 +25,11 @@ const ANN = 'ivm:ann@a.test';
 const BOB = 'ivm:bob@a.test';
 const CID = 'ivm:cid@a.test';
 
-async function open(name: string): Promise<Page> {
+/** Signs `who` in, in a browser context (a device) of its own, and opens the messenger. */
+async function open(name: string, who = name): Promise<Page> {
   const context = await browser.newContext({ permissions: ['microphone'] });
   const page = await context.newPage();
-  await signIn(page, server.url, `${name.toLowerCase()}@a.test`, `${name} long password`);
+  await signIn(page, server.url, `${who.toLowerCase()}@a.test`, `${who} long password`);
   await page.getByRole('link', { name: 'Messenger' }).click();
   await page.locator('.ivm[data-link="online"]').waitFor(WAIT);
   pages[name] = { context, page };
@@ -103,6 +104,8 @@ test('Ann talks live to Bob (online) and Cid (offline); Bob hears it before she 
   await ann.mouse.down();
   const frames = await atLeast(bobPage, '.live', 'data-live-frames', 1);
   assert.ok(frames > 0);
+  // …and decodes and plays it (AudioDecoder into the page's AudioContext).
+  await atLeast(bobPage, '.live', 'data-live-decoded', 1);
   // Bob got audio while Ann was still holding the button down.
   assert.equal(await ann.locator('button.talk').getAttribute('aria-pressed'), 'true');
   await atLeast(bobPage, '.live', 'data-live-frames', 50);
@@ -161,6 +164,68 @@ test('Cid opens the app later and has the message once, also after a reload', as
   await messages.first().waitFor(WAIT);
   await cid.waitForTimeout(2000);
   assert.equal(await messages.count(), 1);
+});
+
+test('an address that names nobody is explained in words', async () => {
+  const ann = pages.Ann!.page;
+  await ann.getByLabel('Add a contact by address').fill('nobody@a.test');
+  await ann.getByRole('button', { name: 'Add', exact: true }).click();
+  const alert = ann.locator('.ivm-notice[role="alert"]');
+  await alert.waitFor(WAIT);
+  assert.match(await alert.innerText(), /Nobody here has the address “nobody@a\.test”/);
+  assert.equal(await ann.locator('.contact[data-address*="nobody"]').count(), 0);
+});
+
+test('a recording is reviewed, gets a file and reaches Bob on two devices; played follows', async () => {
+  const ann = pages.Ann!.page;
+  const bobPhone = await open('Bob2', 'Bob');
+  await ann.locator(`.contact[data-address="${CID}"] input[type="checkbox"]`).uncheck();
+  assert.equal(await ann.locator('.ivm-talk').getAttribute('data-mode'), 'intercom');
+  await ann.getByLabel('Record, then send').check();
+  assert.equal(await ann.locator('.ivm-talk').getAttribute('data-mode'), 'record');
+
+  // Click to start, click to stop.
+  await ann.getByRole('button', { name: 'Hold to talk' }).click();
+  await ann.locator('button.talk[aria-pressed="true"]').waitFor(WAIT);
+  await ann.waitForTimeout(2500);
+  await ann.locator('button.talk').click();
+  const review = ann.locator('.ivm-review');
+  await review.waitFor(WAIT);
+  assert.ok(Number(await review.getAttribute('data-packets')) > 50);
+  await review.getByRole('button', { name: /Listen/ }).click();
+  const decoded = await atLeast(ann, '.ivm-review', 'data-review-ms', 1000);
+  assert.ok(decoded < 10_000, `review ${decoded} ms`);
+  await review.getByLabel('Attach files').setInputFiles({
+    name: 'agenda.txt',
+    mimeType: 'text/plain',
+    buffer: Buffer.from('1. Lunch'),
+  });
+  await review.locator('.attached li', { hasText: 'agenda.txt' }).waitFor();
+  await review.getByRole('button', { name: 'Send' }).click();
+  await ann.locator('.ivm-sent[data-state="stored"]').first().waitFor(WAIT);
+
+  for (const page of [pages.Bob!.page, bobPhone]) {
+    const newest = page.locator('.ivm-message').first();
+    await page.locator('.ivm-message[data-state="new"]').waitFor(WAIT);
+    await newest.locator('.attached a', { hasText: 'agenda.txt' }).waitFor(WAIT);
+    assert.equal(await page.locator('.ivm-message').count(), 2);
+  }
+  // Played on the phone, played on the desk too, and for Ann.
+  await bobPhone
+    .locator('.ivm-message')
+    .first()
+    .locator('audio')
+    .evaluate((a: HTMLAudioElement) => a.play());
+  await pages.Bob!.page.locator('.ivm-message[data-state="new"]').waitFor({
+    state: 'detached',
+    ...WAIT,
+  });
+  await ann
+    .locator('.ivm-sent')
+    .first()
+    .locator(`.tick[data-recipient="${BOB}"][data-receipt="played"]`)
+    .waitFor(WAIT);
+  await pages.Bob2!.context.close();
 });
 
 test('Bob closing his page turns him offline for Ann', async () => {

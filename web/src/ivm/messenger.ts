@@ -16,6 +16,7 @@ export interface Received {
   audio: string;
   played: boolean;
   subject: string | null;
+  attachments: Array<{ filename: string; url: string }>;
 }
 
 export type Receipt = 'delivered' | 'played';
@@ -40,6 +41,8 @@ export interface Live {
   from: string;
   name: string;
   frames: number;
+  /** Of those, decoded and scheduled to play. */
+  decoded: number;
   ended: boolean;
 }
 
@@ -269,11 +272,19 @@ export class Messenger {
     const stream = Number(o.stream);
     const from = frame.source ?? '';
     const name = String(o.name || this.contact(from)?.name || from);
-    if (playbackSupported()) this.players.set(stream, new LivePlayer());
+    if (playbackSupported())
+      this.players.set(
+        stream,
+        new LivePlayer(() => {
+          const live = this.state.live.find((l) => l.stream === stream);
+          if (live) live.decoded++;
+          this.changed(true);
+        }),
+      );
     this.set({
       live: [
         ...this.state.live.filter((l) => l.stream !== stream),
-        { stream, messageId: frame.id ?? null, from, name, frames: 0, ended: false },
+        { stream, messageId: frame.id ?? null, from, name, frames: 0, decoded: 0, ended: false },
       ],
     });
     this.notify('message', 'live', { name });
@@ -315,6 +326,9 @@ export class Messenger {
       audio: m.audio,
       played: !!m.played,
       subject: m.subject ?? null,
+      attachments: (m.attachments ?? [])
+        .filter((a) => a.url)
+        .map((a) => ({ filename: a.filename || 'file', url: a.url! })),
     };
     this.set({ live, received: sortNewest([received, ...this.state.received]) });
     if (!received.played) this.notify('message', 'stored', { name: name ?? from });
@@ -472,6 +486,12 @@ export class Messenger {
           audio: `/api/v1/messages/${encodeURIComponent(m.id)}/parts/${audioPart(m)}`,
           played: m.read,
           subject: m.subject,
+          attachments: m.parts
+            .filter((p) => p.disposition === 'attachment' && p.derivedFrom === null)
+            .map((p) => ({
+              filename: p.filename || 'file',
+              url: `/api/v1/messages/${encodeURIComponent(m.id)}/parts/${p.index}`,
+            })),
         }));
       this.set({ received: sortNewest([...this.state.received, ...older]) });
     } catch {

@@ -41,7 +41,8 @@ export class LivePlayer {
   private base: number | null = null;
   private readonly context = audioContext();
 
-  constructor() {
+  /** `onPlayed` hears of each packet decoded and put on the clock. */
+  constructor(private readonly onPlayed: () => void = () => undefined) {
     this.decoder = new AudioDecoder({
       output: (data) => this.schedule(data),
       error: () => undefined,
@@ -75,6 +76,7 @@ export class LivePlayer {
     source.buffer = buffer;
     source.connect(this.context.destination);
     source.start(this.base + at);
+    this.onPlayed();
   }
 }
 

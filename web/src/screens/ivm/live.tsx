@@ -2,8 +2,8 @@ import type { Live } from '../../ivm/messenger';
 import { useI18n } from '../../i18n';
 
 /**
- * Streams playing now. `data-live-frames` counts the audio frames that arrived for the stream
- * (a check for tests and support; invisible to users).
+ * Streams playing now. `data-live-frames` counts the audio frames that arrived for the stream,
+ * `data-live-decoded` those decoded and playing (checks for tests and support; invisible).
  */
 export function LiveNow(props: { live: Live[] }) {
   const { t } = useI18n();
@@ -13,6 +13,7 @@ export function LiveNow(props: { live: Live[] }) {
         <p
           class={`live${l.ended ? ' ended' : ''}`}
           data-live-frames={l.frames}
+          data-live-decoded={l.decoded}
           data-stream={l.stream}
           data-from={l.from}
         >

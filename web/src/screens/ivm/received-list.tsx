@@ -79,6 +79,17 @@ function ReceivedItem(props: { messenger: Messenger; message: Received }) {
         onPlay={() => props.messenger.markPlayed(message.id)}
         onTimeUpdate={(e) => setPosition((e.target as HTMLAudioElement).currentTime)}
       />
+      {message.attachments.length > 0 && (
+        <ul class="attached" aria-label={t('message.attachments')}>
+          {message.attachments.map((a) => (
+            <li>
+              <a href={withToken(a.url, { download: '1' })} download={a.filename}>
+                {a.filename}
+              </a>
+            </li>
+          ))}
+        </ul>
+      )}
     </li>
   );
 }

@@ -34,6 +34,8 @@ export function TalkPanel(props: { messenger: Messenger; destination: string[]; 
   const [take, setTake] = useState<Uint8Array[] | null>(null);
   const [files, setFiles] = useState<File[]>([]);
   const [reviewing, setReviewing] = useState(false);
+  /** The take's length as decoded for listening (what the recipients will hear). */
+  const [reviewMs, setReviewMs] = useState<number | null>(null);
   const phase = useRef<'idle' | 'starting' | 'talking'>('idle');
   const stopWanted = useRef(false);
   const capture = useRef<Capture | null>(null);
@@ -56,6 +58,7 @@ export function TalkPanel(props: { messenger: Messenger; destination: string[]; 
     packets.current = [];
     setPacketCount(0);
     setTake(null);
+    setReviewMs(null);
     let live: Talk | null = null;
     try {
       capture.current = await startCapture((packet) => {
@@ -103,6 +106,7 @@ export function TalkPanel(props: { messenger: Messenger; destination: string[]; 
     setReviewing(true);
     try {
       const buffer = await decodeRecording(take);
+      setReviewMs(Math.round(buffer.duration * 1000));
       const context = audioContext();
       const source = context.createBufferSource();
       source.buffer = buffer;
@@ -195,7 +199,7 @@ export function TalkPanel(props: { messenger: Messenger; destination: string[]; 
         </div>
       )}
       {take && (
-        <div class="ivm-review" data-packets={take.length}>
+        <div class="ivm-review" data-packets={take.length} data-review-ms={reviewMs ?? undefined}>
           <p>{t('ivm.review', { length: clock(take.length * FRAME_MS) })}</p>
           <div class="ivm-talk-row">
             <button type="button" onClick={() => void review()} disabled={reviewing}>
