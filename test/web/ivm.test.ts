@@ -54,7 +54,11 @@ before(async () => {
     dir,
     'Hello Bob, hello Cid. This is Ann on the voice messenger, talking to you live.',
   );
-  server = await ServerProcess.start({ SWITCHBOARD_DOMAINS: 'a.test' });
+  // Short heartbeats, so a link cut by the test is noticed within seconds on both sides.
+  server = await ServerProcess.start({
+    SWITCHBOARD_DOMAINS: 'a.test',
+    SWITCHBOARD_IVM_HEARTBEAT_SECONDS: '2',
+  });
   await subscriberClient(server, { name: 'Ann', addresses: ['mailto:ann@a.test'] });
   bob = await subscriberClient(server, { name: 'Bob', addresses: ['mailto:bob@a.test'] });
   await subscriberClient(server, { name: 'Cid', addresses: ['mailto:cid@a.test'] });
@@ -201,8 +205,11 @@ test('a recording is reviewed, gets a file and reaches Bob on two devices; playe
     buffer: Buffer.from('1. Lunch'),
   });
   await review.locator('.attached li', { hasText: 'agenda.txt' }).waitFor();
+  const sentBefore = await ann.locator('.ivm-sent').count();
   await review.getByRole('button', { name: 'Send' }).click();
-  await ann.locator('.ivm-sent[data-state="stored"]').first().waitFor(WAIT);
+  await ann.locator('.ivm-sent').nth(sentBefore).waitFor(WAIT);
+  const id = await ann.locator('.ivm-sent').first().getAttribute('data-id');
+  await ann.locator(`.ivm-sent[data-id="${id}"][data-state="stored"]`).waitFor(WAIT);
 
   for (const page of [pages.Bob!.page, bobPhone]) {
     const newest = page.locator('.ivm-message').first();
@@ -221,11 +228,40 @@ test('a recording is reviewed, gets a file and reaches Bob on two devices; playe
     ...WAIT,
   });
   await ann
-    .locator('.ivm-sent')
-    .first()
-    .locator(`.tick[data-recipient="${BOB}"][data-receipt="played"]`)
+    .locator(`.ivm-sent[data-id="${id}"] .tick[data-recipient="${BOB}"][data-receipt="played"]`)
     .waitFor(WAIT);
   await pages.Bob2!.context.close();
+});
+
+test('offline, a recording waits in the page and goes out once when the link is back', async () => {
+  const ann = pages.Ann!.page;
+  const bobPage = pages.Bob!.page;
+  const before = await bobPage.locator('.ivm-message').count();
+  await pages.Ann!.context.setOffline(true);
+  await ann.locator('.ivm:not([data-link="online"])').waitFor(WAIT);
+  await ann.getByLabel('Record, then send').check();
+  await ann.getByRole('button', { name: 'Hold to talk' }).click();
+  await ann.locator('button.talk[aria-pressed="true"]').waitFor(WAIT);
+  await ann.waitForTimeout(1500);
+  await ann.locator('button.talk').click();
+  await ann.locator('.ivm-review').getByRole('button', { name: 'Send' }).click();
+  const queued = ann.locator('.ivm-sent').first();
+  assert.equal(await queued.getAttribute('data-state'), 'queued');
+  assert.match(
+    await ann.locator('.ivm-notice[role="alert"]').innerText(),
+    /You are offline\. Your message is kept here/,
+  );
+  await pages.Ann!.context.setOffline(false);
+  await ann.locator('.ivm[data-link="online"]').waitFor(WAIT);
+  const id = await queued.getAttribute('data-id');
+  await ann.locator(`.ivm-sent[data-id="${id}"][data-state="stored"]`).waitFor(WAIT);
+  await eventually(
+    async () => (await bobPage.locator('.ivm-message').count()) === before + 1,
+    'the queued message at Bob',
+    30_000,
+  );
+  await bobPage.waitForTimeout(1500);
+  assert.equal(await bobPage.locator('.ivm-message').count(), before + 1);
 });
 
 test('Bob closing his page turns him offline for Ann', async () => {
