@@ -37,6 +37,7 @@ export interface Sent {
 /** A stream playing now. `frames` counts what arrived of it (shown to tests as an attribute). */
 export interface Live {
   stream: number;
+  /** The live post's id: the sender's post id (the stored message's `clientId`). */
   messageId: string | null;
   from: string;
   name: string;
@@ -287,7 +288,8 @@ export class Messenger {
         { stream, messageId: frame.id ?? null, from, name, frames: 0, decoded: 0, ended: false },
       ],
     });
-    this.notify('message', 'live', { name });
+    // The live line is the visual notice here; the chime says it to those looking elsewhere.
+    this.ring();
   }
 
   private onAudio(stream: number, sequence: number, packet: Uint8Array): void {
@@ -308,8 +310,13 @@ export class Messenger {
       object: { command: 'delivered', message: m.id },
     });
     // The live stream it came from (same id, or ended by the same sender) makes way for it.
+    // (the live post carries the sender's post id, which the stored message keeps as clientId).
     const live = this.state.live.filter(
-      (l) => l.messageId !== frame.id && l.messageId !== m.id && !(l.ended && l.from === from),
+      (l) =>
+        l.messageId !== frame.id &&
+        l.messageId !== m.id &&
+        (!m.clientId || l.messageId !== m.clientId) &&
+        !(l.ended && l.from === from),
     );
     if (this.state.received.some((r) => r.id === m.id)) {
       this.set({ live });
@@ -379,12 +386,14 @@ export class Messenger {
 
   private notify(kind: Notice['kind'], code: string, vars: Record<string, string>): void {
     this.set({ notice: { kind, code, vars, at: Date.now() } });
-    if (kind !== 'problem') {
-      try {
-        chime();
-      } catch {
-        /* no sound device: the visual notice is enough */
-      }
+    if (kind !== 'problem') this.ring();
+  }
+
+  private ring(): void {
+    try {
+      chime();
+    } catch {
+      /* no sound device: the visual notice is enough */
     }
   }
 
