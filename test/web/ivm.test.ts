@@ -95,6 +95,30 @@ test('contacts are added and accepted in the app, with presence', async () => {
   await ann.locator(`.contact[data-address="${CID}"][data-status="offline"]`).waitFor(WAIT);
 });
 
+test('my status shows at my contacts; a group is made from the contacts ticked', async () => {
+  const ann = pages.Ann!.page;
+  const bobPage = pages.Bob!.page;
+  await ann.getByLabel('My status').selectOption('busy');
+  await bobPage.locator(`.contact[data-address="${ANN}"][data-status="busy"]`).waitFor(WAIT);
+  await ann.getByLabel('My status').selectOption('available');
+  await bobPage.locator(`.contact[data-address="${ANN}"][data-status="available"]`).waitFor(WAIT);
+
+  await ann.locator(`.contact[data-address="${BOB}"] input[type="checkbox"]`).check();
+  await ann.locator(`.contact[data-address="${CID}"] input[type="checkbox"]`).check();
+  await ann.getByLabel('New group from the contacts ticked').fill('team');
+  await ann.getByRole('button', { name: 'Make group (2)' }).click();
+  const group = ann.locator('.group[data-name="team"]');
+  await group.waitFor(WAIT);
+  assert.match(await group.innerText(), /team\s+2 members/);
+  // The server keeps it: after a reload it comes back with the session.
+  await ann.reload();
+  await ann.locator('.ivm[data-link="online"]').waitFor(WAIT);
+  await group.waitFor(WAIT);
+  await group.locator('input[type="checkbox"]').check();
+  assert.equal(await ann.locator('.ivm-to').innerText(), 'To: team');
+  await group.locator('input[type="checkbox"]').uncheck();
+});
+
 test('Ann talks live to Bob (online) and Cid (offline); Bob hears it before she lets go', async () => {
   const ann = pages.Ann!.page;
   const bobPage = pages.Bob!.page;

@@ -409,6 +409,8 @@ const en = {
   'ivm.problem.noRecipient': 'Tick a contact or a group to talk to first.',
   'ivm.problem.noGroupMembers': 'Tick the contacts for the group first, then name it.',
   'ivm.problem.file-unreadable': 'A file could not be read. Attach it again.',
+  'ivm.problem.truncated':
+    'This message was longer than the server allows and was kept up to that point. Send the rest as a new message.',
   'ivm.problem.other': 'That did not work: {detail}',
 };
 
@@ -830,6 +832,8 @@ const de: Partial<Record<TextKey, string>> = {
   'ivm.problem.noRecipient': 'Zuerst einen Kontakt oder eine Gruppe anhaken.',
   'ivm.problem.noGroupMembers': 'Zuerst die Kontakte für die Gruppe anhaken, dann benennen.',
   'ivm.problem.file-unreadable': 'Eine Datei ließ sich nicht lesen. Bitte erneut anhängen.',
+  'ivm.problem.truncated':
+    'Diese Nachricht war länger als der Server erlaubt und wurde bis dahin gespeichert. Den Rest als neue Nachricht senden.',
   'ivm.problem.other': 'Das hat nicht geklappt: {detail}',
 };
 

@@ -188,7 +188,8 @@ export class Outbox {
             this.update(item.id, {
               state: 'stored',
               durationMs: typeof o.durationMs === 'number' ? o.durationMs : null,
-              error: null,
+              // Longer than the server's limit: stored as far as it went.
+              error: o.truncated ? 'truncated' : null,
             });
             return true;
           }

@@ -18,6 +18,7 @@ const KNOWN = new Set([
   'noRecipient',
   'noGroupMembers',
   'file-unreadable',
+  'truncated',
 ]);
 
 /** A server code or a local problem in words that say what to do. */

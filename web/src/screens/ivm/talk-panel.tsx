@@ -60,11 +60,14 @@ export function TalkPanel(props: { messenger: Messenger; destination: string[]; 
     setTake(null);
     setReviewMs(null);
     let live: Talk | null = null;
+    const maxMs = (messenger.state.session?.limits?.maxSeconds ?? 300) * 1000;
     try {
       capture.current = await startCapture((packet) => {
         packets.current.push(packet);
         live?.push(packet);
         if (packets.current.length % 10 === 0) setPacketCount(packets.current.length);
+        // The server ends longer messages; stopping here says so where the user looks.
+        if (packets.current.length * FRAME_MS >= maxMs) void stop();
       }, setLevel);
     } catch (err) {
       phase.current = 'idle';
