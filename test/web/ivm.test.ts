@@ -24,6 +24,7 @@ const WAIT = { timeout: 30_000 };
 const ANN = 'ivm:ann@a.test';
 const BOB = 'ivm:bob@a.test';
 const CID = 'ivm:cid@a.test';
+const DAN = 'ivm:dan@a.test';
 
 /** Signs `who` in, in a browser context (a device) of its own, and opens the messenger. */
 async function open(name: string, who = name): Promise<Page> {
@@ -62,6 +63,7 @@ before(async () => {
   await subscriberClient(server, { name: 'Ann', addresses: ['mailto:ann@a.test'] });
   bob = await subscriberClient(server, { name: 'Bob', addresses: ['mailto:bob@a.test'] });
   await subscriberClient(server, { name: 'Cid', addresses: ['mailto:cid@a.test'] });
+  await subscriberClient(server, { name: 'Dan', addresses: ['mailto:dan@a.test'] });
   browser = await launchBrowser({ fakeAudio: wav });
 });
 after(async () => {
@@ -204,6 +206,21 @@ test('an address that names nobody is explained in words', async () => {
   assert.equal(await ann.locator('.contact[data-address*="nobody"]').count(), 0);
 });
 
+test('a contact request can be declined', async () => {
+  const ann = pages.Ann!.page;
+  const dan = await open('Dan');
+  await dan.getByLabel('Add a contact by address').fill('ann@a.test');
+  await dan.getByRole('button', { name: 'Add', exact: true }).click();
+  await dan.locator(`.contact[data-state="requested"][data-address="${ANN}"]`).waitFor(WAIT);
+  const request = ann.locator(`.ivm-requests .contact[data-address="${DAN}"]`);
+  await request.waitFor(WAIT);
+  await request.getByRole('button', { name: 'Decline' }).click();
+  await request.waitFor({ state: 'detached', ...WAIT });
+  await dan.locator(`.contact[data-address="${ANN}"]`).waitFor({ state: 'detached', ...WAIT });
+  assert.equal(await ann.locator(`.contact[data-address="${DAN}"]`).count(), 0);
+  await pages.Dan!.context.close();
+});
+
 test('a recording is reviewed, gets a file and reaches Bob on two devices; played follows', async () => {
   const ann = pages.Ann!.page;
   const bobPhone = await open('Bob2', 'Bob');
@@ -264,10 +281,12 @@ test('offline, a recording waits in the page and goes out once when the link is 
   await pages.Ann!.context.setOffline(true);
   await ann.locator('.ivm:not([data-link="online"])').waitFor(WAIT);
   await ann.getByLabel('Record, then send').check();
-  await ann.getByRole('button', { name: 'Hold to talk' }).click();
+  // This time with the space bar: held down while talking.
+  await ann.locator('button.talk').focus();
+  await ann.keyboard.down('Space');
   await ann.locator('button.talk[aria-pressed="true"]').waitFor(WAIT);
   await ann.waitForTimeout(1500);
-  await ann.locator('button.talk').click();
+  await ann.keyboard.up('Space');
   await ann.locator('.ivm-review').getByRole('button', { name: 'Send' }).click();
   const queued = ann.locator('.ivm-sent').first();
   assert.equal(await queued.getAttribute('data-state'), 'queued');
@@ -293,4 +312,18 @@ test('Bob closing his page turns him offline for Ann', async () => {
   await ann.locator(`.contact[data-address="${BOB}"][data-status="available"]`).waitFor(WAIT);
   await pages.Bob!.page.close();
   await ann.locator(`.contact[data-address="${BOB}"][data-status="offline"]`).waitFor(WAIT);
+});
+
+test('a contact removed is gone on both sides; the screen speaks German too', async () => {
+  const ann = pages.Ann!.page;
+  const cid = pages.Cid!.page;
+  ann.once('dialog', (dialog) => void dialog.accept());
+  await ann.getByRole('button', { name: 'Remove Cid' }).click();
+  await ann.locator(`.contact[data-address="${CID}"]`).waitFor({ state: 'detached', ...WAIT });
+  await cid.locator(`.contact[data-address="${ANN}"]`).waitFor({ state: 'detached', ...WAIT });
+
+  await ann.getByLabel('Language').selectOption('de');
+  await ann.getByRole('heading', { name: 'Sprachmessenger' }).waitFor(WAIT);
+  assert.equal(await ann.locator('.ivm-link').innerText(), 'Verbunden');
+  await ann.getByLabel('Sprache').selectOption('en');
 });
