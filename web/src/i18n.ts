@@ -382,6 +382,7 @@ const en = {
   'ivm.receipt.played': 'played',
   'ivm.liveNow': '{name} is talking to you',
   'ivm.liveEnded': '{name} finished talking',
+  'ivm.soundOn': 'Turn on sound to hear it',
   'ivm.notice.stored': 'New voice message from {name}',
   'ivm.notice.request': '{name} wants to be your contact. Accept or decline under Contacts.',
   'ivm.dismiss': 'Dismiss',
@@ -405,7 +406,7 @@ const en = {
     'The microphone is blocked. Allow it for this site (the icon next to the address bar) and try again.',
   'ivm.problem.mic-missing': 'No microphone found. Connect one and try again.',
   'ivm.problem.mic-unsupported':
-    'This browser cannot record voice messages. Use a current Chrome, Edge, Firefox or Safari.',
+    'This browser cannot record voice messages. Use a current Chrome, Edge or Firefox.',
   'ivm.problem.noRecipient': 'Tick a contact or a group to talk to first.',
   'ivm.problem.noGroupMembers': 'Tick the contacts for the group first, then name it.',
   'ivm.problem.file-unreadable': 'A file could not be read. Attach it again.',
@@ -802,6 +803,7 @@ const de: Partial<Record<TextKey, string>> = {
   'ivm.receipt.played': 'abgehört',
   'ivm.liveNow': '{name} spricht mit dir',
   'ivm.liveEnded': '{name} hat aufgehört zu sprechen',
+  'ivm.soundOn': 'Ton einschalten, um zuzuhören',
   'ivm.notice.stored': 'Neue Sprachnachricht von {name}',
   'ivm.notice.request': '{name} möchte dein Kontakt sein. Unter Kontakte annehmen oder ablehnen.',
   'ivm.dismiss': 'Schließen',
@@ -828,7 +830,7 @@ const de: Partial<Record<TextKey, string>> = {
     'Das Mikrofon ist blockiert. Für diese Seite erlauben (Symbol neben der Adressleiste) und erneut versuchen.',
   'ivm.problem.mic-missing': 'Kein Mikrofon gefunden. Eines anschließen und erneut versuchen.',
   'ivm.problem.mic-unsupported':
-    'Dieser Browser kann keine Sprachnachrichten aufnehmen. Einen aktuellen Chrome, Edge, Firefox oder Safari verwenden.',
+    'Dieser Browser kann keine Sprachnachrichten aufnehmen. Einen aktuellen Chrome, Edge oder Firefox verwenden.',
   'ivm.problem.noRecipient': 'Zuerst einen Kontakt oder eine Gruppe anhaken.',
   'ivm.problem.noGroupMembers': 'Zuerst die Kontakte für die Gruppe anhaken, dann benennen.',
   'ivm.problem.file-unreadable': 'Eine Datei ließ sich nicht lesen. Bitte erneut anhängen.',

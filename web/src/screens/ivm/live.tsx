@@ -1,5 +1,28 @@
+import { useEffect, useState } from 'preact/hooks';
 import type { Live } from '../../ivm/messenger';
+import { audioContext } from '../../ivm/playback';
 import { useI18n } from '../../i18n';
+
+/**
+ * Browsers keep sound off until the user has touched the page; live audio arriving before that
+ * would be silent, so a button asks for the one click that turns it on.
+ */
+function SoundGate() {
+  const { t } = useI18n();
+  const context = audioContext();
+  const [state, setState] = useState(context.state);
+  useEffect(() => {
+    const changed = () => setState(context.state);
+    context.addEventListener('statechange', changed);
+    return () => context.removeEventListener('statechange', changed);
+  }, [context]);
+  if (state === 'running') return null;
+  return (
+    <button type="button" class="sound-on" onClick={() => void context.resume()}>
+      🔈 {t('ivm.soundOn')}
+    </button>
+  );
+}
 
 /**
  * Streams playing now. `data-live-frames` counts the audio frames that arrived for the stream,
@@ -21,6 +44,7 @@ export function LiveNow(props: { live: Live[] }) {
           {l.ended ? t('ivm.liveEnded', { name: l.name }) : t('ivm.liveNow', { name: l.name })}
         </p>
       ))}
+      {props.live.some((l) => !l.ended) && <SoundGate />}
     </div>
   );
 }
