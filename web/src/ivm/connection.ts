@@ -253,10 +253,10 @@ export class IvmConnection {
     const rate = this.session?.limits?.controlPerSecond ?? 20;
     const now = Date.now();
     this.sentTimes = this.sentTimes.filter((t) => now - t < 1000);
+    // A closing socket: the frames wait for drop(), which answers their senders.
+    if (this.socket?.readyState !== WebSocket.OPEN) return;
     while (this.outgoing.length && this.sentTimes.length < rate) {
-      const frame = this.outgoing.shift()!;
-      if (this.socket?.readyState !== WebSocket.OPEN) break;
-      this.socket.send(JSON.stringify(frame));
+      this.socket.send(JSON.stringify(this.outgoing.shift()!));
       this.sentTimes.push(now);
     }
     if (this.outgoing.length) {

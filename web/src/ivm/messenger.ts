@@ -81,6 +81,8 @@ export class Messenger {
   private readonly outbox: Outbox;
   private readonly players = new Map<number, LivePlayer>();
   private readonly listeners = new Set<() => void>();
+  private readonly unsentPlayed = new Set<string>();
+  private rang = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
   state: MessengerState;
 
@@ -177,11 +179,21 @@ export class Messenger {
     const message = this.state.received.find((m) => m.id === id);
     if (!message || message.played) return;
     this.setReceived(id, { played: true });
-    this.connection.send({
-      action: 'control',
-      id: crypto.randomUUID(),
-      object: { command: 'played', message: id },
-    });
+    this.unsentPlayed.add(id);
+    this.sendPlayed();
+  }
+
+  /** Played marks made offline go when the link is back: the sender and other devices learn. */
+  private sendPlayed(): void {
+    for (const id of this.unsentPlayed) {
+      const sent = this.connection.send({
+        action: 'control',
+        id: crypto.randomUUID(),
+        object: { command: 'played', message: id },
+      });
+      if (!sent) return;
+      this.unsentPlayed.delete(id);
+    }
   }
 
   talk(destination: string[], mode: SendMode): Talk {
@@ -225,6 +237,7 @@ export class Messenger {
       allowAnyone: !!session.allowAnyone,
     });
     this.outbox.resume();
+    this.sendPlayed();
   }
 
   private onFrame(frame: IvmFrame): void {
@@ -389,7 +402,10 @@ export class Messenger {
     if (kind !== 'problem') this.ring();
   }
 
+  /** One chime for a burst (the backlog at connect), not one per message. */
   private ring(): void {
+    if (Date.now() - this.rang < 1500) return;
+    this.rang = Date.now();
     try {
       chime();
     } catch {
