@@ -28,6 +28,7 @@ before(async () => {
   server = await ServerProcess.start({
     SWITCHBOARD_DOMAINS: 'a.test',
     SWITCHBOARD_IVM_MAX_FRAME_BYTES: '65536',
+    SWITCHBOARD_IVM_MAX_SECONDS: '2',
   });
   const ann = await subscriberClient(server, { name: 'Ann', addresses: ['mailto:ann@a.test'] });
   const bob = await subscriberClient(server, { name: 'Bob', addresses: ['mailto:bob@a.test'] });
@@ -168,4 +169,34 @@ test('a control flood is rate-limited, then closed 4429; too many errors close 4
   assert.equal((await new Client(server.url).get('/healthz')).status, 200);
   assert.equal(server.child!.exitCode, null, 'the server is still running');
   other.close();
+});
+
+test('a stream over the time limit is ended by the server and stored as far as it went', async () => {
+  const packets = speechPackets(
+    dir,
+    'This sentence runs on for a little longer than two seconds.',
+    'long',
+  );
+  assert.ok(packets.length > 120, `${packets.length} packets`);
+  const a = await connect(annToken, 'a');
+  await a.request({
+    action: 'post',
+    id: 'too-long',
+    destination: 'ivm:bob@a.test',
+    object: { stream: 4, mode: 'record' },
+  });
+  for (let i = 0; i < packets.length; i++) a.sendRaw(audioFrame(4, i, packets[i]!));
+  const stored = await a.waitFor(
+    (f) => f.id === 'too-long' && f.object.state === 'stored',
+    'the stored ack',
+    60_000,
+  );
+  assert.equal(stored.object.truncated, true);
+  assert.ok(Math.abs(stored.object.durationMs - 2000) < 200, `${stored.object.durationMs} ms`);
+  const end = await a
+    .request({ action: 'control', object: { command: 'end', stream: 4 } }, 3000)
+    .catch(() => null);
+  assert.equal(end, null, 'the late end is let go quietly');
+  assert.ok(!a.frames.some((f) => f.object?.code === 'unknown-stream'), 'late frames too');
+  a.close();
 });

@@ -321,6 +321,18 @@ test('intercom: live to online Bob (two devices), stored for everyone, once per 
   });
   await new Promise((r) => setTimeout(r, 300));
   assert.equal(c1.client.stored().length, 1);
+  // Read in the inbox (REST) while her messenger is connected: that counts as played.
+  const read = await cat.client.patch(`/api/v1/messages/${catMessage.id}`, { read: true });
+  assert.equal(read.status, 200);
+  const catPlayed = await a.client.waitFor(
+    (f) =>
+      f.object?.command === 'receipt' &&
+      f.source === 'ivm:cat@a.test' &&
+      f.object.state === 'played',
+    "Cat's played receipt",
+    10_000,
+  );
+  assert.equal(catPlayed.object.message, 'intercom-1');
   c1.client.close();
   const c2 = await connect(cat, 'cat-tablet');
   await c2.client.request({ action: 'ping' });

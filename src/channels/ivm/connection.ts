@@ -49,6 +49,8 @@ export class IvmConnection {
   private readonly timers: NodeJS.Timeout[] = [];
   private closed = false;
   private readonly outOfOrderTold = new Map<number, number>();
+  /** Streams the server ended at their time limit: the talker's late frames are let go quietly. */
+  private readonly truncated = new Set<number>();
 
   constructor(
     private readonly socket: WebSocket,
@@ -398,6 +400,7 @@ export class IvmConnection {
       return;
     }
     this.posts.set(object.stream, post);
+    this.truncated.delete(object.stream);
     this.ack(clientId, ack);
   }
 
@@ -417,7 +420,10 @@ export class IvmConnection {
             null,
           );
     const post = this.posts.get(frame.stream);
-    if (!post) return this.error('unknown-stream', `stream ${frame.stream} is not open`, null);
+    if (!post) {
+      if (this.truncated.has(frame.stream)) return;
+      return this.error('unknown-stream', `stream ${frame.stream} is not open`, null);
+    }
     const outcome = post.recording.add(frame.sequence, frame.packet);
     if (outcome === 'out-of-order') {
       this.deps.observer.framesDropped('out-of-order', 1);
@@ -435,6 +441,7 @@ export class IvmConnection {
     if (outcome === 'full') {
       post.truncated = true;
       this.posts.delete(frame.stream);
+      this.truncated.add(frame.stream);
       this.chain = this.chain.then(() => this.end(post, null, frame.stream));
       return;
     }
@@ -452,6 +459,8 @@ export class IvmConnection {
       case 'end':
       case 'cancel': {
         const post = this.posts.get(o.stream as number);
+        // Ended by the server at its time limit: the stored ack has gone or is on its way.
+        if (!post && this.truncated.delete(o.stream as number)) return;
         if (!post) throw new Refusal('unknown-stream', `stream ${o.stream} is not open`);
         this.posts.delete(o.stream as number);
         if (o.command === 'cancel') {

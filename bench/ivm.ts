@@ -1,0 +1,389 @@
+/**
+ * Voice messenger benchmark: many connected clients, talkers streaming live Opus frames to
+ * listeners, and recorded messages stored and delivered to online recipients.
+ *
+ *   npm run build && npm run bench:ivm -- [--clients 1000] [--talkers 100] [--seconds 10]
+ *                                          [--recorded 100] [--enhance true]
+ *
+ * It starts its own server (dist/) on a throwaway data folder, prints its figures and stops.
+ * Figures:
+ *   - live frame latency, sender to listeners (p50, p99, max), with 1 listener per talker and
+ *     then 10: from the talker's send() to the listener's 'message' event, both in this process
+ *     (one clock), so it includes the client's own event loop under the same load;
+ *   - recorded-message delivery latency to online recipients: from the talker's `end` to the
+ *     recipient holding the stored post (treatment, intake commit and fan-out included).
+ */
+import { execFileSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import BetterSqlite3 from 'better-sqlite3';
+import WebSocket from 'ws';
+import { startOwnServer, type OwnServer } from './own-server.js';
+
+const { values: args } = parseArgs({
+  options: {
+    clients: { type: 'string', default: '1000' },
+    talkers: { type: 'string', default: '100' },
+    seconds: { type: 'string', default: '10' },
+    recorded: { type: 'string', default: '100' },
+    enhance: { type: 'string', default: 'true' },
+  },
+});
+const CLIENTS = Number(args.clients);
+const TALKERS = Number(args.talkers);
+const SECONDS = Number(args.seconds);
+const RECORDED = Number(args.recorded);
+
+interface Peer {
+  index: number;
+  address: string;
+  socket: WebSocket;
+  /** Text frames waiting for their id. */
+  waiting: Map<string, (frame: any) => void>;
+  onFrame: ((frame: any) => void) | null;
+  onAudio: ((data: Buffer, at: number) => void) | null;
+}
+
+function percentile(sorted: Float64Array | number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+function summary(samples: number[]): string {
+  const sorted = Float64Array.from(samples).sort();
+  const f = (n: number) => n.toFixed(2).padStart(8);
+  return `${String(samples.length).padStart(8)} | ${f(percentile(sorted, 50))} | ${f(percentile(sorted, 99))} | ${f(sorted[sorted.length - 1] ?? NaN)}`;
+}
+
+/** 20 ms Opus packets of a tone, made once by ffmpeg; talkers cycle through them. */
+function opusPackets(): Buffer[] {
+  const dir = mkdtempSync(join(tmpdir(), 'ivm-bench-'));
+  try {
+    const file = join(dir, 'tone.ogg');
+    execFileSync('ffmpeg', [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=frequency=300:duration=4',
+      '-ac',
+      '1',
+      '-ar',
+      '48000',
+      '-c:a',
+      'libopus',
+      '-b:a',
+      '24k',
+      '-frame_duration',
+      '20',
+      file,
+    ]);
+    const data = readFileSync(file);
+    const packets: Buffer[] = [];
+    let partial: Buffer[] = [];
+    for (let at = 0; at + 27 <= data.length;) {
+      const n = data[at + 26]!;
+      let body = at + 27 + n;
+      for (let i = 0; i < n; i++) {
+        const len = data[at + 27 + i]!;
+        partial.push(data.subarray(body, body + len));
+        body += len;
+        if (len < 255) {
+          packets.push(Buffer.concat(partial));
+          partial = [];
+        }
+      }
+      at = body;
+    }
+    return packets.slice(2);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function adminPost(server: OwnServer, path: string, body: unknown): Promise<any> {
+  const res = await fetch(`${server.ports.url}${path}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${server.adminToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  if (res.status >= 300) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+  return res.json();
+}
+
+/**
+ * Subscribers through the admin API, without passwords (scrypt at 30 ms a hash would make the
+ * setup a minute of CPU); their sessions are written straight into the server's SQLite store,
+ * which is what a sign-in would have written.
+ */
+async function subscribers(
+  server: OwnServer,
+  count: number,
+): Promise<Array<{ id: string; token: string; address: string }>> {
+  const out: Array<{ id: string; token: string; address: string }> = new Array(count);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      while (next < count) {
+        const i = next++;
+        const created = await adminPost(server, '/api/v1/subscribers', {
+          name: `User ${i}`,
+          addresses: [`mailto:u${i}@bench.test`],
+        });
+        out[i] = {
+          id: created.id,
+          token: randomBytes(24).toString('base64url'),
+          address: `ivm:u${i}@bench.test`,
+        };
+      }
+    }),
+  );
+  const db = new BetterSqlite3(join(server.dataDir, 'switchboard.db'));
+  db.pragma('busy_timeout = 10000');
+  const insert = db.prepare(
+    'INSERT INTO sessions (token_hash, subscriber_id, created_at, expires_at) VALUES (?, ?, ?, ?)',
+  );
+  const now = new Date().toISOString();
+  const expires = new Date(Date.now() + 3600_000).toISOString();
+  db.transaction(() => {
+    for (const s of out)
+      insert.run(createHash('sha256').update(s.token).digest('hex'), s.id, now, expires);
+  })();
+  db.close();
+  return out;
+}
+
+let requestId = 0;
+function request(peer: Peer, frame: Record<string, unknown>): Promise<any> {
+  const id = (frame.id as string | undefined) ?? `r${++requestId}`;
+  return new Promise((resolve) => {
+    peer.waiting.set(id, resolve);
+    peer.socket.send(JSON.stringify({ ...frame, id }));
+  });
+}
+
+async function connectPeer(
+  server: OwnServer,
+  index: number,
+  token: string,
+  address: string,
+): Promise<Peer> {
+  const socket = new WebSocket(
+    `${server.ports.url.replace(/^http/, 'ws')}/api/v1/ivm?token=${token}`,
+  );
+  const peer: Peer = { index, address, socket, waiting: new Map(), onFrame: null, onAudio: null };
+  socket.on('message', (data, isBinary) => {
+    if (isBinary) return peer.onAudio?.(data as Buffer, performance.now());
+    const frame = JSON.parse((data as Buffer).toString('utf8'));
+    const waiter = frame.id ? peer.waiting.get(frame.id) : undefined;
+    if (waiter && frame.action !== 'post') {
+      peer.waiting.delete(frame.id);
+      waiter(frame);
+    }
+    peer.onFrame?.(frame);
+  });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('open', () => resolve());
+    socket.once('error', reject);
+  });
+  const session = await request(peer, { action: 'connect', object: { device: `bench-${index}` } });
+  if (session.action !== 'connect') throw new Error(`connect refused: ${JSON.stringify(session)}`);
+  // Anyone may send to anyone: the benchmark measures delivery, not contact requests.
+  await request(peer, { action: 'control', object: { command: 'settings', allowAnyone: true } });
+  return peer;
+}
+
+/** Talkers stream live for SECONDS to `fanout` listeners each; gives the latencies seen. */
+async function liveScenario(
+  peers: Peer[],
+  fanout: number,
+  packets: Buffer[],
+): Promise<{ latencies: number[]; sent: number; expected: number; missing: number }> {
+  const talkers = peers.slice(0, TALKERS);
+  const listeners = peers.slice(TALKERS);
+  const sentAt = new Map<number, Float64Array>();
+  const frames = SECONDS * 50;
+  const latencies: number[] = [];
+  let received = 0;
+  // The server's stream id of each live post, per listener, to its talker.
+  for (const l of listeners) {
+    const streams = new Map<number, number>();
+    l.onFrame = (f) => {
+      if (f.action === 'post' && f.object.live)
+        streams.set(f.object.stream, Number(String(f.id).split('-')[2]));
+    };
+    l.onAudio = (data, at) => {
+      const talker = streams.get(data.readUInt32BE(0));
+      if (talker === undefined) return;
+      const times = sentAt.get(talker)!;
+      latencies.push(at - times[data.readUInt32BE(4)]!);
+      received++;
+    };
+  }
+  const scenario = `f${fanout}-${Date.now()}`;
+  await Promise.all(
+    talkers.map(async (t, i) => {
+      const to = Array.from(
+        { length: fanout },
+        (_, k) => listeners[(i * fanout + k) % listeners.length]!.address,
+      );
+      sentAt.set(i, new Float64Array(frames));
+      const ack = await request(t, {
+        action: 'post',
+        id: `${scenario}-${i}`,
+        destination: to,
+        object: { stream: 1, mode: 'intercom' },
+      });
+      if (ack.object?.state !== 'open') throw new Error(`post refused: ${JSON.stringify(ack)}`);
+    }),
+  );
+  // Each talker on its own 20 ms clock, their phases spread over the first 20 ms.
+  const start = performance.now() + 50;
+  await Promise.all(
+    talkers.map(
+      (t, i) =>
+        new Promise<void>((resolve) => {
+          const times = sentAt.get(i)!;
+          const offset = (i * 20) / talkers.length;
+          let seq = 0;
+          const tick = () => {
+            const now = performance.now();
+            while (seq < frames && start + offset + seq * 20 <= now) {
+              const packet = packets[seq % packets.length]!;
+              const frame = Buffer.allocUnsafe(8 + packet.length);
+              frame.writeUInt32BE(1, 0);
+              frame.writeUInt32BE(seq, 4);
+              packet.copy(frame, 8);
+              times[seq] = performance.now();
+              t.socket.send(frame);
+              seq++;
+            }
+            if (seq >= frames) return resolve();
+            setTimeout(tick, Math.max(0, start + offset + seq * 20 - performance.now()));
+          };
+          setTimeout(tick, Math.max(0, start + offset - performance.now()));
+        }),
+    ),
+  );
+  await new Promise((r) => setTimeout(r, 1000));
+  await Promise.all(
+    talkers.map((t) => request(t, { action: 'control', object: { command: 'cancel', stream: 1 } })),
+  );
+  for (const l of listeners) {
+    l.onFrame = null;
+    l.onAudio = null;
+  }
+  const expected = talkers.length * frames * fanout;
+  return { latencies, sent: talkers.length * frames, expected, missing: expected - received };
+}
+
+/** Recorded messages (2 s, sent fast) at 10 a second, each to one online listener: end → stored post. */
+async function recordedScenario(peers: Peer[], packets: Buffer[]): Promise<number[]> {
+  const latencies: number[] = [];
+  const count = Math.min(RECORDED, TALKERS, peers.length - TALKERS);
+  const jobs: Array<Promise<void>> = [];
+  for (let i = 0; i < count; i++) {
+    const talker = peers[i]!;
+    const listener = peers[TALKERS + i]!;
+    const id = `rec-${i}-${Date.now()}`;
+    jobs.push(
+      (async () => {
+        const ack = await request(talker, {
+          action: 'post',
+          id,
+          destination: listener.address,
+          object: { stream: 2, mode: 'record' },
+        });
+        if (ack.object?.state !== 'open') throw new Error(`post refused: ${JSON.stringify(ack)}`);
+        for (let seq = 0; seq < 100; seq++) {
+          const packet = packets[seq % packets.length]!;
+          const frame = Buffer.allocUnsafe(8 + packet.length);
+          frame.writeUInt32BE(2, 0);
+          frame.writeUInt32BE(seq, 4);
+          packet.copy(frame, 8);
+          talker.socket.send(frame);
+        }
+        const got = new Promise<number>((resolve) => {
+          listener.onFrame = (f) => {
+            if (f.action === 'post' && f.object.live === false && f.object.message.clientId === id)
+              resolve(performance.now());
+          };
+        });
+        const endedAt = performance.now();
+        talker.socket.send(
+          JSON.stringify({
+            action: 'control',
+            id: `end-${id}`,
+            object: { command: 'end', stream: 2 },
+          }),
+        );
+        latencies.push((await got) - endedAt);
+        listener.onFrame = null;
+      })(),
+    );
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await Promise.all(jobs);
+  return latencies;
+}
+
+async function main() {
+  const packets = opusPackets();
+  const server = await startOwnServer({
+    prefix: 'switchboard-bench-ivm-',
+    logToFile: true,
+    env: {
+      SWITCHBOARD_DOMAINS: 'bench.test',
+      SWITCHBOARD_LOG_LEVEL: 'warn',
+      SWITCHBOARD_IVM_ENHANCE: args.enhance,
+      SWITCHBOARD_WELCOME_NOTICES: 'false',
+    },
+  });
+  try {
+    const setupStarted = performance.now();
+    const people = await subscribers(server, CLIENTS);
+    const peers: Peer[] = [];
+    for (let i = 0; i < CLIENTS; i += 50)
+      peers.push(
+        ...(await Promise.all(
+          people.slice(i, i + 50).map((p, k) => connectPeer(server, i + k, p.token, p.address)),
+        )),
+      );
+    console.log(`# Voice messenger benchmark`);
+    console.log('');
+    console.log(
+      `${CLIENTS} clients connected (setup ${((performance.now() - setupStarted) / 1000).toFixed(1)} s); ${TALKERS} talkers at 50 frames/s for ${SECONDS} s; treatment ${args.enhance === 'true' ? 'on' : 'off'}.`,
+    );
+    console.log('');
+    console.log('| scenario | frames or messages | p50 ms | p99 ms | max ms |');
+    console.log('| --- | ---: | ---: | ---: | ---: |');
+    for (const fanout of [1, 10]) {
+      const r = await liveScenario(peers, fanout, packets);
+      console.log(
+        `| live, 1 talker → ${fanout} listener${fanout > 1 ? 's' : ''} | ${summary(r.latencies)} |`,
+      );
+      if (r.missing > 0)
+        console.log(
+          `|  (${r.missing} of ${r.expected} frames not received: dropped for slow listeners) | | | | |`,
+        );
+    }
+    const recorded = await recordedScenario(peers, packets);
+    console.log(
+      `| recorded (2 s, 10/s), end → stored post at the online recipient | ${summary(recorded)} |`,
+    );
+    for (const p of peers) p.socket.terminate();
+  } finally {
+    await server.stop();
+  }
+}
+
+await main().catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
+});
