@@ -412,6 +412,9 @@ const en = {
   'ivm.problem.file-unreadable': 'A file could not be read. Attach it again.',
   'ivm.problem.truncated':
     'This message was longer than the server allows and was kept up to that point. Send the rest as a new message.',
+  'ivm.problem.tooShort': 'Nothing was recorded. Hold the button down while you speak.',
+  'ivm.problem.unavailable':
+    'The server could not store the message just now. It is sent again by itself; keep the page open.',
   'ivm.problem.other': 'That did not work: {detail}',
 };
 
@@ -836,6 +839,10 @@ const de: Partial<Record<TextKey, string>> = {
   'ivm.problem.file-unreadable': 'Eine Datei ließ sich nicht lesen. Bitte erneut anhängen.',
   'ivm.problem.truncated':
     'Diese Nachricht war länger als der Server erlaubt und wurde bis dahin gespeichert. Den Rest als neue Nachricht senden.',
+  'ivm.problem.tooShort':
+    'Es wurde nichts aufgenommen. Die Taste gedrückt halten, während du sprichst.',
+  'ivm.problem.unavailable':
+    'Der Server konnte die Nachricht gerade nicht speichern. Sie wird von selbst erneut gesendet; die Seite offen lassen.',
   'ivm.problem.other': 'Das hat nicht geklappt: {detail}',
 };
 

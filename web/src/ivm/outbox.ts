@@ -33,6 +33,8 @@ interface Item {
   /** Packets already on the wire for the open stream. */
   sent: number;
   inFlight: boolean;
+  /** Dropped by the user before the server opened it. */
+  cancelled?: boolean;
 }
 
 /** Codes that will not change by trying again: the message is given up and the user told why. */
@@ -94,6 +96,11 @@ export class Outbox {
         if (item.opened && item.capturing && item.mode === 'intercom') this.feedLive(item);
       },
       finish: () => {
+        // Released before a single packet: nothing to store, so nothing is sent.
+        if (item.packets.length === 0) {
+          this.cancel(item);
+          return;
+        }
         item.capturing = false;
         if (item.mode === 'intercom' && item.opened && item.stream !== null) this.end(item);
         else this.flush();
@@ -175,6 +182,10 @@ export class Outbox {
           const o = answer.object ?? {};
           if (o.state === 'open') {
             item.opened = true;
+            if (item.cancelled) {
+              this.sendCancel(item);
+              return true;
+            }
             this.update(item.id, {
               ...(Array.isArray(o.recipients) ? { to: o.recipients.map(String) } : {}),
               refused: mapRefused(o.refused),
@@ -197,7 +208,7 @@ export class Outbox {
         },
       )
       .catch((err: unknown) => {
-        if (epoch !== this.epoch) return;
+        if (epoch !== this.epoch || item.cancelled) return;
         item.inFlight = false;
         item.opened = false;
         const code = err instanceof IvmError ? err.code : 'error';
@@ -249,15 +260,24 @@ export class Outbox {
   }
 
   private cancel(item: Item): void {
-    if (item.opened && item.stream !== null)
-      this.connection.send({
-        action: 'control',
-        id: newId(),
-        object: { command: 'cancel', stream: item.stream },
-      });
-    this.connection.forget(item.id);
     this.done(item);
     this.update(item.id, { state: 'cancelled' });
+    // A post still waiting for its `open` is cancelled when that comes (see open()).
+    if (item.inFlight && !item.opened) {
+      item.cancelled = true;
+      return;
+    }
+    if (item.opened) this.sendCancel(item);
+    this.connection.forget(item.id);
+  }
+
+  private sendCancel(item: Item): void {
+    if (item.stream === null) return;
+    this.connection.send({
+      action: 'control',
+      id: newId(),
+      object: { command: 'cancel', stream: item.stream },
+    });
   }
 
   private done(item: Item): void {

@@ -19,6 +19,8 @@ const KNOWN = new Set([
   'noGroupMembers',
   'file-unreadable',
   'truncated',
+  'tooShort',
+  'unavailable',
 ]);
 
 /** A server code or a local problem in words that say what to do. */

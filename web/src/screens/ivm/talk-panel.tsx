@@ -96,10 +96,11 @@ export function TalkPanel(props: { messenger: Messenger; destination: string[]; 
     await capture.current?.stop();
     capture.current = null;
     setPacketCount(packets.current.length);
+    if (packets.current.length === 0) messenger.problem('tooShort');
     if (talk.current) {
       talk.current.finish();
       talk.current = null;
-    } else {
+    } else if (packets.current.length) {
       setTake(packets.current);
     }
   };
