@@ -167,6 +167,7 @@ test('Ann talks live to Bob (online) and Cid (offline); Bob hears it before she 
     WAIT,
   );
   await bobPage.locator('.ivm-message[data-state="played"]').waitFor(WAIT);
+  await screenshot(bobPage, 'ivm-received');
   await sent.locator(`.tick[data-recipient="${BOB}"][data-receipt="played"]`).waitFor(WAIT);
   await screenshot(ann, 'ivm-sender');
 

@@ -12,6 +12,12 @@ function withToken(url: string, params: Record<string, string> = {}): string {
   return u.pathname + u.search;
 }
 
+/** Peaks stretched so the loudest fills the height: short voice notes are often quiet. */
+function scaled(peaks: number[]): number[] {
+  const top = Math.max(0, ...peaks);
+  return top > 0 ? peaks.map((p) => p / top) : peaks;
+}
+
 /** Voice messages received, newest first, each with its waveform, length and a player. */
 export function ReceivedList(props: { messenger: Messenger; messages: Received[] }) {
   const { t } = useI18n();
@@ -64,7 +70,7 @@ function ReceivedItem(props: { messenger: Messenger; message: Received }) {
       </div>
       {message.subject && <p>{message.subject}</p>}
       <Waveform
-        peaks={peaks}
+        peaks={scaled(peaks)}
         played={duration ? position / duration : 0}
         class="waveform"
         width={600}
