@@ -308,6 +308,33 @@ test('offline, a recording waits in the page and goes out once when the link is 
   assert.equal(await bobPage.locator('.ivm-message').count(), before + 1);
 });
 
+test('a live message whose link drops while talking is stored once, as far as it went', async () => {
+  const ann = pages.Ann!.page;
+  const bobPage = pages.Bob!.page;
+  const before = await bobPage.locator('.ivm-message').count();
+  const sentBefore = await ann.locator('.ivm-sent').count();
+  await ann.getByLabel('Live (intercom)').check();
+  await ann.locator('button.talk').hover();
+  await ann.mouse.down();
+  await bobPage.locator('.live:not(.ended)').waitFor(WAIT);
+  await atLeast(bobPage, '.live:not(.ended)', 'data-live-frames', 25);
+  await pages.Ann!.context.setOffline(true);
+  await ann.locator('.ivm:not([data-link="online"])').waitFor(WAIT);
+  await pages.Ann!.context.setOffline(false);
+  await ann.locator('.ivm[data-link="online"]').waitFor(WAIT);
+  await ann.mouse.up();
+  await ann.locator('.ivm-sent').nth(sentBefore).waitFor(WAIT);
+  const id = await ann.locator('.ivm-sent').first().getAttribute('data-id');
+  await ann.locator(`.ivm-sent[data-id="${id}"][data-state="stored"]`).waitFor(WAIT);
+  await eventually(
+    async () => (await bobPage.locator('.ivm-message').count()) === before + 1,
+    'the cut-off live message at Bob',
+    30_000,
+  );
+  await bobPage.waitForTimeout(1500);
+  assert.equal(await bobPage.locator('.ivm-message').count(), before + 1);
+});
+
 test('Bob closing his page turns him offline for Ann', async () => {
   const ann = pages.Ann!.page;
   await ann.locator(`.contact[data-address="${BOB}"][data-status="available"]`).waitFor(WAIT);

@@ -212,14 +212,17 @@ export class Outbox {
         item.inFlight = false;
         item.opened = false;
         const code = err instanceof IvmError ? err.code : 'error';
+        // The first attempt is still being stored (a live stream cut off is finalised by the
+        // server): not a refusal of the message, so ask again shortly and get its `stored` ack.
+        const stillOpen = code === 'invalid' && /already open/i.test((err as Error).message);
         if (code === 'offline') {
           this.update(item.id, { state: 'queued' });
-        } else if (FINAL.has(code)) {
+        } else if (FINAL.has(code) && !stillOpen) {
           this.done(item);
           this.update(item.id, { state: 'failed', error: code });
         } else {
-          this.update(item.id, { error: code });
-          setTimeout(() => this.flush(), 3000);
+          if (!stillOpen) this.update(item.id, { error: code });
+          setTimeout(() => this.flush(), stillOpen ? 1000 : 3000);
         }
       });
   }
