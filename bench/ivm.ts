@@ -3,7 +3,7 @@
  * listeners, and recorded messages stored and delivered to online recipients.
  *
  *   npm run build && npm run bench:ivm -- [--clients 1000] [--talkers 100] [--seconds 10]
- *                                          [--recorded 100] [--enhance true]
+ *                                          [--recorded 100] [--enhance true] [--profile dir]
  *
  * It starts its own server (dist/) on a throwaway data folder, prints its figures and stops.
  * Figures:
@@ -31,6 +31,8 @@ const { values: args } = parseArgs({
     seconds: { type: 'string', default: '10' },
     recorded: { type: 'string', default: '100' },
     enhance: { type: 'string', default: 'true' },
+    /** Write a V8 CPU profile of the server here. */
+    profile: { type: 'string' },
   },
 });
 const CLIENTS = Number(args.clients);
@@ -338,6 +340,7 @@ async function main() {
   const server = await startOwnServer({
     prefix: 'switchboard-bench-ivm-',
     logToFile: true,
+    profileDir: args.profile ?? null,
     env: {
       SWITCHBOARD_DOMAINS: 'bench.test',
       SWITCHBOARD_LOG_LEVEL: 'warn',

@@ -437,3 +437,87 @@ test('Ann dropped mid-intercom: Bob and Cat each get a complete message of what 
   assert.ok(Math.abs(forCat[0].durationMs / 1000 - expected) < 0.3);
   b.client.close();
 });
+
+test('record mode: frames sent fast, an attachment, two streams at most, stored at end', async () => {
+  const a = await connect(ann, 'ann-laptop');
+  const map = Buffer.from('a map of the way to lunch');
+  const opened = await a.client.request({
+    action: 'post',
+    id: 'recorded-1',
+    destination: 'ivm:bob@a.test',
+    object: {
+      mode: 'record',
+      stream: 1,
+      subject: 'The way',
+      attachments: [
+        { filename: 'map.txt', contentType: 'text/plain', content: map.toString('base64') },
+      ],
+    },
+  });
+  assert.deepEqual([opened.object.state, opened.object.mode], ['open', 'record']);
+  const second = await a.client.request({
+    action: 'post',
+    id: 'recorded-2',
+    destination: 'ivm:bob@a.test',
+    object: { mode: 'record', stream: 2 },
+  });
+  assert.equal(second.object.state, 'open');
+  const third = await a.client.request({
+    action: 'post',
+    id: 'recorded-3',
+    destination: 'ivm:bob@a.test',
+    object: { mode: 'record', stream: 3 },
+  });
+  assert.equal(third.object.code, 'too-many-streams');
+  await a.client.request({ action: 'control', object: { command: 'cancel', stream: 2 } });
+  await talk(a.client, 1, speech, { realtime: false });
+  const endAt = a.client.frames.length;
+  a.client.send({ action: 'control', object: { command: 'end', stream: 1 } });
+  const stored = await a.client.waitFor(
+    (f) => f.id === 'recorded-1' && f.object.state === 'stored',
+    'stored',
+    60_000,
+    endAt,
+  );
+  const bobId = stored.object.messages['ivm:bob@a.test'];
+  const b = await connect(bob, 'bob-tablet');
+  const post = await b.client.waitFor(
+    (f) => f.action === 'post' && f.id === bobId,
+    'the recorded message on a new device',
+  );
+  assert.equal(post.object.message.subject, 'The way');
+  assert.deepEqual(
+    post.object.message.attachments.map((x: any) => [x.filename, x.contentType]),
+    [['map.txt', 'text/plain']],
+  );
+  const got = await bob.client.get(post.object.message.attachments[0].url);
+  assert.deepEqual(Buffer.from(got.body), map);
+  assert.ok(
+    !(await ivmMessages(bob)).some(
+      (m) => m.subject === null && m.id !== bobId && m.createdAt > post.object.message.receivedAt,
+    ),
+    'the cancelled stream stored nothing',
+  );
+  // Ann goes offline; Bob has it and plays it; Ann's device gets both receipts when it is back.
+  a.client.close();
+  await b.client.request({ action: 'control', object: { command: 'delivered', message: bobId } });
+  await b.client.request({ action: 'control', object: { command: 'played', message: bobId } });
+  const back = await connect(ann, 'ann-laptop');
+  await back.client.waitUntil(
+    () => back.client.frames.filter((f) => f.object?.command === 'receipt').length >= 2,
+    'the receipts kept while Ann was offline',
+    10_000,
+  );
+  assert.deepEqual(
+    back.client.frames
+      .filter((f) => f.object?.command === 'receipt')
+      .map((f) => [f.object.message, f.object.state, f.source]),
+    [
+      ['recorded-1', 'delivered', 'ivm:bob@a.test'],
+      ['recorded-1', 'played', 'ivm:bob@a.test'],
+    ],
+    'only those she had not had',
+  );
+  back.client.close();
+  b.client.close();
+});

@@ -51,6 +51,8 @@ export class IvmConnection {
   private readonly outOfOrderTold = new Map<number, number>();
   /** Streams the server ended at their time limit: the talker's late frames are let go quietly. */
   private readonly truncated = new Set<number>();
+  private receiptCursor: string | null = null;
+  private receiptFlush: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly socket: WebSocket,
@@ -83,6 +85,14 @@ export class IvmConnection {
       }, period),
     );
     messenger.deps.observer.connections(1);
+    messenger.track(this, true);
+  }
+
+  /** The server is stopping: the socket is closed (1001) and open posts finished now. */
+  async shutdown(): Promise<void> {
+    this.close(CLOSE.goingAway, 'server shutting down');
+    this.gone();
+    await this.chain;
   }
 
   private get deps() {
@@ -127,9 +137,18 @@ export class IvmConnection {
     }
     // One after another: a post is open before the audio frames that follow it are read.
     const job = isBinary ? () => this.audio(data) : () => this.text(data.toString('utf8'));
-    this.chain = this.chain.then(job).catch((err: unknown) => {
-      this.deps.log.error({ err, connection: this.id }, 'voice messenger frame failed');
-    });
+    this.enqueue(job);
+  }
+
+  /** Work for this connection, after what is queued; a failure is logged, never thrown. */
+  private enqueue(job: () => unknown): void {
+    this.chain = this.chain
+      .then(async () => {
+        await job();
+      })
+      .catch((err: unknown) => {
+        this.deps.log.error({ err, connection: this.id }, 'voice messenger frame failed');
+      });
   }
 
   private async text(text: string): Promise<void> {
@@ -198,13 +217,18 @@ export class IvmConnection {
     const receiptCursor = known
       ? known.receiptCursor
       : await this.deps.store.latestReceiptId(this.me.id);
-    await this.deps.store.advanceDevice(
-      this.me.id,
-      device,
-      { cursor: after, receiptCursor },
-      isoNow(),
-    );
-    const cursor = (await this.deps.store.device(this.me.id, device))?.cursor ?? null;
+    // A commit waits for the disk: a device seen before with nothing new to record costs none.
+    const moves = !known || (after !== null && (known.cursor === null || after > known.cursor));
+    if (moves)
+      await this.deps.store.advanceDevice(
+        this.me.id,
+        device,
+        { cursor: after, receiptCursor },
+        isoNow(),
+      );
+    const cursor = moves
+      ? ((await this.deps.store.device(this.me.id, device))?.cursor ?? null)
+      : known.cursor;
     this.device = device;
     this.state.connected = true;
     this.held = [];
@@ -283,6 +307,8 @@ export class IvmConnection {
   }
 
   private sendReceipt(r: IvmReceipt): void {
+    // A closing socket takes nothing: the receipt waits for the device's next connection.
+    if (this.socket.readyState !== this.socket.OPEN) return;
     this.sendText(
       serverFrame('control', {
         source: r.recipient,
@@ -290,9 +316,20 @@ export class IvmConnection {
         object: { command: 'receipt', message: r.clientId, state: r.state, at: r.at },
       }),
     );
+    // The device's receipt cursor is written at most once a second (and when it goes): a receipt
+    // sent twice after a crash is harmless, a commit per receipt is not.
+    this.receiptCursor = r.id;
+    this.receiptFlush ??= setTimeout(() => this.flushReceiptCursor(), 1000);
+  }
+
+  private flushReceiptCursor(): void {
+    this.receiptFlush = null;
+    if (this.receiptCursor === null) return;
+    const receiptCursor = this.receiptCursor;
+    this.receiptCursor = null;
     void this.deps.store
-      .advanceDevice(this.me.id, this.device!, { receiptCursor: r.id }, isoNow())
-      .catch(() => {});
+      .advanceDevice(this.me.id, this.device!, { receiptCursor }, isoNow())
+      .catch((err: unknown) => this.deps.log.warn({ err }, 'receipt cursor not saved'));
   }
 
   /** A bus event for this subscriber, as frames to this device. */
@@ -442,7 +479,7 @@ export class IvmConnection {
       post.truncated = true;
       this.posts.delete(frame.stream);
       this.truncated.add(frame.stream);
-      this.chain = this.chain.then(() => this.end(post, null, frame.stream));
+      this.enqueue(() => this.end(post, null, frame.stream));
       return;
     }
     if (post.mode === 'intercom') {
@@ -505,13 +542,16 @@ export class IvmConnection {
     if (this.closed) return;
     this.closed = true;
     for (const t of this.timers) clearTimeout(t);
+    if (this.receiptFlush) clearTimeout(this.receiptFlush);
+    this.flushReceiptCursor();
     this.unsubscribe?.();
     if (this.state.connected) this.messenger.presence.leave(this.me.id, this.id);
     this.deps.observer.connections(-1);
+    this.messenger.track(this, false);
     const posts = [...this.posts.values()];
     this.posts.clear();
     // After the frames already read: an intercom post keeps every frame that arrived.
-    this.chain = this.chain.then(async () => {
+    this.enqueue(async () => {
       for (const post of posts) {
         if (post.mode === 'intercom')
           await this.messenger
@@ -519,7 +559,12 @@ export class IvmConnection {
             .catch((err: unknown) =>
               this.deps.log.warn({ err, post: post.clientId }, 'cut-off voice message not stored'),
             );
-        else await this.messenger.cancel(post);
+        else
+          await this.messenger
+            .cancel(post)
+            .catch((err: unknown) =>
+              this.deps.log.warn({ err, post: post.clientId }, 'cut-off recording not removed'),
+            );
       }
     });
   }

@@ -75,6 +75,22 @@ export class Messenger {
   /** Posts open on this node, by sender id and client id: a post sent twice at once is refused. */
   private readonly open = new Set<string>();
 
+  /** Open connections, so that a shutdown can finish their posts before the store closes. */
+  private readonly connections = new Set<{ shutdown(): Promise<void> }>();
+
+  track(connection: { shutdown(): Promise<void> }, open: boolean): void {
+    if (open) this.connections.add(connection);
+    else this.connections.delete(connection);
+  }
+
+  /** Closes every connection (1001) and waits, at most `ms`, for their posts to be stored. */
+  async shutdown(ms = 30_000): Promise<void> {
+    const all = Promise.all([...this.connections].map((c) => c.shutdown()));
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([all, new Promise((r) => (timer = setTimeout(r, ms)))]);
+    clearTimeout(timer);
+  }
+
   /** Mailboxes of subscribers online here, watched so that a read elsewhere counts as played. */
   private readonly watching = new Map<string, () => void>();
 

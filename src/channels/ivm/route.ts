@@ -40,7 +40,15 @@ declare module 'fastify' {
 export async function registerIvmRoute(app: FastifyInstance, messenger: Messenger): Promise<void> {
   const limits = messenger.deps.limits;
   // ws closes a connection with 1009 when a frame is larger than this.
-  await app.register(websocket, { options: { maxPayload: limits.maxFrameBytes } });
+  await app.register(websocket, {
+    options: { maxPayload: limits.maxFrameBytes },
+    // On shutdown every device is told (1001) and posts being spoken are stored before the
+    // store closes, rather than cut off.
+    preClose: async function (this: FastifyInstance) {
+      await messenger.shutdown();
+      await new Promise<void>((resolve) => this.websocketServer.close(() => resolve()));
+    } as never,
+  });
   app.get(
     IVM_PATH,
     {

@@ -3,6 +3,7 @@ import { TokenBucket } from '../../../lib/token-bucket.js';
 /** Close codes of the voice messenger (docs/ivm-protocol.md). */
 export const CLOSE = {
   normal: 1000,
+  goingAway: 1001,
   tooBig: 1009,
   tooManyErrors: 4400,
   timeout: 4408,
