@@ -1,38 +1,12 @@
-import { api, savedToken, toUri, type Message } from '../api';
+import { savedToken, toUri } from '../api';
 import { IvmConnection, IvmError, type LinkState } from './connection';
 import type { Contact, Group, IvmFrame, OwnStatus, Presence, Session, StoredVoice } from './frames';
 import { Outbox, type Attachment, type SendMode, type SentPatch, type Talk } from './outbox';
 import { chime, LivePlayer, playbackSupported } from './playback';
+import { fromPush, mailboxHistory, mergeReceived, type Received } from './received';
+import { applyReceipt, loadSent, patchSent, saveSent, type Receipt, type Sent } from './sent-log';
 
-/** A voice message someone sent me. */
-export interface Received {
-  id: string;
-  from: string;
-  fromName: string | null;
-  receivedAt: string;
-  durationMs: number | null;
-  /** Peaks from the push; null for ones listed from the mailbox (the player fetches them). */
-  waveform: number[] | null;
-  audio: string;
-  played: boolean;
-  subject: string | null;
-  attachments: Array<{ filename: string; url: string }>;
-}
-
-export type Receipt = 'delivered' | 'played';
-
-/** A voice message I sent, with a tick per recipient. */
-export interface Sent {
-  id: string;
-  at: string;
-  to: string[];
-  mode: SendMode;
-  state: 'queued' | 'sending' | 'stored' | 'failed';
-  durationMs: number | null;
-  refused: Array<{ address: string; reason: string }>;
-  receipts: Record<string, Receipt>;
-  error: string | null;
-}
+export type { Received, Sent, Receipt };
 
 /** A stream playing now. `frames` counts what arrived of it (shown to tests as an attribute). */
 export interface Live {
@@ -68,10 +42,6 @@ export interface MessengerState {
   allowAnyone: boolean;
 }
 
-const SENT_KEY = 'switchboard.ivm.sent.';
-const SENT_KEPT = 50;
-const RANK: Record<Receipt, number> = { delivered: 1, played: 2 };
-
 /**
  * The messenger of the signed-in subscriber: one connection, kept while the app is open, and
  * the state the screen draws (contacts with presence, groups, messages both ways, live streams).
@@ -94,7 +64,7 @@ export class Messenger {
       contacts: [],
       groups: [],
       received: [],
-      sent: this.loadSent(),
+      sent: loadSent(owner),
       live: [],
       notice: null,
       allowAnyone: false,
@@ -336,21 +306,8 @@ export class Messenger {
       return;
     }
     const name = String((frame.object ?? {}).name || this.contact(from)?.name || '') || null;
-    const received: Received = {
-      id: m.id,
-      from,
-      fromName: name,
-      receivedAt: m.receivedAt,
-      durationMs: m.durationMs ?? null,
-      waveform: Array.isArray(m.waveform) ? m.waveform : null,
-      audio: m.audio,
-      played: !!m.played,
-      subject: m.subject ?? null,
-      attachments: (m.attachments ?? [])
-        .filter((a) => a.url)
-        .map((a) => ({ filename: a.filename || 'file', url: a.url! })),
-    };
-    this.set({ live, received: sortNewest([received, ...this.state.received]) });
+    const received = fromPush(m, from, name);
+    this.set({ live, received: mergeReceived(this.state.received, [received]) });
     if (!received.played) this.notify('message', 'stored', { name: name ?? from });
   }
 
@@ -371,13 +328,10 @@ export class Messenger {
     } else if (command === 'played') {
       this.setReceived(String(o.message), { played: true });
     } else if (command === 'receipt') {
-      const id = String(o.message);
-      const state = o.state as Receipt;
-      const sent = this.state.sent.find((s) => s.id === id);
-      if (!sent || !(state in RANK)) return;
-      const before = sent.receipts[source];
-      if (before && RANK[before] >= RANK[state]) return;
-      this.patchSent(id, {}, { ...sent.receipts, [source]: state });
+      const sent = applyReceipt(this.state.sent, String(o.message), source, o.state as Receipt);
+      if (sent === this.state.sent) return;
+      this.set({ sent });
+      saveSent(this.owner, sent);
     }
   }
 
@@ -437,88 +391,23 @@ export class Messenger {
     });
   }
 
-  private patchSent(id: string, patch: SentPatch, receipts?: Record<string, Receipt>): void {
-    if (patch.state === 'cancelled') {
-      this.set({ sent: this.state.sent.filter((s) => s.id !== id) });
-    } else {
-      const { state, ...rest } = patch;
-      const existing = this.state.sent.find((s) => s.id === id);
-      const base: Sent = existing ?? {
-        id,
-        at: new Date().toISOString(),
-        to: [],
-        mode: 'record',
-        state: 'queued',
-        durationMs: null,
-        refused: [],
-        receipts: {},
-        error: null,
-      };
-      const next: Sent = {
-        ...base,
-        ...(Object.fromEntries(
-          Object.entries(rest).filter(([, v]) => v !== undefined),
-        ) as Partial<Sent>),
-        ...(state ? { state } : {}),
-        ...(receipts ? { receipts } : {}),
-      };
-      this.set({
-        sent: existing
-          ? this.state.sent.map((s) => (s.id === id ? next : s))
-          : [next, ...this.state.sent].slice(0, SENT_KEPT),
+  private patchSent(id: string, patch: SentPatch): void {
+    const isNew = !this.state.sent.some((s) => s.id === id);
+    const sent = patchSent(this.state.sent, id, patch);
+    this.set({ sent });
+    saveSent(this.owner, sent);
+    if (patch.refused?.length)
+      this.problem('refused', {
+        list: patch.refused.map((r) => r.address.replace(/^ivm:/, '')).join(', '),
       });
-      if (patch.refused?.length)
-        this.problem('refused', {
-          list: patch.refused.map((r) => r.address.replace(/^ivm:/, '')).join(', '),
-        });
-      if (state === 'queued' && !existing) this.problem('queued');
-    }
-    localStorage.setItem(
-      SENT_KEY + this.owner,
-      JSON.stringify(this.state.sent.slice(0, SENT_KEPT)),
-    );
-  }
-
-  private loadSent(): Sent[] {
-    try {
-      const list = JSON.parse(localStorage.getItem(SENT_KEY + this.owner) ?? '[]') as Sent[];
-      // What was on its way when the page closed had its recording in memory only.
-      return list.map((s) =>
-        s.state === 'stored' || s.state === 'failed' ? s : { ...s, state: 'failed', error: 'lost' },
-      );
-    } catch {
-      return [];
-    }
+    if (patch.state === 'queued' && isNew) this.problem('queued');
   }
 
   /** Earlier messages from the mailbox, so the list is whole after a reload. */
   private async loadHistory(): Promise<void> {
     try {
-      const list = await api<{ messages: Message[] }>(
-        'GET',
-        '/messages?type=ivm&folder=inbox&limit=50',
-      );
-      const known = new Set(this.state.received.map((r) => r.id));
-      const older: Received[] = list.messages
-        .filter((m) => !known.has(m.id))
-        .map((m) => ({
-          id: m.id,
-          from: m.from,
-          fromName: null,
-          receivedAt: m.createdAt,
-          durationMs: m.durationMs,
-          waveform: null,
-          audio: `/api/v1/messages/${encodeURIComponent(m.id)}/parts/${audioPart(m)}`,
-          played: m.read,
-          subject: m.subject,
-          attachments: m.parts
-            .filter((p) => p.disposition === 'attachment' && p.derivedFrom === null)
-            .map((p) => ({
-              filename: p.filename || 'file',
-              url: `/api/v1/messages/${encodeURIComponent(m.id)}/parts/${p.index}`,
-            })),
-        }));
-      this.set({ received: sortNewest([...this.state.received, ...older]) });
+      const older = await mailboxHistory();
+      this.set({ received: mergeReceived(this.state.received, older) });
     } catch {
       /* the list still fills from the connection */
     }
@@ -544,18 +433,6 @@ export class Messenger {
       for (const l of this.listeners) l();
     }, 50);
   }
-}
-
-/** The recording's part: the first original audio part (renditions are derived from it). */
-function audioPart(m: Message): number {
-  const part = m.parts.find((p) => p.contentType.startsWith('audio/') && p.derivedFrom === null);
-  return part?.index ?? 0;
-}
-
-function sortNewest(list: Received[]): Received[] {
-  return list.sort((a, b) =>
-    a.receivedAt < b.receivedAt ? 1 : a.receivedAt > b.receivedAt ? -1 : 0,
-  );
 }
 
 let current: Messenger | null = null;
