@@ -29,6 +29,8 @@ before(async () => {
     SWITCHBOARD_DOMAINS: 'a.test',
     SWITCHBOARD_IVM_MAX_FRAME_BYTES: '65536',
     SWITCHBOARD_IVM_MAX_SECONDS: '2',
+    // Pings every second: a peer that stops answering is gone within a few.
+    SWITCHBOARD_IVM_HEARTBEAT_SECONDS: '1',
   });
   const ann = await subscriberClient(server, { name: 'Ann', addresses: ['mailto:ann@a.test'] });
   const bob = await subscriberClient(server, { name: 'Bob', addresses: ['mailto:bob@a.test'] });
@@ -198,5 +200,33 @@ test('a stream over the time limit is ended by the server and stored as far as i
     .catch(() => null);
   assert.equal(end, null, 'the late end is let go quietly');
   assert.ok(!a.frames.some((f) => f.object?.code === 'unknown-stream'), 'late frames too');
+  a.close();
+});
+
+test('a peer that answers no pings is closed 4408 and goes offline for its contacts', async () => {
+  const a = await connect(annToken, 'watcher');
+  const from = a.frames.length;
+  const dead = await IvmClient.open(server.url, bobToken, {}, false);
+  open.push(dead);
+  const session = await dead.request({ action: 'connect', object: { device: 'dead' } });
+  assert.equal(session.object.heartbeatSeconds, 1);
+  await a.waitFor(
+    (f) =>
+      f.action === 'status' && f.source === 'ivm:bob@a.test' && f.object.status === 'available',
+    'Bob online',
+    5000,
+    from,
+  );
+  const closed = await dead.waitClosed(10_000);
+  assert.equal(closed.code, 4408);
+  await a.waitFor(
+    (f) => f.action === 'status' && f.source === 'ivm:bob@a.test' && f.object.status === 'offline',
+    'Bob offline',
+    5000,
+    from,
+  );
+  // A live peer (ws answers pings by itself) stays, idle as it is.
+  await new Promise((r) => setTimeout(r, 3500));
+  assert.equal(a.closed, null);
   a.close();
 });

@@ -58,9 +58,11 @@ export class IvmClient {
     baseUrl: string,
     token: string | null,
     headers: Record<string, string> = {},
+    /** false: the client does not answer the server's pings (a dead peer). */
+    autoPong = true,
   ): Promise<IvmClient> {
     const url = `${baseUrl.replace(/^http/, 'ws')}/api/v1/ivm${token ? `?token=${encodeURIComponent(token)}` : ''}`;
-    const socket = new WebSocket(url, { headers });
+    const socket = new WebSocket(url, { headers, autoPong });
     return new Promise((resolve, reject) => {
       socket.once('open', () => resolve(new IvmClient(socket)));
       socket.once('unexpected-response', (_req, res) => {

@@ -417,12 +417,26 @@ test('Ann dropped mid-intercom: Bob and Cat each get a complete message of what 
   // Bob has heard every frame sent: the server has all of them when the connection goes.
   await b.client.waitUntil(() => b.client.audio.length === sent, 'all frames relayed', 10_000);
   a.client.terminate();
+  // Ann comes back at once and sends the post again, its copy still being stored: same message.
+  const back = await connect(ann, 'ann-laptop');
+  const again = await back.client.request(
+    {
+      action: 'post',
+      id: 'cut-off',
+      destination: ['ivm:bob@a.test', 'ivm:cat@a.test'],
+      object: { stream: 9 },
+    },
+    60_000,
+  );
+  assert.deepEqual([again.action, again.object.state], ['ack', 'stored'], JSON.stringify(again));
   const m = await b.client.waitFor(
     (f) =>
       f.action === 'post' && f.object.live === false && f.object.message.clientId === 'cut-off',
     'the stored cut-off message',
     60_000,
   );
+  assert.equal(m.id, again.object.messages['ivm:bob@a.test'], 'the ack names the one message');
+  back.client.close();
   const expected = sent * 0.02;
   assert.ok(
     Math.abs(m.object.message.durationMs / 1000 - expected) < 0.3,

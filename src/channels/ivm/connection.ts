@@ -17,6 +17,7 @@ import {
   type ErrorCode,
   type SettableStatus,
 } from './protocol/message-object.js';
+import { noticeFrame } from './notice-frames.js';
 import { Refusal } from './refusal.js';
 import { topicOf } from './topics.js';
 
@@ -93,6 +94,18 @@ export class IvmConnection {
     this.close(CLOSE.goingAway, 'server shutting down');
     this.gone();
     await this.chain;
+    // A peer that does not answer the close within a second is cut: the stop does not wait for it.
+    if (this.socket.readyState !== this.socket.CLOSED)
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          this.socket.terminate();
+          resolve();
+        }, 1000);
+        this.socket.once('close', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
   }
 
   private get deps() {
@@ -342,68 +355,22 @@ export class IvmConnection {
     switch (event.type) {
       case 'frame':
         return this.frame(event.stream as number, event.frame as Buffer);
-      case 'live':
-        this.listening.add(event.stream as number);
-        return this.sendText(
-          serverFrame('post', {
-            id: event.id as string,
-            source: event.source as string,
-            destination: event.destination as string,
-            object: {
-              live: true,
-              stream: event.stream,
-              mode: 'intercom',
-              codec: 'opus',
-              sampleRate: 48000,
-              channels: 1,
-              frameMs: 20,
-              name: event.name,
-              subject: event.subject ?? null,
-            },
-          }),
-        );
-      case 'end':
-        if (!this.listening.delete(event.stream as number)) return;
-        return this.sendText(
-          serverFrame('control', { object: { command: 'end', stream: event.stream } }),
-        );
       case 'stored':
         return this.sendStored(event.view as StoredView, event.source as string);
-      case 'status':
-        return this.sendText(
-          serverFrame('status', {
-            source: event.source as string,
-            destination: this.address,
-            object: { status: event.status, since: event.since },
-          }),
-        );
-      case 'subscribe':
-        return this.sendText(
-          serverFrame('subscribe', {
-            source: event.source as string,
-            destination: this.address,
-            object: { state: event.state, name: event.name, status: event.status },
-          }),
-        );
-      case 'unsubscribe':
-        return this.sendText(
-          serverFrame('unsubscribe', {
-            source: event.source as string,
-            destination: this.address,
-            object: {},
-          }),
-        );
-      case 'played':
-        if (event.origin === this.id) return;
-        return this.sendText(
-          serverFrame('control', {
-            destination: this.address,
-            object: { command: 'played', message: event.message },
-          }),
-        );
       case 'receipt':
         return this.sendReceipt(event.receipt as IvmReceipt);
+      case 'live':
+        this.listening.add(event.stream as number);
+        break;
+      case 'end':
+        if (!this.listening.delete(event.stream as number)) return;
+        break;
+      case 'played':
+        if (event.origin === this.id) return;
+        break;
     }
+    const text = noticeFrame(event, this.address);
+    if (text) this.sendText(text);
   }
 
   /** A live frame: sent unless this listener is behind, then dropped for it alone. */
@@ -420,6 +387,9 @@ export class IvmConnection {
   private async post(frame: ClientFrame): Promise<void> {
     const object = postObject(frame);
     const clientId = frame.id!;
+    if ([...this.posts.values()].some((p) => p.clientId === clientId))
+      throw new Refusal('invalid', `a post with id ${clientId} is already open`);
+    await this.messenger.settled(this.me.id, clientId);
     const before = await this.messenger.storedBefore(this.me, clientId);
     if (before) return this.ack(clientId, before);
     if (this.posts.has(object.stream))

@@ -171,6 +171,17 @@ export class Messenger {
     return { recipients: [...recipients.values()], refused };
   }
 
+  /**
+   * Waits (at most `ms`) until no connection has this post open: a client that reconnects and
+   * sends its post again while the dropped connection's copy is still being stored gets that
+   * copy's ack, not a second message.
+   */
+  async settled(senderId: string, clientId: string, ms = 120_000): Promise<void> {
+    const deadline = Date.now() + ms;
+    while (this.open.has(`${senderId}/${clientId}`) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50));
+  }
+
   /** The stored ack of a post already stored with this id, if any. */
   async storedBefore(me: Subscriber, clientId: string): Promise<StoredAck | null> {
     const post = await this.deps.store.post(me.id, clientId);

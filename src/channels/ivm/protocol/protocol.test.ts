@@ -211,3 +211,45 @@ describe('Ogg Opus writer', () => {
     assert.equal(readOggPackets(page), null);
   });
 });
+
+describe('never a throw on hostile input', () => {
+  // A fixed seed: the same inputs every run, so a failure can be replayed.
+  let seed = 0x5eed;
+  const random = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
+  const values: unknown[] = [
+    null,
+    true,
+    0,
+    -1,
+    Number.POSITIVE_INFINITY,
+    2 ** 33,
+    '',
+    'x'.repeat(70),
+    [],
+    {},
+    [1],
+    { a: 1 },
+  ];
+
+  test('random and mutated frames parse to a frame or an error', () => {
+    const actions = ['connect', 'post', 'control', 'status', 'subscribe', 'ping', 'nope'];
+    const keys = ['action', 'id', 'source', 'destination', 'object', 'device', 'stream', 'command'];
+    for (let i = 0; i < 5000; i++) {
+      const object: Record<string, unknown> = {};
+      for (let k = 0; k < 4; k++) object[pick(keys)] = pick([...values, pick(actions)]);
+      const frame: Record<string, unknown> = { action: pick(actions), object };
+      for (let k = 0; k < 3; k++) frame[pick(keys)] = pick([...values, object]);
+      let text = JSON.stringify(frame);
+      if (random() < 0.3) text = text.slice(0, Math.floor(random() * text.length));
+      const result = parseClientFrame(text);
+      assert.ok(isFrameError(result) || typeof result.action === 'string');
+      const bytes = Buffer.from(
+        Array.from({ length: Math.floor(random() * 40) }, () => random() * 256),
+      );
+      const decoded = decodeFrame(bytes);
+      assert.ok('problem' in decoded || decoded.packet.length > 0);
+    }
+    assert.equal(isFrameError(parseClientFrame('['.repeat(100_000))), true, 'deep nesting');
+  });
+});
