@@ -213,7 +213,8 @@ export class Outbox {
         item.opened = false;
         const code = err instanceof IvmError ? err.code : 'error';
         // The first attempt is still being stored (a live stream cut off is finalised by the
-        // server): not a refusal of the message, so ask again shortly and get its `stored` ack.
+        // server). This server waits and answers `stored`; one that refuses "already open"
+        // has not refused the message, so ask again shortly and get its `stored` ack.
         const stillOpen = code === 'invalid' && /already open/i.test((err as Error).message);
         if (code === 'offline') {
           this.update(item.id, { state: 'queued' });
