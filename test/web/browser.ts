@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 
 /** Debian's Chromium: the only browser the tests use (never a downloaded one). */
@@ -49,4 +51,17 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   const folder = process.env.SWITCHBOARD_SCREENSHOTS;
   if (!folder) return;
   await page.screenshot({ path: `${folder}/${name}.png`, fullPage: false });
+}
+
+/**
+ * A WAV for Chromium's fake microphone (`launchBrowser({ fakeAudio })`): espeak-ng says `text`,
+ * sox makes it 48 kHz mono 16-bit PCM, the format the fake capture device reads. Chromium loops
+ * the file, so a short sentence is enough for a long take.
+ */
+export function spokenWav(dir: string, text: string): string {
+  const raw = join(dir, 'spoken-raw.wav');
+  const wav = join(dir, 'spoken.wav');
+  execFileSync('espeak-ng', ['-w', raw, text]);
+  execFileSync('sox', [raw, '-r', '48000', '-c', '1', '-b', '16', wav]);
+  return wav;
 }

@@ -9,6 +9,8 @@ import { Settings } from './screens/settings';
 import { Console } from './screens/console';
 import { Conversations } from './screens/conversations';
 import { ConversationView } from './screens/conversation';
+import { MessengerScreen } from './screens/ivm/messenger-screen';
+import { closeMessenger } from './ivm/messenger';
 
 const LANGUAGE_KEY = 'switchboard.language';
 
@@ -62,6 +64,7 @@ export function App() {
   };
   const signOut = async () => {
     await api('DELETE', '/sessions/current').catch(() => undefined);
+    closeMessenger();
     saveToken(null);
     setMe(null);
     navigate('/');
@@ -85,6 +88,9 @@ export function App() {
               </a>
               <a href="#/sms" aria-current={route.screen === 'sms' ? 'page' : undefined}>
                 {t('nav.sms')}
+              </a>
+              <a href="#/ivm" aria-current={route.screen === 'ivm' ? 'page' : undefined}>
+                {t('nav.ivm')}
               </a>
               <a href="#/compose" aria-current={route.screen === 'compose' ? 'page' : undefined}>
                 {t('nav.compose')}
@@ -124,6 +130,8 @@ export function App() {
               <ConversationView number={decodeURIComponent(route.id)} me={me} />
             ) : route.screen === 'sms' ? (
               <Conversations />
+            ) : route.screen === 'ivm' ? (
+              <MessengerScreen me={me} />
             ) : route.screen === 'compose' ? (
               <Compose me={me} params={route.params} />
             ) : route.screen === 'settings' ? (

@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { clock, partUrl, type Message, type Part } from '../api';
 import { useI18n } from '../i18n';
+import { Waveform } from './waveform';
 
 const SPEEDS = [0.75, 1, 1.25, 1.5, 2];
 /** Browsers play Opus everywhere; G.711 WAV (telephony) they do not, so ask for a rendition. */
@@ -14,7 +15,6 @@ export function VoicePlayer(props: { message: Message; part: Part; onChanged(): 
   const { message, part } = props;
   const { t } = useI18n();
   const audio = useRef<HTMLAudioElement>(null);
-  const canvas = useRef<HTMLCanvasElement>(null);
   const [peaks, setPeaks] = useState<number[]>([]);
   const [position, setPosition] = useState(0);
   const [duration, setDuration] = useState((message.durationMs ?? 0) / 1000);
@@ -40,22 +40,6 @@ export function VoicePlayer(props: { message: Message; part: Part; onChanged(): 
         .then(setTranscript)
         .catch(() => undefined);
   }, [message.id, part.index, made?.index]);
-
-  useEffect(() => {
-    const c = canvas.current;
-    if (!c) return;
-    const ctx = c.getContext('2d');
-    if (!ctx) return;
-    const { width, height } = c;
-    ctx.clearRect(0, 0, width, height);
-    const bar = width / Math.max(1, peaks.length);
-    const played = duration ? position / duration : 0;
-    peaks.forEach((p, i) => {
-      const h = Math.max(2, p * height);
-      ctx.fillStyle = i / peaks.length < played ? '#1d4ed8' : '#94a3b8';
-      ctx.fillRect(i * bar, (height - h) / 2, Math.max(1, bar - 1), h);
-    });
-  }, [peaks, position, duration]);
 
   const seek = (seconds: number) => {
     const a = audio.current;
@@ -87,8 +71,9 @@ export function VoicePlayer(props: { message: Message; part: Part; onChanged(): 
           if (Number.isFinite(d) && d > 0 && !duration) setDuration(d);
         }}
       />
-      <canvas
-        ref={canvas}
+      <Waveform
+        peaks={peaks}
+        played={duration ? position / duration : 0}
         class="waveform"
         width={800}
         height={80}
@@ -99,7 +84,6 @@ export function VoicePlayer(props: { message: Message; part: Part; onChanged(): 
         aria-valuemax={Math.round(duration)}
         aria-valuenow={Math.round(position)}
         aria-valuetext={`${clock(position * 1000)} / ${clock(duration * 1000)}`}
-        data-peaks={peaks.length}
         onClick={(e) => {
           const box = (e.target as HTMLCanvasElement).getBoundingClientRect();
           seek(((e.clientX - box.left) / box.width) * duration);
