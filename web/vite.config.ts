@@ -6,5 +6,6 @@ export default defineConfig({
   base: '/',
   esbuild: { jsx: 'automatic', jsxImportSource: 'preact' },
   build: { outDir: '../dist/web', emptyOutDir: true, sourcemap: true, chunkSizeWarningLimit: 400 },
-  server: { proxy: { '/api': 'http://127.0.0.1:8080' } },
+  // ws: the voice messenger's WebSocket at /api/v1/ivm goes through the dev proxy too.
+  server: { proxy: { '/api': { target: 'http://127.0.0.1:8080', ws: true } } },
 });
