@@ -81,3 +81,18 @@ export async function transfer(
   ]);
   return response !== null && response.status >= 200 && response.status < 300;
 }
+
+/** RFC 3261 13.3.1.4: a 2xx to an INVITE (or re-INVITE) is resent until its ACK
+ * comes, 500 ms doubling to 4 s. */
+export function resendUntilAcked(isAcked: () => boolean, send: () => void): void {
+  let wait = 500;
+  let waited = 0;
+  const again = () => {
+    if (isAcked() || waited > 32_000) return;
+    send();
+    waited += wait;
+    wait = Math.min(wait * 2, 4000);
+    setTimeout(again, wait).unref();
+  };
+  setTimeout(again, wait).unref();
+}

@@ -134,17 +134,3 @@ export function answerReinvite(request: SipRequest, peer: SipPeer, a: T38Answeri
     },
   );
 }
-
-/** RFC 3261 13.3.1.4: a 2xx to an INVITE is resent until its ACK comes, 500 ms doubling to 4 s. */
-export function resendUntilAcked(isAcked: () => boolean, send: () => void): void {
-  let wait = 500;
-  let waited = 0;
-  const again = () => {
-    if (isAcked() || waited > 32_000) return;
-    send();
-    waited += wait;
-    wait = Math.min(wait * 2, 4000);
-    setTimeout(again, wait).unref();
-  };
-  setTimeout(again, wait).unref();
-}

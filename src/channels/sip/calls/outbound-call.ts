@@ -12,8 +12,8 @@ import { parseNameAddr, parseUri } from '../protocol/uri.js';
 import { newTag, responseTo } from '../responses.js';
 import type { SipPeer } from '../transport.js';
 import { callTarget, type HostResolver } from './call-target.js';
-import { hangUp, type Dialog } from './dialog.js';
-import { answerReinvite, offerT38, resendUntilAcked } from './fax-t38.js';
+import { hangUp, resendUntilAcked, type Dialog } from './dialog.js';
+import { answerReinvite, offerT38 } from './fax-t38.js';
 
 /** A SIP trunk (or proxy) calls go through, and the credentials it challenges for. */
 export interface Trunk {

@@ -14,7 +14,8 @@ import type { SipPeer } from '../transport.js';
 import type { CallerId } from './caller-identity.js';
 import { FaxLine, FaxOrVoice } from './fax-detection.js';
 import { FaxReception, type FaxServices } from './fax-reception.js';
-import { answerReinvite, resendUntilAcked } from './fax-t38.js';
+import { resendUntilAcked } from './dialog.js';
+import { answerReinvite } from './fax-t38.js';
 import { forwardingOf } from './forwarding.js';
 import { RetrievalCall, type MailboxOwner, type RetrievalServices } from './retrieval-call.js';
 import { VoicemailCall, type CallServices, type Mailbox } from './voicemail-call.js';
@@ -59,20 +60,6 @@ export interface VoicemailCallDeps extends CallServices {
 /** Our station id on a fax: the number called, when it is one (T.30 allows digits, + and space). */
 function stationId(address: string): string {
   return /^tel:(\+?[0-9]{1,20})$/.exec(address)?.[1] ?? '';
-}
-
-/** RFC 3261 13.3.1.4: the 200 is resent until the ACK comes, 500 ms doubling up to 4 s. */
-function retransmitUntilAcked(isAcked: () => boolean, send: () => void): void {
-  let wait = 500;
-  let waited = 0;
-  const again = () => {
-    if (isAcked() || waited > 32_000) return;
-    send();
-    waited += wait;
-    wait = Math.min(wait * 2, 4000);
-    setTimeout(again, wait).unref();
-  };
-  setTimeout(again, wait).unref();
 }
 
 /** How long an answer waits for its ACK before the call is given up (64*T1). */
@@ -288,7 +275,7 @@ export class VoicemailCalls {
       },
     );
     if (peer.transport === 'UDP')
-      retransmitUntilAcked(
+      resendUntilAcked(
         () => entry.acked || !this.calls.has(callId),
         () => peer.send(answer),
       );
