@@ -13,7 +13,6 @@
  *   - recorded-message delivery latency to online recipients: from the talker's `end` to the
  *     recipient holding the stored post (treatment, intake commit and fan-out included).
  */
-import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -22,6 +21,7 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import BetterSqlite3 from 'better-sqlite3';
 import WebSocket from 'ws';
+import { lavfiPackets } from '../test/e2e/ivm-ogg.js';
 import { startOwnServer, type OwnServer } from './own-server.js';
 
 const { values: args } = parseArgs({
@@ -65,45 +65,7 @@ function summary(samples: number[]): string {
 function opusPackets(): Buffer[] {
   const dir = mkdtempSync(join(tmpdir(), 'ivm-bench-'));
   try {
-    const file = join(dir, 'tone.ogg');
-    execFileSync('ffmpeg', [
-      '-hide_banner',
-      '-loglevel',
-      'error',
-      '-f',
-      'lavfi',
-      '-i',
-      'sine=frequency=300:duration=4',
-      '-ac',
-      '1',
-      '-ar',
-      '48000',
-      '-c:a',
-      'libopus',
-      '-b:a',
-      '24k',
-      '-frame_duration',
-      '20',
-      file,
-    ]);
-    const data = readFileSync(file);
-    const packets: Buffer[] = [];
-    let partial: Buffer[] = [];
-    for (let at = 0; at + 27 <= data.length;) {
-      const n = data[at + 26]!;
-      let body = at + 27 + n;
-      for (let i = 0; i < n; i++) {
-        const len = data[at + 27 + i]!;
-        partial.push(data.subarray(body, body + len));
-        body += len;
-        if (len < 255) {
-          packets.push(Buffer.concat(partial));
-          partial = [];
-        }
-      }
-      at = body;
-    }
-    return packets.slice(2);
+    return lavfiPackets(dir, 'sine=frequency=300:duration=4', '24k');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

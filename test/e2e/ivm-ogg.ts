@@ -56,9 +56,9 @@ export function speechPackets(dir: string, text: string, name = 'speech'): Buffe
   return oggPackets(readFileSync(ogg)).slice(2);
 }
 
-/** Loud noise as 20 ms Opus packets at the highest mono bit rate (640 bytes) (a slow listener fills up fast). */
-export function noisePackets(dir: string, seconds: number): Buffer[] {
-  const ogg = join(dir, 'noise.ogg');
+/** 20 ms Opus packets (mono, 48 kHz) of an ffmpeg lavfi source at a bit rate. */
+export function lavfiPackets(dir: string, source: string, bitRate: string): Buffer[] {
+  const ogg = join(dir, 'lavfi.ogg');
   execFileSync('ffmpeg', [
     '-hide_banner',
     '-loglevel',
@@ -67,7 +67,7 @@ export function noisePackets(dir: string, seconds: number): Buffer[] {
     '-f',
     'lavfi',
     '-i',
-    `anoisesrc=d=${seconds}:a=0.5`,
+    source,
     '-ac',
     '1',
     '-ar',
@@ -75,12 +75,17 @@ export function noisePackets(dir: string, seconds: number): Buffer[] {
     '-c:a',
     'libopus',
     '-b:a',
-    '256k',
+    bitRate,
     '-frame_duration',
     '20',
     ogg,
   ]);
   return oggPackets(readFileSync(ogg)).slice(2);
+}
+
+/** Loud noise as 20 ms Opus packets at the highest mono bit rate (640 bytes) (a slow listener fills up fast). */
+export function noisePackets(dir: string, seconds: number): Buffer[] {
+  return lavfiPackets(dir, `anoisesrc=d=${seconds}:a=0.5`, '256k');
 }
 
 /** Duration (seconds) and codec of an audio file, by ffprobe. */
