@@ -134,7 +134,22 @@ export class BaresipPhone {
     );
   }
 
+  /**
+   * A started phone. The ports are picked free but baresip binds them later (and its TLS
+   * transport one of its own): another process can take one in between, so a phone that finds
+   * its address in use is started again on fresh ports.
+   */
   static async start(options: BaresipPhoneOptions = {}): Promise<BaresipPhone> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await BaresipPhone.startOnce(options);
+      } catch (err) {
+        if (attempt >= 3 || !/Address already in use/.test((err as Error).message)) throw err;
+      }
+    }
+  }
+
+  private static async startOnce(options: BaresipPhoneOptions): Promise<BaresipPhone> {
     const dir = mkdtempSync(join(tmpdir(), 'switchboard-phone-'));
     const transport = options.transport ?? 'udp';
     const own = await freePort();
