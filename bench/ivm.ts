@@ -4,24 +4,29 @@
  *
  *   npm run build && npm run bench:ivm -- [--clients 1000] [--talkers 100] [--seconds 10]
  *                                          [--recorded 100] [--enhance true] [--profile dir]
+ *                                          [--pin true] [--floor true]
  *
  * It starts its own server (dist/) on a throwaway data folder, prints its figures and stops.
  * Figures:
  *   - live frame latency, sender to listeners (p50, p99, max), with 1 listener per talker and
  *     then 10: from the talker's send() to the listener's 'message' event, both in this process
- *     (one clock), so it includes the client's own event loop under the same load;
+ *     (one clock), so it includes the client's own event loop under the same load; beside
+ *     each, the floor: the same traffic over bare TCP between two Node processes (ivm-floor.ts);
  *   - recorded-message delivery latency to online recipients: from the talker's `end` to the
  *     recipient holding the stored post (treatment, intake commit and fan-out included).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
+import { execFileSync } from 'node:child_process';
 import BetterSqlite3 from 'better-sqlite3';
 import WebSocket from 'ws';
 import { lavfiPackets } from '../test/e2e/ivm-ogg.js';
+import { floorScenario } from './ivm-floor.js';
+import { paceTalkers } from './ivm-pace.js';
 import { startOwnServer, type OwnServer } from './own-server.js';
 
 const { values: args } = parseArgs({
@@ -33,6 +38,13 @@ const { values: args } = parseArgs({
     enhance: { type: 'string', default: 'true' },
     /** Write a V8 CPU profile of the server here. */
     profile: { type: 'string' },
+    /**
+     * Pin the server and this client each to its own core (`taskset`), so that the two do not
+     * take turns on one core while the other idles; "false" leaves it to the scheduler.
+     */
+    pin: { type: 'string', default: 'true' },
+    /** Also run each live scenario over bare TCP (bench/ivm-floor.ts), the machine's floor. */
+    floor: { type: 'string', default: 'true' },
   },
 });
 const CLIENTS = Number(args.clients);
@@ -133,22 +145,46 @@ function cpuSeconds(pid: number): number {
   }
 }
 
-/** Runs a scenario and says how much CPU the server and this client took, and the machine's load. */
+/** The server's event-loop delay since the last scrape (prom-client resets it on each). */
+async function serverLoopDelay(server: OwnServer): Promise<{ p99: number; max: number }> {
+  const res = await fetch(`${server.ports.url}/metrics`, {
+    headers: { authorization: `Bearer ${server.adminToken}` },
+  });
+  const text = await res.text();
+  const seconds = (name: string) =>
+    Number(
+      new RegExp(`^switchboard_nodejs_eventloop_lag_${name}_seconds (\\S+)$`, 'm').exec(text)?.[1],
+    );
+  return { p99: seconds('p99') * 1000, max: seconds('max') * 1000 };
+}
+
+/**
+ * Runs a scenario and says how much CPU the server and this client took, how late each one's
+ * event loop ran (p99/max: where a latency comes from), and the machine's load.
+ */
 async function measured<T>(
   server: OwnServer,
   run: () => Promise<T>,
 ): Promise<{ result: T; note: string }> {
+  await serverLoopDelay(server);
+  const clientDelay = monitorEventLoopDelay({ resolution: 1 });
+  clientDelay.enable();
   const serverBefore = cpuSeconds(server.child.pid!);
   const clientBefore = process.cpuUsage();
   const started = performance.now();
   const result = await run();
   const seconds = (performance.now() - started) / 1000;
   const client = process.cpuUsage(clientBefore);
+  clientDelay.disable();
   const serverCpu = (cpuSeconds(server.child.pid!) - serverBefore) / seconds;
   const clientCpu = (client.user + client.system) / 1e6 / seconds;
+  const serverDelay = await serverLoopDelay(server);
+  const ms = (ns: number) => (ns / 1e6).toFixed(1);
   return {
     result,
-    note: `server ${(serverCpu * 100).toFixed(0)}% of a core, client ${(clientCpu * 100).toFixed(0)}%, load ${loadavg()[0]!.toFixed(1)}`,
+    note:
+      `server ${(serverCpu * 100).toFixed(0)}% of a core (loop late p99 ${serverDelay.p99.toFixed(1)}, max ${serverDelay.max.toFixed(1)} ms), ` +
+      `client ${(clientCpu * 100).toFixed(0)}% (loop late p99 ${ms(clientDelay.percentile(99))}, max ${ms(clientDelay.max)} ms), load ${loadavg()[0]!.toFixed(1)}`,
   };
 }
 
@@ -236,34 +272,15 @@ async function liveScenario(
       if (ack.object?.state !== 'open') throw new Error(`post refused: ${JSON.stringify(ack)}`);
     }),
   );
-  // Each talker on its own 20 ms clock, their phases spread over the first 20 ms.
-  const start = performance.now() + 50;
-  await Promise.all(
-    talkers.map(
-      (t, i) =>
-        new Promise<void>((resolve) => {
-          const times = sentAt.get(i)!;
-          const offset = (i * 20) / talkers.length;
-          let seq = 0;
-          const tick = () => {
-            const now = performance.now();
-            while (seq < frames && start + offset + seq * 20 <= now) {
-              const packet = packets[seq % packets.length]!;
-              const frame = Buffer.allocUnsafe(8 + packet.length);
-              frame.writeUInt32BE(1, 0);
-              frame.writeUInt32BE(seq, 4);
-              packet.copy(frame, 8);
-              times[seq] = performance.now();
-              t.socket.send(frame);
-              seq++;
-            }
-            if (seq >= frames) return resolve();
-            setTimeout(tick, Math.max(0, start + offset + seq * 20 - performance.now()));
-          };
-          setTimeout(tick, Math.max(0, start + offset - performance.now()));
-        }),
-    ),
-  );
+  await paceTalkers(talkers.length, frames, (i, seq) => {
+    const packet = packets[seq % packets.length]!;
+    const frame = Buffer.allocUnsafe(8 + packet.length);
+    frame.writeUInt32BE(1, 0);
+    frame.writeUInt32BE(seq, 4);
+    packet.copy(frame, 8);
+    sentAt.get(i)![seq] = performance.now();
+    talkers[i]!.socket.send(frame);
+  });
   await new Promise((r) => setTimeout(r, 1000));
   await Promise.all(
     talkers.map((t) => request(t, { action: 'control', object: { command: 'cancel', stream: 1 } })),
@@ -338,7 +355,10 @@ async function recordedScenario(
 
 async function main() {
   const packets = opusPackets();
+  const pin = args.pin === 'true' && availableParallelism() >= 2;
+  if (pin) execFileSync('taskset', ['-a', '-cp', '0', String(process.pid)], { stdio: 'ignore' });
   const server = await startOwnServer({
+    ...(pin ? { cpu: '1' } : {}),
     prefix: 'switchboard-bench-ivm-',
     logToFile: true,
     profileDir: args.profile ?? null,
@@ -362,7 +382,7 @@ async function main() {
     console.log(`# Voice messenger benchmark`);
     console.log('');
     console.log(
-      `${CLIENTS} clients connected (setup ${((performance.now() - setupStarted) / 1000).toFixed(1)} s); ${TALKERS} talkers at 50 frames/s for ${SECONDS} s; treatment ${args.enhance === 'true' ? 'on' : 'off'}.`,
+      `${CLIENTS} clients connected (setup ${((performance.now() - setupStarted) / 1000).toFixed(1)} s); ${TALKERS} talkers at 50 frames/s for ${SECONDS} s; treatment ${args.enhance === 'true' ? 'on' : 'off'}; ${pin ? 'server on core 1, this client on core 0' : 'not pinned to cores'}.`,
     );
     console.log('');
     console.log(
@@ -375,6 +395,18 @@ async function main() {
       );
       console.log(
         `| live, 1 talker → ${fanout} listener${fanout > 1 ? 's' : ''} | ${summary(r.latencies)} | ${r.missing} of ${r.expected} | ${note} |`,
+      );
+      if (args.floor !== 'true') continue;
+      // The same traffic over bare TCP between two Node processes: what this machine allows.
+      const floor = await floorScenario(
+        fanout,
+        TALKERS,
+        CLIENTS - TALKERS,
+        SECONDS,
+        pin ? '1' : undefined,
+      );
+      console.log(
+        `| floor: bare TCP, 1 talker → ${fanout}, one write per listener | ${summary(floor.latencies)} | ${floor.expected - floor.latencies.length} of ${floor.expected} | relay ${(floor.relayCpu * 100).toFixed(0)}% of a core |`,
       );
     }
     const rounds = [

@@ -12,12 +12,17 @@ export class LocalBus implements Bus {
   publish(topic: string, event: BusEvent): void {
     const handlers = this.topics.get(topic);
     if (!handlers) return;
-    for (const handler of [...handlers]) {
-      try {
-        handler(event);
-      } catch (err) {
-        this.onHandlerError(topic, err);
-      }
+    // The usual topic has one handler (a device's connection); live audio is published
+    // thousands of times a second, so that case skips the copy made against changes mid-loop.
+    if (handlers.size === 1) return this.deliver(topic, handlers.values().next().value!, event);
+    for (const handler of [...handlers]) this.deliver(topic, handler, event);
+  }
+
+  private deliver(topic: string, handler: (event: BusEvent) => void, event: BusEvent): void {
+    try {
+      handler(event);
+    } catch (err) {
+      this.onHandlerError(topic, err);
     }
   }
 

@@ -30,6 +30,8 @@ export interface OpenPost {
   recipients: Recipient[];
   /** Recipients played to live (online when the post opened). */
   listeners: string[];
+  /** Their bus topics, made once rather than for every frame. */
+  listenerTopics: string[];
   subject: string | null;
   attachments: Array<{ filename: string; contentType: string; content: Buffer }>;
   recording: Recording;
@@ -226,6 +228,7 @@ export class Messenger {
       mode,
       recipients,
       listeners: mode === 'intercom' ? online.map((r) => r.subscriber.id) : [],
+      listenerTopics: mode === 'intercom' ? online.map((r) => topicOf(r.subscriber.id)) : [],
       subject: object.subject,
       attachments,
       recording,
@@ -256,8 +259,9 @@ export class Messenger {
 
   /** One live frame to every listener of the post (each device decides whether it can take it). */
   relay(post: OpenPost, frame: Buffer): void {
-    for (const id of post.listeners)
-      this.deps.bus.publish(topicOf(id), { type: 'frame', stream: post.stream, frame });
+    // One event for all: handlers only read it.
+    const event = { type: 'frame', stream: post.stream, frame };
+    for (const topic of post.listenerTopics) this.deps.bus.publish(topic, event);
   }
 
   private endLive(post: OpenPost): void {
