@@ -5,7 +5,7 @@
  * this gets is the best any Node server that relays a frame per listener could get here, so the
  * messenger's figures are read against it.
  *
- * Run alone: node --import tsx bench/ivm-floor.ts [fanout] [talkers] [listeners] [seconds]
+ * Run alone: node --import tsx bench/ivm-floor.ts [fanout] [talkers] [listeners] [seconds] [warmup]
  */
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -85,6 +85,7 @@ export async function floorScenario(
   talkers: number,
   listenerCount: number,
   seconds: number,
+  warmup: number,
   relayCpu?: string,
 ): Promise<FloorResult> {
   const child = fork(fileURLToPath(import.meta.url), ['relay', String(fanout)], {
@@ -93,7 +94,8 @@ export async function floorScenario(
   try {
     if (relayCpu) pin(child, relayCpu);
     const port = await new Promise<number>((resolve) => child.once('message', resolve));
-    const frames = seconds * 50;
+    const warmupFrames = warmup * 50;
+    const frames = warmupFrames + seconds * 50;
     const sentAt = Array.from({ length: talkers }, () => new Float64Array(frames));
     const latencies: number[] = [];
     const listeners: Socket[] = [];
@@ -104,7 +106,8 @@ export async function floorScenario(
         const at = performance.now();
         pending = pending.length > 0 ? Buffer.concat([pending, chunk]) : chunk;
         while (pending.length >= FRAME_BYTES) {
-          latencies.push(at - sentAt[pending.readUInt32BE(0)]![pending.readUInt32BE(4)]!);
+          const seq = pending.readUInt32BE(4);
+          if (seq >= warmupFrames) latencies.push(at - sentAt[pending.readUInt32BE(0)]![seq]!);
           pending = pending.subarray(FRAME_BYTES);
         }
       });
@@ -128,7 +131,7 @@ export async function floorScenario(
     for (const s of [...listeners, ...talking]) s.destroy();
     return {
       latencies,
-      expected: talkers * frames * fanout,
+      expected: talkers * (frames - warmupFrames) * fanout,
       relayCpu: used / ((performance.now() - started) / 1000),
     };
   } finally {
@@ -142,10 +145,10 @@ function pin(child: ChildProcess, cpu: string): void {
 
 if (process.argv[2] === 'relay') relay(Number(process.argv[3]));
 else if (import.meta.url === `file://${process.argv[1]}`) {
-  const [fanout = 10, talkers = 100, listeners = 900, seconds = 10] = process.argv
+  const [fanout = 10, talkers = 100, listeners = 900, seconds = 10, warmup = 2] = process.argv
     .slice(2)
     .map(Number);
-  const r = await floorScenario(fanout, talkers, listeners, seconds);
+  const r = await floorScenario(fanout, talkers, listeners, seconds, warmup);
   const sorted = Float64Array.from(r.latencies).sort();
   const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
   console.log(

@@ -34,6 +34,10 @@ const { values: args } = parseArgs({
     clients: { type: 'string', default: '1000' },
     talkers: { type: 'string', default: '100' },
     seconds: { type: 'string', default: '10' },
+    /** Seconds each live scenario runs before its frames are counted. */
+    warmup: { type: 'string', default: '2' },
+    /** Print each live scenario's p50/p99 by second (warm-up included). */
+    timeline: { type: 'string', default: 'false' },
     recorded: { type: 'string', default: '100' },
     enhance: { type: 'string', default: 'true' },
     /** Write a V8 CPU profile of the server here. */
@@ -50,6 +54,7 @@ const { values: args } = parseArgs({
 const CLIENTS = Number(args.clients);
 const TALKERS = Number(args.talkers);
 const SECONDS = Number(args.seconds);
+const WARMUP = Number(args.warmup);
 const RECORDED = Number(args.recorded);
 
 interface Peer {
@@ -65,6 +70,16 @@ interface Peer {
 function percentile(sorted: Float64Array | number[], p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/** p50/p99 of each second's samples, e.g. "0:12/80 1:1/6 …". */
+function timeline(bySecond: number[][]): string {
+  return bySecond
+    .map((samples, second) => {
+      const sorted = Float64Array.from(samples).sort();
+      return `${second}:${percentile(sorted, 50).toFixed(0)}/${percentile(sorted, 99).toFixed(0)}`;
+    })
+    .join(' ');
 }
 
 function summary(samples: number[]): string {
@@ -228,17 +243,29 @@ async function connectPeer(
   return peer;
 }
 
-/** Talkers stream live for SECONDS to `fanout` listeners each; gives the latencies seen. */
+/**
+ * Talkers stream live for WARMUP + SECONDS to `fanout` listeners each; gives the latencies of
+ * the frames sent after the warm-up (the first seconds of a burst of new streams measure the
+ * JIT and fresh connections, not the steady state), and p99 by second when asked.
+ */
 async function liveScenario(
   peers: Peer[],
   fanout: number,
   packets: Buffer[],
-): Promise<{ latencies: number[]; sent: number; expected: number; missing: number }> {
+): Promise<{
+  latencies: number[];
+  sent: number;
+  expected: number;
+  missing: number;
+  bySecond: number[][];
+}> {
   const talkers = peers.slice(0, TALKERS);
   const listeners = peers.slice(TALKERS);
   const sentAt = new Map<number, Float64Array>();
-  const frames = SECONDS * 50;
+  const warmupFrames = WARMUP * 50;
+  const frames = warmupFrames + SECONDS * 50;
   const latencies: number[] = [];
+  const bySecond: number[][] = Array.from({ length: WARMUP + SECONDS }, () => []);
   let received = 0;
   // The server's stream id of each live post, per listener, to its talker.
   for (const l of listeners) {
@@ -250,8 +277,11 @@ async function liveScenario(
     l.onAudio = (data, at) => {
       const talker = streams.get(data.readUInt32BE(0));
       if (talker === undefined) return;
-      const times = sentAt.get(talker)!;
-      latencies.push(at - times[data.readUInt32BE(4)]!);
+      const seq = data.readUInt32BE(4);
+      const latency = at - sentAt.get(talker)![seq]!;
+      bySecond[Math.floor(seq / 50)]?.push(latency);
+      if (seq < warmupFrames) return;
+      latencies.push(latency);
       received++;
     };
   }
@@ -289,8 +319,14 @@ async function liveScenario(
     l.onFrame = null;
     l.onAudio = null;
   }
-  const expected = talkers.length * frames * fanout;
-  return { latencies, sent: talkers.length * frames, expected, missing: expected - received };
+  const expected = talkers.length * (frames - warmupFrames) * fanout;
+  return {
+    latencies,
+    sent: talkers.length * frames,
+    expected,
+    missing: expected - received,
+    bySecond,
+  };
 }
 
 /**
@@ -382,7 +418,7 @@ async function main() {
     console.log(`# Voice messenger benchmark`);
     console.log('');
     console.log(
-      `${CLIENTS} clients connected (setup ${((performance.now() - setupStarted) / 1000).toFixed(1)} s); ${TALKERS} talkers at 50 frames/s for ${SECONDS} s; treatment ${args.enhance === 'true' ? 'on' : 'off'}; ${pin ? 'server on core 1, this client on core 0' : 'not pinned to cores'}.`,
+      `${CLIENTS} clients connected (setup ${((performance.now() - setupStarted) / 1000).toFixed(1)} s); ${TALKERS} talkers at 50 frames/s for ${SECONDS} s after ${WARMUP} s of warm-up; treatment ${args.enhance === 'true' ? 'on' : 'off'}; ${pin ? 'server on core 1, this client on core 0' : 'not pinned to cores'}.`,
     );
     console.log('');
     console.log(
@@ -396,6 +432,8 @@ async function main() {
       console.log(
         `| live, 1 talker → ${fanout} listener${fanout > 1 ? 's' : ''} | ${summary(r.latencies)} | ${r.missing} of ${r.expected} | ${note} |`,
       );
+      if (args.timeline === 'true')
+        console.log(`|  by second (p50/p99 ms) | ${timeline(r.bySecond)} | | | | | |`);
       if (args.floor !== 'true') continue;
       // The same traffic over bare TCP between two Node processes: what this machine allows.
       const floor = await floorScenario(
@@ -403,6 +441,7 @@ async function main() {
         TALKERS,
         CLIENTS - TALKERS,
         SECONDS,
+        WARMUP,
         pin ? '1' : undefined,
       );
       console.log(
@@ -413,7 +452,7 @@ async function main() {
       { label: 'one at a time', count: Math.min(20, RECORDED), intervalMs: 0, oneAtATime: true },
       { label: '10 a second', count: RECORDED, intervalMs: 100, oneAtATime: false },
     ];
-    for (const round of rounds) {
+    for (const round of rounds.filter((r) => r.count > 0)) {
       const { result: recorded, note } = await measured(server, () =>
         recordedScenario(peers, packets, round.count, round.intervalMs, round.oneAtATime),
       );
