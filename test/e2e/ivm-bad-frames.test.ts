@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { Client, ServerProcess, subscriberClient } from './harness.js';
+import { ADMIN_TOKEN, Client, ServerProcess, subscriberClient } from './harness.js';
 import { audioFrame, IvmClient } from './ivm-client.js';
 import { speechPackets } from './ivm-ogg.js';
 
@@ -229,4 +229,41 @@ test('a peer that answers no pings is closed 4408 and goes offline for its conta
   await new Promise((r) => setTimeout(r, 3500));
   assert.equal(a.closed, null);
   a.close();
+});
+
+test('a device whose session ends (sign-out, deactivated account) is closed 4401; the others stay', async () => {
+  // A second sign-in of Ann's: her other devices keep their own session.
+  const signIn = await new Client(server.url).post('/api/v1/sessions', {
+    address: 'ann@a.test',
+    password: 'Ann long password',
+  });
+  assert.equal(signIn.status, 201);
+  const phone = await connect(signIn.body.token, 'phone');
+  const desk = await connect(annToken, 'desk');
+  const signOut = await new Client(server.url, signIn.body.token).delete(
+    '/api/v1/sessions/current',
+  );
+  assert.equal(signOut.status, 204);
+  const closed = await phone.waitClosed(5000);
+  assert.equal(closed.code, 4401);
+  assert.match(closed.reason, /session ended/);
+  await assert.rejects(
+    IvmClient.open(server.url, signIn.body.token),
+    (err: { status?: number }) => err.status === 401,
+    'the ended session cannot open a new socket either',
+  );
+  // Deactivating an account ends its sockets too.
+  const cid = await subscriberClient(server, { name: 'Cid', addresses: ['mailto:cid@a.test'] });
+  const cidDevice = await connect(cid.client.token!, 'cid');
+  const admin = new Client(server.url, ADMIN_TOKEN);
+  assert.equal(
+    (await admin.patch(`/api/v1/subscribers/${cid.id}`, { status: 'inactive' })).status,
+    200,
+  );
+  assert.equal((await cidDevice.waitClosed(5000)).code, 4401);
+  // Ann's desk, on its own session, heard nothing of either.
+  await new Promise((r) => setTimeout(r, 2500));
+  assert.equal(desk.closed, null);
+  assert.deepEqual(await desk.request({ action: 'ping' }).then((f) => f.action), 'ping');
+  desk.close();
 });

@@ -384,6 +384,7 @@ const en = {
   'ivm.status.offline': 'Offline',
   'ivm.link.online': 'Connected',
   'ivm.link.connecting': 'Connecting…',
+  'ivm.link.signed-out': 'Your session has ended: sign out and sign in again to use the messenger',
   'ivm.link.offline': 'Not connected: messages wait and go out when the connection is back',
   'ivm.contacts': 'Contacts',
   'ivm.requests': 'Contact requests',
@@ -859,6 +860,8 @@ const de: Partial<Record<TextKey, string>> = {
   'ivm.status.offline': 'Offline',
   'ivm.link.online': 'Verbunden',
   'ivm.link.connecting': 'Verbinde…',
+  'ivm.link.signed-out':
+    'Ihre Sitzung ist beendet: melden Sie sich ab und wieder an, um den Messenger zu nutzen',
   'ivm.link.offline':
     'Nicht verbunden: Nachrichten warten und gehen raus, sobald die Verbindung wieder steht',
   'ivm.contacts': 'Kontakte',

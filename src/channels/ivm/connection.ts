@@ -60,6 +60,8 @@ export class IvmConnection {
   constructor(
     private readonly socket: WebSocket,
     private readonly me: Subscriber,
+    /** The session token it opened with, checked again at every heartbeat. */
+    private readonly token: string,
     private readonly messenger: Messenger,
   ) {
     const limits = messenger.deps.limits;
@@ -85,10 +87,27 @@ export class IvmConnection {
       setInterval(() => {
         if (Date.now() - this.lastSeen > 2 * period) this.close(CLOSE.timeout, 'missed heartbeat');
         else if (socket.readyState === socket.OPEN) socket.ping();
+        void this.checkSession();
       }, period),
     );
     messenger.deps.observer.connections(1);
     messenger.track(this, true);
+  }
+
+  /**
+   * A device signed out elsewhere, whose session expired, or whose account was deactivated
+   * stops hearing anything: the socket is closed (4401) at the next heartbeat. Open posts are
+   * finished as for any dropped connection (what was said before is kept).
+   */
+  private async checkSession(): Promise<void> {
+    if (this.closed) return;
+    const still = await this.messenger.deps.directory.authenticate(this.token).catch(() => this.me);
+    if (still?.id === this.me.id) return;
+    this.messenger.deps.log.info(
+      { connection: this.id, subscriber: this.me.id },
+      'voice messenger connection closed: the session ended',
+    );
+    this.close(CLOSE.signedOut, 'the session ended; sign in again');
   }
 
   /** The server is stopping: the socket is closed (1001) and open posts finished now. */

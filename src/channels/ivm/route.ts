@@ -66,7 +66,7 @@ export async function registerIvmRoute(app: FastifyInstance, messenger: Messenge
       },
     },
     (socket, request) => {
-      new IvmConnection(socket, request.ivmSubscriber!, messenger);
+      new IvmConnection(socket, request.ivmSubscriber!, tokenOf(request)!, messenger);
     },
   );
 }

@@ -4,8 +4,11 @@ const DEVICE_KEY = 'switchboard.ivm.device';
 const CURSOR_KEY = 'switchboard.ivm.after.';
 /** Reconnect waits: quick at first (a blip), then backing off so a down server is not hammered. */
 const BACKOFF_MS = [500, 1000, 2000, 4000, 8000, 15000];
+/** The close code of a socket whose session ended (docs/ivm-protocol.md). */
+const SESSION_ENDED = 4401;
 
-export type LinkState = 'connecting' | 'online' | 'offline';
+/** `signed-out`: the server ended the socket because the session ended (4401); no retries. */
+export type LinkState = 'connecting' | 'online' | 'offline' | 'signed-out';
 
 export interface ConnectionEvents {
   /** The server accepted `connect`: a fresh session, after every (re)connection. */
@@ -200,8 +203,13 @@ export class IvmConnection {
       }
       this.receive(frame);
     };
-    socket.onclose = () => {
-      if (this.socket === socket) this.lost();
+    socket.onclose = (e: CloseEvent) => {
+      if (this.socket !== socket) return;
+      if (e.code !== SESSION_ENDED) return this.lost();
+      // Retrying with a token the server has dropped would only be refused again.
+      this.drop();
+      this.stopped = true;
+      this.setState('signed-out');
     };
   }
 

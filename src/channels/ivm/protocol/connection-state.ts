@@ -6,6 +6,8 @@ export const CLOSE = {
   goingAway: 1001,
   tooBig: 1009,
   tooManyErrors: 4400,
+  /** The session ended (signed out, expired) or the account was deactivated. */
+  signedOut: 4401,
   timeout: 4408,
   flood: 4429,
 } as const;
