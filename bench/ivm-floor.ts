@@ -19,8 +19,11 @@ const FRAME_BYTES = 68;
 const HELLO_BYTES = 5;
 
 /** The relay: reads talkers' frames, writes each to its listeners. Runs in the child. */
-function relay(fanout: number): void {
+function relay(fanout: number, listenerCount: number): void {
   const listeners: Socket[] = [];
+  let registered = 0;
+  // The scenario asks until every listener has said hello.
+  process.on('message', () => process.send!({ registered }));
   const server = createServer((socket) => {
     socket.setNoDelay(true);
     let pending: Buffer = Buffer.alloc(0);
@@ -30,7 +33,10 @@ function relay(fanout: number): void {
       if (talker < 0) {
         if (pending.length < HELLO_BYTES) return;
         const index = pending.readUInt32BE(1);
-        if (pending[0] === 1) listeners[index] = socket;
+        if (pending[0] === 1) {
+          listeners[index] = socket;
+          registered++;
+        }
         talker = pending[0] === 1 ? Infinity : index;
         pending = pending.subarray(HELLO_BYTES);
       }
@@ -38,7 +44,7 @@ function relay(fanout: number): void {
         const frame = pending.subarray(0, FRAME_BYTES);
         pending = pending.subarray(FRAME_BYTES);
         for (let k = 0; k < fanout; k++)
-          listeners[(talker * fanout + k) % listeners.length]!.write(frame);
+          listeners[(talker * fanout + k) % listenerCount]!.write(frame);
       }
     });
   });
@@ -88,9 +94,13 @@ export async function floorScenario(
   warmup: number,
   relayCpu?: string,
 ): Promise<FloorResult> {
-  const child = fork(fileURLToPath(import.meta.url), ['relay', String(fanout)], {
-    stdio: 'inherit',
-  });
+  const child = fork(
+    fileURLToPath(import.meta.url),
+    ['relay', String(fanout), String(listenerCount)],
+    {
+      stdio: 'inherit',
+    },
+  );
   try {
     if (relayCpu) pin(child, relayCpu);
     const port = await new Promise<number>((resolve) => child.once('message', resolve));
@@ -112,6 +122,14 @@ export async function floorScenario(
         }
       });
       listeners.push(socket);
+    }
+    for (;;) {
+      child.send('registered?');
+      const { registered } = await new Promise<{ registered: number }>((resolve) =>
+        child.once('message', resolve),
+      );
+      if (registered === listenerCount) break;
+      await new Promise((r) => setTimeout(r, 50));
     }
     const talking = await Promise.all(
       Array.from({ length: talkers }, (_, i) => open(port, hello(0, i))),
@@ -143,7 +161,7 @@ function pin(child: ChildProcess, cpu: string): void {
   execFileSync('taskset', ['-a', '-cp', cpu, String(child.pid)], { stdio: 'ignore' });
 }
 
-if (process.argv[2] === 'relay') relay(Number(process.argv[3]));
+if (process.argv[2] === 'relay') relay(Number(process.argv[3]), Number(process.argv[4]));
 else if (import.meta.url === `file://${process.argv[1]}`) {
   const [fanout = 10, talkers = 100, listeners = 900, seconds = 10, warmup = 2] = process.argv
     .slice(2)

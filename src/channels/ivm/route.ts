@@ -66,7 +66,13 @@ export async function registerIvmRoute(app: FastifyInstance, messenger: Messenge
       },
     },
     (socket, request) => {
-      new IvmConnection(socket, request.ivmSubscriber!, tokenOf(request)!, messenger);
+      new IvmConnection(
+        socket,
+        request.ivmSubscriber!,
+        tokenOf(request)!,
+        messenger,
+        request.raw.socket,
+      );
     },
   );
 }
