@@ -44,9 +44,10 @@ const { values: args } = parseArgs({
     profile: { type: 'string' },
     /**
      * Pin the server and this client each to its own core (`taskset`), so that the two do not
-     * take turns on one core while the other idles; "false" leaves it to the scheduler.
+     * take turns on one core while the other idles (on a quiet machine only: anything else
+     * running is then kept off neither); the default leaves it to the scheduler.
      */
-    pin: { type: 'string', default: 'true' },
+    pin: { type: 'string', default: 'false' },
     /** Also run each live scenario over bare TCP (bench/ivm-floor.ts), the machine's floor. */
     floor: { type: 'string', default: 'true' },
   },

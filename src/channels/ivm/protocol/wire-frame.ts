@@ -3,11 +3,12 @@
  * payload length in 7, 7+16 or 7+64 bits), made once for a live audio frame however many
  * listeners it goes to, so that each listener costs one socket write and nothing else.
  */
-const wires = new WeakMap<Buffer, Buffer>();
+let lastPayload: Buffer | null = null;
+let lastWire: Buffer = Buffer.alloc(0);
 
 export function wireFrame(payload: Buffer): Buffer {
-  const made = wires.get(payload);
-  if (made) return made;
+  // A frame's listeners are written one after another: the last frame made is the one asked for.
+  if (payload === lastPayload) return lastWire;
   const length = payload.length;
   const header = length < 126 ? 2 : length < 0x10000 ? 4 : 10;
   const wire = Buffer.allocUnsafe(header + length);
@@ -21,6 +22,7 @@ export function wireFrame(payload: Buffer): Buffer {
     wire.writeBigUInt64BE(BigInt(length), 2);
   }
   payload.copy(wire, header);
-  wires.set(payload, wire);
+  lastPayload = payload;
+  lastWire = wire;
   return wire;
 }
