@@ -4,7 +4,7 @@
  *
  *   npm run build && npm run bench:ivm -- [--clients 1000] [--talkers 100] [--seconds 10]
  *                                          [--recorded 100] [--enhance true] [--profile dir]
- *                                          [--pin true] [--floor true]
+ *                                          [--pin false] [--floor true] [--warmup 2] [--timeline false]
  *
  * It starts its own server (dist/) on a throwaway data folder, prints its figures and stops.
  * Figures:
@@ -44,8 +44,9 @@ const { values: args } = parseArgs({
     profile: { type: 'string' },
     /**
      * Pin the server and this client each to its own core (`taskset`), so that the two do not
-     * take turns on one core while the other idles (on a quiet machine only: anything else
-     * running is then kept off neither); the default leaves it to the scheduler.
+     * take turns on one core while the other idles. Only on a quiet machine: anything else
+     * running then takes its time from one of them, which cannot move; by default the
+     * scheduler places them.
      */
     pin: { type: 'string', default: 'false' },
     /** Also run each live scenario over bare TCP (bench/ivm-floor.ts), the machine's floor. */
