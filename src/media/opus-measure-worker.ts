@@ -22,8 +22,7 @@ export interface MeasureJob {
 }
 
 export type MeasureAnswer =
-  | { id: number; durationMs: number; waveform: number[] }
-  | { id: number; error: string };
+  { id: number; durationMs: number; waveform: number[] } | { id: number; error: string };
 
 const decoder = new OpusDecoder({ channels: 1, sampleRate: RATE });
 

@@ -80,7 +80,11 @@ async function fetchTo(who: Who, url: string, name: string): Promise<string> {
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'ivm-treatment-'));
-  quietTone = lavfiPackets(dir, "aevalsrc='if(lt(t,1),0,0.0178*sin(2*PI*440*t))':s=48000:d=2", '24k');
+  quietTone = lavfiPackets(
+    dir,
+    "aevalsrc='if(lt(t,1),0,0.0178*sin(2*PI*440*t))':s=48000:d=2",
+    '24k',
+  );
   treating = await ServerProcess.start({
     SWITCHBOARD_DOMAINS: 'a.test',
     // Small blobs would live sealed in the database; this puts the audio in a blob file to look at.
