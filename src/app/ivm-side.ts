@@ -24,6 +24,8 @@ import type { Metrics } from './metrics.js';
 const TREATED_TYPE = 'audio/ogg;codecs=opus';
 /** Seed 002's voice treatment (as enhanceVoice): FFT denoiser, then EBU R128 loudness to -16 LUFS. */
 const VOICE_FILTER = 'afftdn=nf=-25,loudnorm=I=-16:TP=-1.5:LRA=11';
+/** The treatment runs in the background, below the server's own priority. */
+const TREATMENT_NICENESS = 10;
 /** The treated waveform is drawn from 8 kHz mono: plenty for 200 bars, cheap to read. */
 const WAVE_RATE = 8000;
 
@@ -79,7 +81,8 @@ function recordingTreatment(
             'pcm_s16le',
             wav,
           ],
-          { timeoutMs },
+          // Off the delivery path: it yields the CPU to storing and delivering messages.
+          { timeoutMs, nice: TREATMENT_NICENESS },
         ),
       );
       const decoded = readWav(await readFile(wav));
@@ -125,7 +128,7 @@ export async function startIvmSide(deps: IvmSideDeps, http: FastifyInstance): Pr
     blobs: deps.blobs,
     mailbox: deps.mailbox,
     bus: deps.bus,
-    measure: (packets, preSkip) => measurer.measure(packets, preSkip),
+    measurer,
     treat: config.ivmEnhance
       ? recordingTreatment(
           config.mediaTimeoutMs,

@@ -48,7 +48,10 @@ test('no packets measure as nothing', async () => {
   assert.deepEqual(await measurer.measure([]), { durationMs: 0, waveform: [] });
 });
 
-test('a closed measurer starts a new worker for the next job', async () => {
+test('a closed measurer starts a new worker for the next job (warmed or not)', async () => {
+  await measurer.close();
+  measurer.warm();
+  measurer.warm();
   await measurer.close();
   const packets = lavfiPackets(dir, 'sine=f=300:d=0.5', '24k');
   const m = await measurer.measure(packets);

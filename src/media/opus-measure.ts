@@ -59,6 +59,14 @@ export class OpusMeasurer {
     });
   }
 
+  /**
+   * Starts the worker if it is not running, so that its start (a thread, libopus compiled from
+   * WebAssembly: a few hundred ms) is not paid by the first message measured.
+   */
+  warm(): void {
+    this.start();
+  }
+
   /** Stops the worker; jobs still waiting fail. */
   async close(): Promise<void> {
     const worker = this.worker;
@@ -70,10 +78,11 @@ export class OpusMeasurer {
   private start(): Worker {
     if (this.worker) return this.worker;
     const worker = startWorker();
+    // An idle worker does not keep the process alive; a job waiting does (see measure).
+    worker.unref();
     worker.on('message', (answer: MeasureAnswer) => {
       const job = this.pending.get(answer.id);
       this.pending.delete(answer.id);
-      // An idle worker does not keep the process alive.
       if (this.pending.size === 0) worker.unref();
       if (!job) return;
       if ('error' in answer) job.reject(new Error(`Opus measurement failed: ${answer.error}`));

@@ -54,8 +54,12 @@ export interface IvmDeps {
   blobs: Pick<BlobStore, 'stage'>;
   mailbox: Pick<MailboxService, 'update'>;
   bus: Bus;
-  /** Duration and waveform of a recording's Opus packets (`preSkip` in 48 kHz samples). */
-  measure(packets: Buffer[], preSkip: number): Promise<Measurement>;
+  measurer: {
+    /** Duration and waveform of a recording's Opus packets (`preSkip` in 48 kHz samples). */
+    measure(packets: Buffer[], preSkip: number): Promise<Measurement>;
+    /** Gets ready for measurements soon (a device is online), so that the first waits for nothing. */
+    warm(): void;
+  };
   /**
    * Denoises and loudness-normalises a finished Ogg Opus spool file (media converters), after
    * the packets as sent are stored; null when the treatment is off.

@@ -107,6 +107,8 @@ export class Messenger {
   track(connection: { shutdown(): Promise<void> }, open: boolean): void {
     if (open) this.connections.add(connection);
     else this.connections.delete(connection);
+    // A device online may post any moment: the measurer's start is not left to its first message.
+    if (open) this.deps.measurer.warm();
   }
 
   /** Treatments running after their messages were stored, so that a shutdown can wait for them. */
@@ -325,7 +327,7 @@ export class Messenger {
       const audio = await readFile(post.recording.file);
       const packets = readOggPackets(audio);
       if (!packets) throw new Error('the spool file is not a readable Ogg stream');
-      const measured = await this.deps.measure(packets.slice(2), PRE_SKIP);
+      const measured = await this.deps.measurer.measure(packets.slice(2), PRE_SKIP);
       const result = await this.deps.intake.ingest(
         {
           type: 'ivm',
@@ -441,6 +443,9 @@ export class Messenger {
     const treated = await this.deps.treat!(post.recording.file);
     const staged = await this.deps.blobs.stage(treated.audio);
     for (const c of copies) {
+      // Each copy's commit holds the event loop (SQLite is synchronous): between them, messages
+      // being stored and delivered go first.
+      await new Promise((r) => setImmediate(r));
       const message = await this.deps.messages.get(c.mailboxId, c.messageId);
       const { original, treated: already } = audioParts(message?.parts ?? []);
       if (!original || already) continue;
@@ -468,6 +473,7 @@ export class Messenger {
       treated.waveform,
     );
     for (const c of received) {
+      await new Promise((r) => setImmediate(r));
       const view = await this.view(c.mailboxId, c.messageId);
       if (view)
         this.deps.bus.publish(topicOf(c.mailboxId), {
