@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { ServerProcess, subscriberClient, type Client } from './harness.js';
+import { Client, ServerProcess, subscriberClient } from './harness.js';
 import { IvmClient, talk, type IvmFrame } from './ivm-client.js';
 import { lavfiPackets, probeAudio } from './ivm-ogg.js';
 import { eventually } from './receiver.js';
@@ -23,12 +23,16 @@ let plain: ServerProcess;
 let quietTone: Buffer[];
 const open: IvmClient[] = [];
 
-async function people(server: ServerProcess): Promise<{ ann: Who; bob: Who }> {
+/** Ann and Bob on `server`; `tag` tells apart the pairs of one server. */
+async function people(server: ServerProcess, tag = ''): Promise<{ ann: Who; bob: Who }> {
   const add = async (name: string, address: string) => {
     const s = await subscriberClient(server, { name, addresses: [address] });
     return { client: s.client, token: s.client.token! };
   };
-  return { ann: await add('Ann', 'mailto:ann@a.test'), bob: await add('Bob', 'mailto:bob@a.test') };
+  return {
+    ann: await add('Ann', `mailto:ann${tag}@a.test`),
+    bob: await add('Bob', `mailto:bob${tag}@a.test`),
+  };
 }
 
 async function connect(server: ServerProcess, who: Who, device: string) {
@@ -38,12 +42,17 @@ async function connect(server: ServerProcess, who: Who, device: string) {
 }
 
 /** Ann records and sends `packets` to Bob (who accepts anyone); gives the stored ack. */
-async function send(a: IvmClient, b: IvmClient, id: string): Promise<IvmFrame> {
+async function send(
+  a: IvmClient,
+  b: IvmClient,
+  id: string,
+  to = 'ivm:bob@a.test',
+): Promise<IvmFrame> {
   await b.request({ action: 'control', object: { command: 'settings', allowAnyone: true } });
   const opened = await a.request({
     action: 'post',
     id,
-    destination: 'ivm:bob@a.test',
+    destination: to,
     object: { stream: 1, mode: 'record' },
   });
   assert.equal(opened.object.state, 'open', JSON.stringify(opened));
@@ -205,5 +214,27 @@ test('with the treatment off the message stays as sent: no rendition, no update'
   assert.deepEqual(
     parts.map((p: any) => [p.index, p.contentType, p.derivedFrom]),
     [[1, 'audio/ogg;codecs=opus', null]],
+  );
+});
+
+test('a stop while a message is being treated waits for it: a clean exit, the rendition kept', async () => {
+  const { ann, bob } = await people(treating, '-stop');
+  const a = await connect(treating, ann, 'ann-stop');
+  const b = await connect(treating, bob, 'bob-stop');
+  const stored = await send(a, b, 'stop-1', 'ivm:bob-stop@a.test');
+  const bobId = stored.object.messages['ivm:bob-stop@a.test'] as string;
+  // At once: the treatment (an ffmpeg run of a few hundred ms) has only just begun.
+  assert.equal(await treating.stop('SIGTERM'), 0, 'a clean exit');
+  assert.doesNotMatch(treating.output, /voice treatment failed|unhandled|uncaught/i);
+  assert.deepEqual(readdirSync(join(treating.dataDir, 'ivm-spool')), [], 'its spool file removed');
+  await treating.start();
+  const again = new Client(treating.url, bob.token);
+  const parts = (await again.get(`/api/v1/messages/${bobId}`)).body.parts;
+  assert.deepEqual(
+    parts.map((p: any) => [p.index, p.derivedFrom, p.converter]),
+    [
+      [1, null, null],
+      [2, 1, 'voice-treatment'],
+    ],
   );
 });
