@@ -327,7 +327,13 @@ export class Messenger {
       const audio = await readFile(post.recording.file);
       const packets = readOggPackets(audio);
       if (!packets) throw new Error('the spool file is not a readable Ogg stream');
-      const measured = await this.deps.measurer.measure(packets.slice(2), PRE_SKIP);
+      const measured = await this.deps.measurer
+        .measure(packets.slice(2), PRE_SKIP)
+        .catch((err: unknown) => {
+          // Measuring is not worth losing the message over: 20 ms a packet, and no waveform.
+          this.deps.log.warn({ err, post: post.clientId }, 'voice message not measured');
+          return { durationMs: post.recording.durationMs, waveform: [] };
+        });
       const result = await this.deps.intake.ingest(
         {
           type: 'ivm',
@@ -468,10 +474,11 @@ export class Messenger {
         });
     }
     const received = copies.filter((c) => c.recipient !== null);
-    await this.deps.store.setWaveform(
-      received.map((c) => c.messageId),
-      treated.waveform,
-    );
+    if (treated.waveform.length > 0)
+      await this.deps.store.setWaveform(
+        received.map((c) => c.messageId),
+        treated.waveform,
+      );
     for (const c of received) {
       await new Promise((r) => setImmediate(r));
       const view = await this.view(c.mailboxId, c.messageId);
