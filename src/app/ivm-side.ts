@@ -8,51 +8,50 @@ import { Messenger } from '../channels/ivm/messenger.js';
 import { registerIvmRoute } from '../channels/ivm/route.js';
 import type { Config } from '../config/config.js';
 import type { MailboxService } from '../core/mailbox.js';
-import type { Bus, MessageStore } from '../core/ports.js';
+import type { BlobStore, Bus, MessageStore } from '../core/ports.js';
 import type { Directory } from '../directory/directory.js';
 import type { Intake } from '../intake/intake.js';
 import { safeEqual } from '../lib/hash.js';
 import { Semaphore } from '../lib/semaphore.js';
 import { peaksOf } from '../media/converters/waveform.js';
+import { OpusMeasurer } from '../media/opus-measure.js';
 import { runTool } from '../media/run-tool.js';
 import { readWav, samplesOf } from '../media/wav.js';
 import type { DatabaseHandle } from '../store/database.js';
 import { IvmRepository } from '../store/ivm-repository.js';
 import type { Metrics } from './metrics.js';
 
-const STORED_TYPE = 'audio/ogg;codecs=opus';
+const TREATED_TYPE = 'audio/ogg;codecs=opus';
 /** Seed 002's voice treatment (as enhanceVoice): FFT denoiser, then EBU R128 loudness to -16 LUFS. */
 const VOICE_FILTER = 'afftdn=nf=-25,loudnorm=I=-16:TP=-1.5:LRA=11';
-/** The waveform is drawn from 8 kHz mono: plenty for 200 bars, cheap to read. */
+/** The treatment runs in the background, below the server's own priority. */
+const TREATMENT_NICENESS = 10;
+/** The treated waveform is drawn from 8 kHz mono: plenty for 200 bars, cheap to read. */
 const WAVE_RATE = 8000;
 
 /**
- * The finished spool file made ready to store: denoised, loudness-normalised and re-encoded as
- * Ogg Opus by ffmpeg when `enhance` is on (else the packets as sent); its duration and waveform
- * measured from the decoded audio. If the treatment fails, the packets as sent are kept: a
- * message is never lost to its polish.
+ * The treatment of a stored recording's spool file, by ffmpeg: denoised, loudness-normalised and
+ * re-encoded as Ogg Opus, its waveform drawn from the same run. It runs after the packets as
+ * sent are stored (they are measured in the process), so it is off the delivery path; a failure
+ * throws and the message stays as sent.
  */
 function recordingTreatment(
-  enhance: boolean,
   timeoutMs: number,
   pool: Semaphore,
-  logger: Logger,
 ): (file: string) => Promise<TreatedRecording> {
-  const ffmpeg = (args: string[]) =>
-    pool.run(() =>
-      runTool('ffmpeg', ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y', ...args], {
-        timeoutMs,
-      }),
-    );
-  const waveOut = (wav: string) => ['-ar', String(WAVE_RATE), '-ac', '1', '-c:a', 'pcm_s16le', wav];
   return async (file) => {
     const wav = `${file}.wav`;
     const treated = `${file}.treated.ogg`;
     try {
-      let audio: Buffer | null = null;
-      if (enhance)
-        try {
-          await ffmpeg([
+      await pool.run(() =>
+        runTool(
+          'ffmpeg',
+          [
+            '-hide_banner',
+            '-nostdin',
+            '-loglevel',
+            'error',
+            '-y',
             '-i',
             file,
             '-filter_complex',
@@ -74,22 +73,23 @@ function recordingTreatment(
             treated,
             '-map',
             '[wave]',
-            ...waveOut(wav),
-          ]);
-          audio = await readFile(treated);
-        } catch (err) {
-          logger.warn({ err, file }, 'voice treatment failed; the packets are stored as sent');
-        }
-      if (!audio) {
-        audio = await readFile(file);
-        await ffmpeg(['-i', file, ...waveOut(wav)]).catch(() => {});
-      }
-      const decoded = readWav(await readFile(wav).catch(() => Buffer.alloc(0)));
+            '-ar',
+            String(WAVE_RATE),
+            '-ac',
+            '1',
+            '-c:a',
+            'pcm_s16le',
+            wav,
+          ],
+          // Off the delivery path: it yields the CPU to storing and delivering messages.
+          { timeoutMs, nice: TREATMENT_NICENESS },
+        ),
+      );
+      const decoded = readWav(await readFile(wav));
       const samples = decoded ? samplesOf(decoded.data) : new Int16Array(0);
       return {
-        audio,
-        contentType: STORED_TYPE,
-        durationMs: Math.round((samples.length / WAVE_RATE) * 1000),
+        audio: await readFile(treated),
+        contentType: TREATED_TYPE,
         waveform: samples.length > 0 ? peaksOf(samples) : [],
       };
     } finally {
@@ -107,11 +107,12 @@ export interface IvmSideDeps {
   directory: Directory;
   intake: Intake;
   messages: MessageStore;
+  blobs: BlobStore;
   mailbox: MailboxService;
   bus: Bus;
 }
 
-/** The voice messenger wired: its store, media treatment, metrics, and its WebSocket route. */
+/** The voice messenger wired: its store, measurement and treatment, metrics, and its WebSocket route. */
 export async function startIvmSide(deps: IvmSideDeps, http: FastifyInstance): Promise<Messenger> {
   const { config, logger, metrics } = deps;
   // Every frame to every listener is counted: tens of thousands a second, so counted here and
@@ -126,19 +127,22 @@ export async function startIvmSide(deps: IvmSideDeps, http: FastifyInstance): Pr
   // Spool files left by a crash are half-recorded streams nobody was told were stored.
   await rm(spoolDir, { recursive: true, force: true });
   mkdirSync(spoolDir, { recursive: true });
+  const measurer = new OpusMeasurer();
   const messenger = new Messenger({
     store: new IvmRepository(deps.database.db, deps.database.reader),
     directory: deps.directory,
     intake: deps.intake,
     messages: deps.messages,
+    blobs: deps.blobs,
     mailbox: deps.mailbox,
     bus: deps.bus,
-    treat: recordingTreatment(
-      config.ivmEnhance,
-      config.mediaTimeoutMs,
-      new Semaphore(Math.max(1, config.mediaConcurrency)),
-      logger,
-    ),
+    measurer,
+    treat: config.ivmEnhance
+      ? recordingTreatment(
+          config.mediaTimeoutMs,
+          new Semaphore(Math.max(1, config.mediaConcurrency)),
+        )
+      : null,
     spoolDir,
     domain: config.domains[0] ?? 'localhost',
     isAdminToken: (token) => config.adminToken !== null && safeEqual(token, config.adminToken),
@@ -164,5 +168,7 @@ export async function startIvmSide(deps: IvmSideDeps, http: FastifyInstance): Pr
     },
   });
   await registerIvmRoute(http, messenger);
+  // After the route's preClose, which stores the posts being spoken and waits for treatments.
+  http.addHook('onClose', async () => measurer.close());
   return messenger;
 }

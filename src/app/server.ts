@@ -514,7 +514,7 @@ export async function startServer(
   });
   // The voice messenger's WebSocket joins the one HTTP server before it listens.
   await startIvmSide(
-    { config, logger, metrics, database, directory, intake, messages, mailbox, bus },
+    { config, logger, metrics, database, directory, intake, messages, blobs, mailbox, bus },
     http,
   );
   await http.listen({ host: config.httpHost, port: config.httpPort });

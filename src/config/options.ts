@@ -819,7 +819,7 @@ export const OPTIONS = [
     type: 'boolean',
     default: true,
     description:
-      'Noise reduction and loudness normalisation (ffmpeg) of each voice message before it is stored, re-encoded as Ogg Opus; false stores the packets as sent.',
+      'Noise reduction and loudness normalisation (ffmpeg) of each voice message after it is stored as sent, added as an Ogg Opus rendition that clients then play; false keeps only the packets as sent.',
   },
   {
     key: 'logLevel',

@@ -90,6 +90,8 @@ export interface IvmStore {
     now: string,
   ): Promise<void>;
   post(senderId: string, clientId: string): Promise<IvmPostRecord | null>;
+  /** Replaces the waveform of these copies (the treated audio's, drawn after storing). */
+  setWaveform(messageIds: string[], waveform: number[]): Promise<void>;
   copy(messageId: string): Promise<IvmCopy | null>;
   /**
    * The subscriber's voice messages newer than `after` (or, with null, the unplayed ones),

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { setPriority } from 'node:os';
 import { ConversionError } from './converter.js';
 
 /**
@@ -8,10 +9,23 @@ import { ConversionError } from './converter.js';
 export function runTool(
   command: string,
   args: string[],
-  options: { timeoutMs: number; signal?: AbortSignal; stdin?: Buffer; cwd?: string },
+  options: {
+    timeoutMs: number;
+    signal?: AbortSignal;
+    stdin?: Buffer;
+    cwd?: string;
+    /** A niceness (1–19) for work in the background, so that it yields the CPU to requests. */
+    nice?: number;
+  },
 ): Promise<{ stdout: Buffer; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+    if (options.nice && child.pid !== undefined)
+      try {
+        setPriority(child.pid, options.nice);
+      } catch {
+        // Not allowed here: it runs at the server's priority.
+      }
     const out: Buffer[] = [];
     let outBytes = 0;
     let err = '';

@@ -257,6 +257,15 @@ export class IvmRepository implements IvmStore {
       : null;
   }
 
+  async setWaveform(messageIds: string[], waveform: number[]): Promise<void> {
+    if (messageIds.length === 0) return;
+    await this.db
+      .updateTable('ivm_copies')
+      .set({ waveform: JSON.stringify(waveform) })
+      .where('message_id', 'in', messageIds)
+      .execute();
+  }
+
   async copy(messageId: string): Promise<IvmCopy | null> {
     const row = await this.db
       .selectFrom('ivm_copies')

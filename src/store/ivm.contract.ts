@@ -148,6 +148,10 @@ export function ivmContract(name: string, prepare: () => Promise<string | null>)
         NOW,
       );
       assert.deepEqual((await store.copy(first))?.waveform, [0.1, 0.5]);
+      await store.setWaveform([first, second], [0.3, 0.9, 0.2]);
+      await store.setWaveform([], [1]);
+      assert.deepEqual((await store.copy(first))?.waveform, [0.3, 0.9, 0.2], 'treated: redrawn');
+      assert.deepEqual((await store.copy(second))?.waveform, [0.3, 0.9, 0.2]);
       assert.deepEqual(
         (await store.waiting(bob, null, 10)).map((c) => c.messageId),
         [first, second],

@@ -151,6 +151,18 @@ test('Ann talks live to Bob (online) and Cid (offline); Bob hears it before she 
   await atLeast(bobPage, '.ivm-message canvas.waveform', 'data-peaks', 1);
   const length = await message.locator('.duration').innerText();
   assert.match(length, /^0:0[1-9]$/, length);
+  // Stored as sent first, then the treated rendition replaces its audio in place (no second entry).
+  await bobPage.waitForFunction(
+    (from) => {
+      const src = document
+        .querySelector(`.ivm-message[data-from="${from}"] audio`)
+        ?.getAttribute('src');
+      return Number(/\/parts\/(\d+)/.exec(src ?? '')?.[1] ?? 1) > 1;
+    },
+    ANN,
+    WAIT,
+  );
+  assert.equal(await bobPage.locator(`.ivm-message[data-from="${ANN}"]`).count(), 1);
   const sent = ann.locator('.ivm-sent').first();
   await ann.locator('.ivm-sent[data-state="stored"]').waitFor(WAIT);
   await sent.locator(`.tick[data-recipient="${BOB}"][data-receipt="delivered"]`).waitFor(WAIT);

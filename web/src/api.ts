@@ -97,6 +97,18 @@ export function partUrl(
 }
 
 /**
+ * The part to play for a recording: a voice message's treated rendition (denoised, loudness-
+ * normalised by the server after storing) when it has one, else the recording itself.
+ */
+export function playablePart(message: Message, recording: Part): Part {
+  return (
+    message.parts.find(
+      (p) => p.derivedFrom === recording.index && p.converter === 'voice-treatment',
+    ) ?? recording
+  );
+}
+
+/**
  * A link to a GET endpoint that a plain <a download> can follow: like partUrl, the token rides in
  * the query because a link cannot send an Authorization header.
  */

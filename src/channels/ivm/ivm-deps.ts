@@ -1,6 +1,6 @@
 import type { IvmStore } from '../../core/ivm.js';
 import type { MailboxService } from '../../core/mailbox.js';
-import type { Bus, MessageStore } from '../../core/ports.js';
+import type { BlobStore, Bus, MessageStore } from '../../core/ports.js';
 import type { Directory } from '../../directory/directory.js';
 import type { Intake } from '../../intake/intake.js';
 
@@ -17,11 +17,17 @@ export interface IvmLimits {
   connectTimeoutMs: number;
 }
 
-/** A finished recording after the server's treatment: what is stored, and what it measured. */
+/** What the server measured of a recording (never taken from the client). */
+export interface Measurement {
+  durationMs: number;
+  /** 200 peak levels, 0..1. */
+  waveform: number[];
+}
+
+/** A finished recording after the server's treatment: the rendition added, and its waveform. */
 export interface TreatedRecording {
   audio: Buffer;
   contentType: string;
-  durationMs: number;
   waveform: number[];
 }
 
@@ -44,11 +50,21 @@ export interface IvmDeps {
   store: IvmStore;
   directory: Pick<Directory, 'lookup' | 'findByAddress' | 'authenticate'>;
   intake: Pick<Intake, 'ingest'>;
-  messages: Pick<MessageStore, 'get'>;
+  messages: Pick<MessageStore, 'get' | 'addPart'>;
+  blobs: Pick<BlobStore, 'stage'>;
   mailbox: Pick<MailboxService, 'update'>;
   bus: Bus;
-  /** Normalises a finished Ogg Opus spool file and measures it (media converters). */
-  treat(file: string): Promise<TreatedRecording>;
+  measurer: {
+    /** Duration and waveform of a recording's Opus packets (`preSkip` in 48 kHz samples). */
+    measure(packets: Buffer[], preSkip: number): Promise<Measurement>;
+    /** Gets ready for measurements soon (a device is online), so that the first waits for nothing. */
+    warm(): void;
+  };
+  /**
+   * Denoises and loudness-normalises a finished Ogg Opus spool file (media converters), after
+   * the packets as sent are stored; null when the treatment is off.
+   */
+  treat: ((file: string) => Promise<TreatedRecording>) | null;
   /** Where recordings are spooled while they arrive. */
   spoolDir: string;
   /** The domain of messenger addresses made for subscribers with no mail address. */

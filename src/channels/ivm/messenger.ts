@@ -1,5 +1,7 @@
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { IvmCopy } from '../../core/ivm.js';
+import type { Part } from '../../core/message.js';
 import type { Subscriber } from '../../core/subscriber.js';
 import { SwitchboardError } from '../../core/errors.js';
 import { newId } from '../../lib/ids.js';
@@ -9,6 +11,7 @@ import { Contacts } from './contacts.js';
 import type { IvmDeps } from './ivm-deps.js';
 import { Presence } from './presence.js';
 import type { PostObject, PresenceStatus } from './protocol/message-object.js';
+import { PRE_SKIP, readOggPackets } from './protocol/ogg-opus.js';
 import { Recording } from './recording.js';
 import { Refusal } from './refusal.js';
 import { topicOf } from './topics.js';
@@ -43,6 +46,29 @@ export interface StoredAck {
   messages: Record<string, string>;
   durationMs: number;
   truncated?: boolean;
+}
+
+/** How a recording is stored: the packets as sent in Ogg, and the treated rendition alike. */
+const STORED_TYPE = 'audio/ogg;codecs=opus';
+
+/** The converter name of the treated rendition (denoised, loudness-normalised) of a voice message. */
+export const TREATMENT = 'voice-treatment';
+
+/** A stored copy of a post: whose mailbox, which message (recipients' and the sender's sent copy). */
+interface StoredCopy {
+  mailboxId: string;
+  messageId: string;
+  /** The recipient told of the treated audio; null for the sender's sent copy. */
+  recipient: Recipient | null;
+}
+
+/** The original audio part of a voice message, and its treated rendition when there is one. */
+function audioParts(parts: Part[]): { original: Part | undefined; treated: Part | undefined } {
+  const original = parts.find((p) => p.contentType.startsWith('audio/') && p.derivedFrom === null);
+  const treated = original
+    ? parts.find((p) => p.derivedFrom === original.index && p.converter === TREATMENT)
+    : undefined;
+  return { original, treated };
 }
 
 /** What a recipient's device is shown for a stored voice message. */
@@ -83,14 +109,27 @@ export class Messenger {
   track(connection: { shutdown(): Promise<void> }, open: boolean): void {
     if (open) this.connections.add(connection);
     else this.connections.delete(connection);
+    // A device online may post any moment: the measurer's start is not left to its first message.
+    if (open) this.deps.measurer.warm();
   }
 
-  /** Closes every connection (1001) and waits, at most `ms`, for their posts to be stored. */
+  /** Treatments running after their messages were stored, so that a shutdown can wait for them. */
+  private readonly treating = new Set<Promise<void>>();
+
+  /**
+   * Closes every connection (1001) and waits, at most `ms` in all, for their posts to be stored
+   * and then for the treatments running (a treatment cut off leaves its message as sent).
+   */
   async shutdown(ms = 30_000): Promise<void> {
-    const all = Promise.all([...this.connections].map((c) => c.shutdown()));
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([all, new Promise((r) => (timer = setTimeout(r, ms)))]);
-    clearTimeout(timer);
+    const deadline = Date.now() + ms;
+    const within = async (work: Promise<unknown>) => {
+      let timer: NodeJS.Timeout | undefined;
+      const left = Math.max(0, deadline - Date.now());
+      await Promise.race([work, new Promise((r) => (timer = setTimeout(r, left)))]);
+      clearTimeout(timer);
+    };
+    await within(Promise.all([...this.connections].map((c) => c.shutdown())));
+    await within(Promise.allSettled([...this.treating]));
   }
 
   /** Mailboxes of subscribers online here, watched so that a read elsewhere counts as played. */
@@ -277,15 +316,28 @@ export class Messenger {
   }
 
   /**
-   * Finalises a post: treatment, one message per recipient through intake (committed before
-   * anyone is told), the post's record, then the stored message to every recipient's devices.
+   * Finalises a post: the packets as sent measured (duration, waveform) and stored as one message
+   * per recipient through intake (committed before anyone is told), the post's record, then the
+   * stored message to every recipient's devices. The treatment comes after, in the background.
    */
   async finish(post: OpenPost): Promise<StoredAck> {
     this.endLive(post);
+    let treating = false;
     try {
       await post.recording.finish();
       if (post.recording.packets === 0) throw new Refusal('invalid', 'the stream has no audio');
-      const treated = await this.deps.treat(post.recording.file);
+      // The spool file is read back rather than its packets kept in memory while recording:
+      // storing needs the file's bytes anyway, and an open post then holds no more than a page.
+      const audio = await readFile(post.recording.file);
+      const packets = readOggPackets(audio);
+      if (!packets) throw new Error('the spool file is not a readable Ogg stream');
+      const measured = await this.deps.measurer
+        .measure(packets.slice(2), PRE_SKIP)
+        .catch((err: unknown) => {
+          // Measuring is not worth losing the message over: 20 ms a packet, and no waveform.
+          this.deps.log.warn({ err, post: post.clientId }, 'voice message not measured');
+          return { durationMs: post.recording.durationMs, waveform: [] };
+        });
       const result = await this.deps.intake.ingest(
         {
           type: 'ivm',
@@ -294,34 +346,39 @@ export class Messenger {
           subject: post.subject,
           senderId: post.sender.id,
           idempotencyKey: `ivm:${post.clientId}`,
-          durationMs: treated.durationMs,
+          durationMs: measured.durationMs,
         },
         [
-          { contentType: treated.contentType, content: treated.audio, disposition: 'inline' },
+          { contentType: STORED_TYPE, content: audio, disposition: 'inline' },
           ...post.attachments.map((a) => ({ ...a, disposition: 'attachment' as const })),
         ],
       );
       const messages: Record<string, string> = {};
       const copies: Array<Omit<IvmCopy, 'deliveredAt' | 'playedAt'>> = [];
+      const stored: StoredCopy[] = [];
       for (const r of post.recipients) {
         const copy = result.copies.find(
           (c) => c.mailboxId === r.subscriber.id && c.folder !== 'sent',
         );
         if (!copy) continue;
         messages[r.address] = copy.messageId;
+        stored.push({ mailboxId: copy.mailboxId, messageId: copy.messageId, recipient: r });
         copies.push({
           messageId: copy.messageId,
           mailboxId: r.subscriber.id,
           senderId: post.sender.id,
           clientId: post.clientId,
           recipient: r.address,
-          waveform: treated.waveform,
+          waveform: measured.waveform,
         });
       }
+      for (const c of result.copies)
+        if (c.folder === 'sent')
+          stored.push({ mailboxId: c.mailboxId, messageId: c.messageId, recipient: null });
       await this.deps.store.recordPost(
         post.sender.id,
         post.clientId,
-        { messages, durationMs: treated.durationMs },
+        { messages, durationMs: measured.durationMs },
         copies,
         isoNow(),
       );
@@ -343,15 +400,20 @@ export class Messenger {
           post: post.clientId,
           sender: post.sender.id,
           recipients: copies.length,
-          durationMs: treated.durationMs,
+          durationMs: measured.durationMs,
           packets: post.recording.packets,
         },
         'voice message stored',
       );
+      // A post sent again (replayed by intake) was treated with its first sending.
+      if (this.deps.treat && !result.replayed) {
+        this.treatLater(post, stored);
+        treating = true;
+      }
       return {
         state: 'stored',
         messages,
-        durationMs: treated.durationMs,
+        durationMs: measured.durationMs,
         ...(post.truncated ? { truncated: true } : {}),
       };
     } catch (err) {
@@ -362,8 +424,80 @@ export class Messenger {
       throw new Refusal('unavailable', 'the message could not be stored; send it again');
     } finally {
       this.open.delete(`${post.sender.id}/${post.clientId}`);
-      await post.recording.discard().catch(() => {});
+      // The treatment still reads the spool file; it removes it when done.
+      if (!treating) await post.recording.discard().catch(() => {});
     }
+  }
+
+  /** Runs the treatment of a stored post in the background; its spool file goes afterwards. */
+  private treatLater(post: OpenPost, copies: StoredCopy[]): void {
+    const job = this.treat(post, copies)
+      .catch((err: unknown) =>
+        this.deps.log.warn(
+          { err, post: post.clientId },
+          'voice treatment failed; the message stays as sent',
+        ),
+      )
+      .finally(async () => {
+        this.treating.delete(job);
+        await post.recording.discard().catch(() => {});
+      });
+    this.treating.add(job);
+  }
+
+  /**
+   * The treated audio added to every copy as a rendition of its audio part, the recipients'
+   * waveforms redrawn from it, and their devices told (`control` `treated`).
+   */
+  private async treat(post: OpenPost, copies: StoredCopy[]): Promise<void> {
+    const treated = await this.deps.treat!(post.recording.file);
+    const staged = await this.deps.blobs.stage(treated.audio);
+    for (const c of copies) {
+      // Each copy's commit holds the event loop (SQLite is synchronous): between them, messages
+      // being stored and delivered go first.
+      await new Promise((r) => setImmediate(r));
+      const message = await this.deps.messages.get(c.mailboxId, c.messageId);
+      const { original, treated: already } = audioParts(message?.parts ?? []);
+      if (!original || already) continue;
+      const part = await this.deps.messages.addPart(
+        c.mailboxId,
+        c.messageId,
+        {
+          contentType: treated.contentType,
+          filename: null,
+          derivedFrom: original.index,
+          converter: TREATMENT,
+        },
+        staged,
+      );
+      if (part)
+        this.deps.bus.publish(`mailbox.${c.mailboxId}`, {
+          type: 'message.updated',
+          messageId: c.messageId,
+          rendition: part.index,
+        });
+    }
+    const received = copies.filter((c) => c.recipient !== null);
+    if (treated.waveform.length > 0)
+      await this.deps.store.setWaveform(
+        received.map((c) => c.messageId),
+        treated.waveform,
+      );
+    for (const c of received) {
+      await new Promise((r) => setImmediate(r));
+      const view = await this.view(c.mailboxId, c.messageId);
+      if (view)
+        this.deps.bus.publish(topicOf(c.mailboxId), {
+          type: 'treated',
+          source: post.senderAddress,
+          destination: c.recipient!.address,
+          view,
+        });
+    }
+    this.deps.log.info(
+      { post: post.clientId, copies: copies.length, bytes: treated.audio.length },
+      'voice message treated',
+    );
   }
 
   /** The stored message as a recipient's device sees it; null when it is gone. */
@@ -373,9 +507,8 @@ export class Messenger {
       known ? Promise.resolve(known) : this.deps.store.copy(messageId),
     ]);
     if (!message || !copy) return null;
-    const audio = message.parts.find(
-      (p) => p.contentType.startsWith('audio/') && p.derivedFrom === null,
-    );
+    const { original, treated } = audioParts(message.parts);
+    const audio = treated ?? original;
     return {
       id: message.id,
       type: 'ivm',

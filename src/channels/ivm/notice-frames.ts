@@ -4,7 +4,7 @@ import { serverFrame } from './protocol/message-object.js';
 /**
  * The text frame a device is sent for a bus event about its subscriber: a live post announced,
  * the end of a live stream, a contact's presence, a contact request or removal, a message
- * played on another device. Null for events that are not notices (frames, stored posts,
+ * played on another device, a stored message's treated audio. Null for events that are not notices (frames, stored posts,
  * receipts: the connection handles those, with its own bookkeeping).
  */
 export function noticeFrame(event: BusEvent, address: string): string | null {
@@ -51,6 +51,21 @@ export function noticeFrame(event: BusEvent, address: string): string | null {
         destination: address,
         object: { command: 'played', message: event.message },
       });
+    case 'treated': {
+      // Not a second `post`: a device replaces the audio and waveform of the message it holds,
+      // acknowledges nothing, and ignores it for a message it does not hold.
+      const view = event.view as { id: string; audio: string; waveform: number[] };
+      return serverFrame('control', {
+        source: event.source as string,
+        destination: address,
+        object: {
+          command: 'treated',
+          message: view.id,
+          audio: view.audio,
+          waveform: view.waveform,
+        },
+      });
+    }
     default:
       return null;
   }

@@ -7,15 +7,18 @@ export const PEAKS_FORMAT = 'application/vnd.switchboard.peaks+json';
 /** Bars in a waveform: enough for a phone-width player, small enough to send with the list. */
 const BARS = 200;
 
-/** Peak levels (0..1) of 16-bit PCM in `bars` equal slices. */
-export function peaksOf(samples: Int16Array, bars = BARS): number[] {
+/**
+ * Peak levels (0..1) of PCM in `bars` equal slices: 16-bit samples (full scale 32768), or
+ * decoded floats with `fullScale` 1 (a decoder's overshoot past full scale counts as 1).
+ */
+export function peaksOf(samples: ArrayLike<number>, bars = BARS, fullScale = 32768): number[] {
   const peaks: number[] = [];
   const per = samples.length / bars;
   for (let b = 0; b < bars; b++) {
     let peak = 0;
     const end = Math.min(samples.length, Math.floor((b + 1) * per));
     for (let i = Math.floor(b * per); i < end; i++) peak = Math.max(peak, Math.abs(samples[i]!));
-    peaks.push(Math.round((peak / 32768) * 1000) / 1000);
+    peaks.push(Math.round(Math.min(1, peak / fullScale) * 1000) / 1000);
   }
   return peaks;
 }

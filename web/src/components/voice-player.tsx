@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { clock, partUrl, type Message, type Part } from '../api';
+import { clock, partUrl, playablePart, type Message, type Part } from '../api';
 import { useI18n } from '../i18n';
 import { Waveform } from './waveform';
 
@@ -22,11 +22,14 @@ export function VoicePlayer(props: { message: Message; part: Part; onChanged(): 
   const [transcript, setTranscript] = useState<string | null>(null);
   const [transcribing, setTranscribing] = useState(false);
 
+  // What is heard and drawn: the treated rendition when there is one; the transcript and the
+  // download stay with the recording as stored.
+  const heard = playablePart(message, part);
   const made = message.parts.find(
     (p) => p.derivedFrom === part.index && p.contentType.startsWith('text/plain'),
   );
   useEffect(() => {
-    fetch(partUrl(message.id, part.index, { format: 'peaks' }))
+    fetch(partUrl(message.id, heard.index, { format: 'peaks' }))
       .then((r) => (r.ok ? r.json() : null))
       .then((w: { peaks: number[]; durationMs: number | null } | null) => {
         if (!w) return;
@@ -39,7 +42,7 @@ export function VoicePlayer(props: { message: Message; part: Part; onChanged(): 
         .then((r) => r.text())
         .then(setTranscript)
         .catch(() => undefined);
-  }, [message.id, part.index, made?.index]);
+  }, [message.id, heard.index, made?.index]);
 
   const seek = (seconds: number) => {
     const a = audio.current;
@@ -62,7 +65,7 @@ export function VoicePlayer(props: { message: Message; part: Part; onChanged(): 
     <section class="player" aria-label={t('player.play')}>
       <audio
         ref={audio}
-        src={partUrl(message.id, part.index, { format: PLAYABLE })}
+        src={partUrl(message.id, heard.index, { format: PLAYABLE })}
         preload="metadata"
         controls
         onTimeUpdate={(e) => setPosition((e.target as HTMLAudioElement).currentTime)}

@@ -3,7 +3,7 @@ import { IvmConnection, IvmError, type LinkState } from './connection';
 import type { Contact, Group, IvmFrame, OwnStatus, Presence, Session, StoredVoice } from './frames';
 import { Outbox, type Attachment, type SendMode, type SentPatch, type Talk } from './outbox';
 import { chime, LivePlayer, playbackSupported } from './playback';
-import { fromPush, mailboxHistory, mergeReceived, type Received } from './received';
+import { fromPush, mailboxHistory, mergeReceived, treatedPatch, type Received } from './received';
 import { applyReceipt, loadSent, patchSent, saveSent, type Receipt, type Sent } from './sent-log';
 
 export type { Received, Sent, Receipt };
@@ -327,6 +327,10 @@ export class Messenger {
       );
     } else if (command === 'played') {
       this.setReceived(String(o.message), { played: true });
+    } else if (command === 'treated') {
+      // The same message, treated: played and drawn from now on; not a new delivery.
+      const patch = treatedPatch(o);
+      if (patch) this.setReceived(String(o.message), patch);
     } else if (command === 'receipt') {
       const sent = applyReceipt(this.state.sent, String(o.message), source, o.state as Receipt);
       if (sent === this.state.sent) return;

@@ -1,4 +1,4 @@
-import { api, type Message } from '../api';
+import { api, playablePart, type Message } from '../api';
 import type { StoredVoice } from './frames';
 
 /** A voice message someone sent me. */
@@ -34,10 +34,17 @@ export function fromPush(m: StoredVoice, from: string, fromName: string | null):
   };
 }
 
-/** The recording's part: the first original audio part (renditions are derived from it). */
+/** The part to play: the treated rendition of the first original audio part, else that part. */
 function audioPart(m: Message): number {
   const part = m.parts.find((p) => p.contentType.startsWith('audio/') && p.derivedFrom === null);
-  return part?.index ?? 1;
+  return part ? playablePart(m, part).index : 1;
+}
+
+/** The server's `control` `treated`: the message's treated audio and its waveform, in place. */
+export function treatedPatch(o: Record<string, unknown>): Partial<Received> | null {
+  if (typeof o.audio !== 'string') return null;
+  const waveform = Array.isArray(o.waveform) ? (o.waveform as number[]) : null;
+  return waveform ? { audio: o.audio, waveform } : { audio: o.audio };
 }
 
 function fromMailbox(m: Message): Received {

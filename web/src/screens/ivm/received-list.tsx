@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { clock, savedToken, shown } from '../../api';
 import { Waveform } from '../../components/waveform';
 import type { Messenger, Received } from '../../ivm/messenger';
@@ -40,6 +40,13 @@ function ReceivedItem(props: { messenger: Messenger; message: Received }) {
   const [peaks, setPeaks] = useState<number[]>(message.waveform ?? []);
   const [position, setPosition] = useState(0);
   const duration = (message.durationMs ?? 0) / 1000;
+  // The treated audio replaces the original when it comes, but not under a listener's ear: a
+  // recording being played keeps playing, and the next play is the treated one.
+  const player = useRef<HTMLAudioElement>(null);
+  const [audio, setAudio] = useState(message.audio);
+  useEffect(() => {
+    if (player.current?.paused !== false) setAudio(message.audio);
+  }, [message.audio]);
 
   useEffect(() => {
     if (message.waveform?.length) {
@@ -80,9 +87,11 @@ function ReceivedItem(props: { messenger: Messenger; message: Received }) {
       <audio
         controls
         preload="none"
-        src={withToken(message.audio)}
+        ref={player}
+        src={withToken(audio)}
         aria-label={t('ivm.playFrom', { name: from })}
         onPlay={() => props.messenger.markPlayed(message.id)}
+        onEnded={() => setAudio(message.audio)}
         onTimeUpdate={(e) => setPosition((e.target as HTMLAudioElement).currentTime)}
       />
       {message.attachments.length > 0 && (
