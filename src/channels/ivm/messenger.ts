@@ -331,12 +331,15 @@ export class Messenger {
       const audio = await readFile(post.recording.file);
       const packets = readOggPackets(audio);
       if (!packets) throw new Error('the spool file is not a readable Ogg stream');
-      const measured = await this.deps.measurer
+      // The duration is the stream's own, as its Ogg granules give it (20 ms a packet, the
+      // protocol's, less the pre-skip); the waveform is decoded meanwhile, while intake stores.
+      const durationMs = Math.max(0, Math.round((packets.length - 2) * 20 - PRE_SKIP / 48));
+      const measuring = this.deps.measurer
         .measure(packets.slice(2), PRE_SKIP)
         .catch((err: unknown) => {
-          // Measuring is not worth losing the message over: 20 ms a packet, and no waveform.
+          // Measuring is not worth losing the message over: it goes without a waveform.
           this.deps.log.warn({ err, post: post.clientId }, 'voice message not measured');
-          return { durationMs: post.recording.durationMs, waveform: [] };
+          return { durationMs, waveform: [] };
         });
       const result = await this.deps.intake.ingest(
         {
@@ -346,13 +349,14 @@ export class Messenger {
           subject: post.subject,
           senderId: post.sender.id,
           idempotencyKey: `ivm:${post.clientId}`,
-          durationMs: measured.durationMs,
+          durationMs,
         },
         [
           { contentType: STORED_TYPE, content: audio, disposition: 'inline' },
           ...post.attachments.map((a) => ({ ...a, disposition: 'attachment' as const })),
         ],
       );
+      const measured = { durationMs, waveform: (await measuring).waveform };
       const messages: Record<string, string> = {};
       const copies: Array<Omit<IvmCopy, 'deliveredAt' | 'playedAt'>> = [];
       const stored: StoredCopy[] = [];
