@@ -15,7 +15,7 @@ import { safeEqual } from '../lib/hash.js';
 import { Semaphore } from '../lib/semaphore.js';
 import { peaksOf } from '../media/converters/waveform.js';
 import { OpusMeasurer } from '../media/opus-measure.js';
-import { runTool } from '../media/run-tool.js';
+import { FFMPEG_QUIET, runTool } from '../media/run-tool.js';
 import { readWav, samplesOf } from '../media/wav.js';
 import type { DatabaseHandle } from '../store/database.js';
 import { IvmRepository } from '../store/ivm-repository.js';
@@ -47,11 +47,7 @@ function recordingTreatment(
         runTool(
           'ffmpeg',
           [
-            '-hide_banner',
-            '-nostdin',
-            '-loglevel',
-            'error',
-            '-y',
+            ...FFMPEG_QUIET,
             '-i',
             file,
             '-filter_complex',

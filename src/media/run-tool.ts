@@ -2,6 +2,9 @@ import { spawn } from 'node:child_process';
 import { setPriority } from 'node:os';
 import { ConversionError } from './converter.js';
 
+/** ffmpeg's opening arguments everywhere: no banner, no keyboard, errors only, overwrite. */
+export const FFMPEG_QUIET = ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y'];
+
 /**
  * Runs a conversion tool: no shell, a time limit after which it is killed, a cap on what it
  * prints. Stderr's tail becomes the error message, so an operator sees why a tool refused.

@@ -1,5 +1,5 @@
 import type { Converter } from '../converter.js';
-import { runTool } from '../run-tool.js';
+import { FFMPEG_QUIET, runTool } from '../run-tool.js';
 
 /** How ffmpeg reads (raw formats need telling) and writes each audio format. */
 const AUDIO: Record<string, { input: string[]; output: string[] }> = {
@@ -61,11 +61,7 @@ function ffmpegConverter(from: string, to: string): Converter {
       await runTool(
         'ffmpeg',
         [
-          '-hide_banner',
-          '-nostdin',
-          '-loglevel',
-          'error',
-          '-y',
+          ...FFMPEG_QUIET,
           ...AUDIO[from]!.input,
           '-i',
           input,
@@ -102,11 +98,7 @@ export async function enhanceVoice(
   await runTool(
     'ffmpeg',
     [
-      '-hide_banner',
-      '-nostdin',
-      '-loglevel',
-      'error',
-      '-y',
+      ...FFMPEG_QUIET,
       '-i',
       input,
       '-af',
