@@ -10,6 +10,9 @@ import {
 import { toDocument, type MessageDocument } from './message-document.js';
 import type { BlobStore, Bus, MediaConverter, MessageStore } from './ports.js';
 
+/** The bus topic of first reads in any mailbox: `{ mailboxId, messageId, messageType }`. */
+export const READ_TOPIC = 'mailboxes.read';
+
 /**
  * A subscriber's view of their mailbox: read, move, delete and restore, fetch parts, export. Every
  * call is scoped by the mailbox id, so one subscriber can never reach another's messages.
@@ -140,6 +143,15 @@ export class MailboxService {
       folder: updated!.folder,
       read: updated!.read,
     });
+    // For whoever must learn of every first read, whatever the mailbox (the voice messenger's
+    // played receipts), without watching each mailbox.
+    if (!message.read && updated!.read)
+      this.bus.publish(READ_TOPIC, {
+        type: 'message.read',
+        mailboxId,
+        messageId: id,
+        messageType: message.type,
+      });
     return updated!;
   }
 

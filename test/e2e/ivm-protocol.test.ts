@@ -321,7 +321,15 @@ test('intercom: live to online Bob (two devices), stored for everyone, once per 
   });
   await new Promise((r) => setTimeout(r, 300));
   assert.equal(c1.client.stored().length, 1);
-  // Read in the inbox (REST) while her messenger is connected: that counts as played.
+  // Read in the inbox (REST) with her messenger closed: that counts as played all the same.
+  const fromOffline = a.client.frames.length;
+  c1.client.close();
+  await a.client.waitFor(
+    (f) => f.action === 'status' && f.source === 'ivm:cat@a.test' && f.object.status === 'offline',
+    'Cat offline',
+    10_000,
+    fromOffline,
+  );
   const read = await cat.client.patch(`/api/v1/messages/${catMessage.id}`, { read: true });
   assert.equal(read.status, 200);
   const catPlayed = await a.client.waitFor(
@@ -333,7 +341,6 @@ test('intercom: live to online Bob (two devices), stored for everyone, once per 
     10_000,
   );
   assert.equal(catPlayed.object.message, 'intercom-1');
-  c1.client.close();
   const c2 = await connect(cat, 'cat-tablet');
   await c2.client.request({ action: 'ping' });
   await new Promise((r) => setTimeout(r, 500));

@@ -4,6 +4,7 @@ import type { IvmCopy } from '../../core/ivm.js';
 import type { Part } from '../../core/message.js';
 import type { Subscriber } from '../../core/subscriber.js';
 import { SwitchboardError } from '../../core/errors.js';
+import { READ_TOPIC } from '../../core/mailbox.js';
 import { newId } from '../../lib/ids.js';
 import { isoNow } from '../../lib/time.js';
 import { mailboxAddress, subscriberAt } from './addresses.js';
@@ -132,33 +133,18 @@ export class Messenger {
     await within(Promise.allSettled([...this.treating]));
   }
 
-  /** Mailboxes of subscribers online here, watched so that a read elsewhere counts as played. */
-  private readonly watching = new Map<string, () => void>();
-
   constructor(readonly deps: IvmDeps) {
-    this.presence = new Presence((id, status, since) => {
-      this.watchMailbox(id, status !== 'offline');
-      void this.announce(id, status, since);
-    });
+    this.presence = new Presence((id, status, since) => void this.announce(id, status, since));
     this.contacts = new Contacts(deps, this.presence);
-  }
-
-  private watchMailbox(subscriberId: string, on: boolean): void {
-    if (!on) {
-      this.watching.get(subscriberId)?.();
-      this.watching.delete(subscriberId);
-      return;
-    }
-    if (this.watching.has(subscriberId)) return;
-    this.watching.set(
-      subscriberId,
-      this.deps.bus.subscribe(`mailbox.${subscriberId}`, (event) => {
-        if (event.type === 'message.updated' && event.read === true)
-          this.readElsewhere(subscriberId, event.messageId as string).catch((err: unknown) =>
-            this.deps.log.warn({ err, message: event.messageId }, 'played mark not passed on'),
-          );
-      }),
-    );
+    // A voice message read anywhere else (the inbox, REST, the phone) counts as played, whether
+    // or not its recipient is connected to the messenger.
+    deps.bus.subscribe(READ_TOPIC, (event) => {
+      if (event.messageType !== 'ivm') return;
+      this.readElsewhere(event.mailboxId as string, event.messageId as string).catch(
+        (err: unknown) =>
+          this.deps.log.warn({ err, message: event.messageId }, 'played mark not passed on'),
+      );
+    });
   }
 
   /** Tells a subscriber's accepted contacts its new presence. */
