@@ -367,3 +367,26 @@ test('a contact removed is gone on both sides; the screen speaks German too', as
   assert.equal(await ann.locator('.ivm-link').innerText(), 'Verbunden');
   await ann.getByLabel('Sprache').selectOption('en');
 });
+
+test('a device whose session is ended elsewhere is told to sign in again and stops retrying', async () => {
+  const dan = await open('Dan');
+  const token = await dan.evaluate(
+    () => sessionStorage.getItem('switchboard.token') ?? localStorage.getItem('switchboard.token'),
+  );
+  assert.ok(token, 'the page holds its session token');
+  let sockets = 0;
+  dan.on('websocket', () => sockets++);
+  // Signed out from another device (the same session ended through the API).
+  assert.equal(
+    (await new Client(server.url, token).delete('/api/v1/sessions/current')).status,
+    204,
+  );
+  await dan.locator('.ivm[data-link="signed-out"]').waitFor(WAIT);
+  assert.match(await dan.locator('.ivm-link').innerText(), /sign in again/);
+  // The backoff would have tried again within seconds; a dropped session is not retried.
+  await new Promise((r) => setTimeout(r, 4000));
+  assert.equal(sockets, 0, 'no new WebSocket with the dead token');
+  assert.equal(await dan.locator('.ivm[data-link="signed-out"]').count(), 1);
+  await screenshot(dan, 'ivm-signed-out');
+  await pages.Dan!.context.close();
+});
